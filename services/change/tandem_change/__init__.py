@@ -1,0 +1,1 @@
+"""Tandem's change service: change requests, their lifecycle and approvals."""

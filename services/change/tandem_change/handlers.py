@@ -1,0 +1,18 @@
+"""Events the change service consumes."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_change.repository import PeopleProjection
+from tandem_shared.consumer import Handler
+from tandem_shared.contracts.capacity import PersonCreated
+from tandem_shared.events import CloudEvent
+
+
+async def on_person_created(session: AsyncSession, event: CloudEvent, data: PersonCreated) -> None:
+    """Remember a person so changes can name them as assignee."""
+    await PeopleProjection(session).upsert(data.id, name=data.name, team=data.team)
+
+
+HANDLERS: dict[str, Handler] = {PersonCreated.event_type: on_person_created}

@@ -1,0 +1,23 @@
+"""The change service app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tandem_change.api.routes import router
+from tandem_change.handlers import HANDLERS
+from tandem_shared.app import ServiceSpec, create_service_app
+
+SPEC = ServiceSpec(
+    name="change",
+    title="Tandem change",
+    description="Change enablement: change requests through new → assess → authorize → scheduled, "
+    "with approvals that book the implementer's hours in capacity.",
+    routers=[router],
+    handlers=HANDLERS,
+)
+
+
+def create_app(**kwargs) -> FastAPI:  # noqa: ANN003 - forwarded to create_service_app
+    """Build the change service app."""
+    return create_service_app(SPEC, **kwargs)

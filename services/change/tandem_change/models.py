@@ -1,0 +1,54 @@
+"""Tables of the change service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem_shared.db import ServiceBase, UTCDateTime, new_id, new_metadata, utcnow
+
+
+class Base(ServiceBase):
+    __abstract__ = True
+    metadata = new_metadata()
+
+
+class Change(Base):
+    """A change request."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    justification: Mapped[str | None] = mapped_column(sa.Text)
+    type: Mapped[str] = mapped_column(sa.String(20), index=True)
+    state: Mapped[str] = mapped_column(sa.String(20), index=True)
+    requested_by: Mapped[str] = mapped_column(sa.String(200), index=True)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    effort_hours: Mapped[float] = mapped_column(sa.Float)
+    planned_start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    planned_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    affected_cis: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    project_id: Mapped[uuid.UUID | None] = mapped_column()
+    approved_by: Mapped[str | None] = mapped_column(sa.String(200))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class KnownPerson(Base):
+    """Projection of capacity's people, so assignees can be checked without calling capacity."""
+
+    __tablename__ = "known_people"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    team: Mapped[str] = mapped_column(sa.String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

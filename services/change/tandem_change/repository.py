@@ -1,0 +1,69 @@
+"""Every query of the change service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_change.models import Change, KnownPerson
+from tandem_shared.api import PageParams
+from tandem_shared.repository import keyset_page
+
+
+class ChangeRepository:
+    """Change requests."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, change_id: uuid.UUID) -> Change | None:
+        return await self.session.get(Change, change_id)
+
+    async def add(self, change: Change) -> Change:
+        self.session.add(change)
+        await self.session.flush()
+        return change
+
+    async def page(
+        self, page: PageParams, *, state: str | None = None, type: str | None = None,
+        assignee_id: uuid.UUID | None = None, requested_by: str | None = None,
+        planned_from: datetime | None = None, planned_to: datetime | None = None,
+        sort: str = "-created_at",
+    ) -> tuple[Sequence[Change], str | None]:
+        stmt = sa.select(Change)
+        if state:
+            stmt = stmt.where(Change.state == state)
+        if type:
+            stmt = stmt.where(Change.type == type)
+        if assignee_id:
+            stmt = stmt.where(Change.assignee_id == assignee_id)
+        if requested_by:
+            stmt = stmt.where(Change.requested_by == requested_by)
+        if planned_from:
+            stmt = stmt.where(Change.planned_end > planned_from)
+        if planned_to:
+            stmt = stmt.where(Change.planned_start < planned_to)
+        column = Change.planned_start if sort.lstrip("-") == "planned_start" else Change.created_at
+        return await keyset_page(self.session, stmt, sort=column, tiebreak=Change.id,
+                                 descending=sort.startswith("-"), page=page)
+
+
+class PeopleProjection:
+    """Capacity's people as this service knows them from events."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def exists(self, person_id: uuid.UUID) -> bool:
+        return await self.session.get(KnownPerson, person_id) is not None
+
+    async def upsert(self, person_id: uuid.UUID, *, name: str, team: str) -> None:
+        person = await self.session.get(KnownPerson, person_id)
+        if person is None:
+            self.session.add(KnownPerson(id=person_id, name=name, team=team))
+        else:
+            person.name, person.team = name, team

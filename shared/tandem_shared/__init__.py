@@ -1,0 +1,1 @@
+"""Tandem's shared library: what all five services use, written once."""

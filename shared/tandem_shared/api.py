@@ -1,0 +1,85 @@
+"""Request dependencies every service uses: the transactional session, ETags and pagination."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_shared.errors import PreconditionFailed, ValidationProblem
+
+
+async def _transactional_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed once after the endpoint, rolled back on error."""
+    async with request.app.state.runtime.sessionmaker() as session, session.begin():
+        yield session
+
+
+# scope="function" commits before the response is sent, so a failed commit is the client's error too.
+SessionDep = Annotated[AsyncSession, Depends(_transactional_session, scope="function")]
+
+T = TypeVar("T")
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` as `cursor` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None = Field(None, description="Opaque cursor of the next page; null on the last page.")
+    limit: int
+
+
+class PageParams(BaseModel):
+    """Cursor pagination parameters."""
+
+    limit: int
+    cursor: tuple[Any, ...] | None
+
+
+def encode_cursor(values: tuple[Any, ...]) -> str:
+    """An opaque cursor for the sort key of the last item of a page."""
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, ...]:
+    """The sort key inside a cursor, or a 422 naming the cursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list):
+            raise ValueError
+        return tuple(values)
+    except ValueError as exc:
+        raise ValidationProblem.field("cursor", "not a cursor returned by this list") from exc
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT}).")] = 50,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+) -> PageParams:
+    """Pagination query parameters."""
+    return PageParams(limit=limit, cursor=decode_cursor(cursor) if cursor else None)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def etag(version: int) -> str:
+    """The ETag of an entity at a version."""
+    return f'W/"{version}"'
+
+
+def check_if_match(request: Request, version: int) -> None:
+    """412 when If-Match is given and names another version than the current one."""
+    header = request.headers.get("if-match")
+    if header and header.strip() != "*" and etag(version) not in [h.strip() for h in header.split(",")]:
+        raise PreconditionFailed(
+            f"If-Match {header} does not match the current ETag {etag(version)}; re-read and retry",
+            current_etag=etag(version),
+        )

@@ -1,0 +1,151 @@
+"""The FastAPI app factory every service uses: probes, problem errors, correlation ids, lifespan."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tandem_shared.auth import Authenticator
+from tandem_shared.broker import broker_reachable
+from tandem_shared.consumer import Handler
+from tandem_shared.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from tandem_shared.events import correlation_id_var
+from tandem_shared.runtime import ServiceRuntime
+from tandem_shared.settings import PlatformSettings, ServiceSettings, platform_settings, service_settings
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"}}}},
+        "allowed_transitions": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+@dataclass
+class ServiceSpec:
+    """What makes a service: its name, routers and the event handlers it consumes with."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter]
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    version: str = "0.1.0"
+    tags: list[dict[str, Any]] = field(default_factory=list)
+
+
+class CorrelationIdMiddleware:
+    """Takes X-Correlation-ID from the request (or makes one) for logs and events; echoes it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        cid = headers.get(b"x-correlation-id", b"").decode()[:100] or str(uuid.uuid4())
+        token = correlation_id_var.set(cid)
+
+        async def _send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-correlation-id", cid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, _send)
+        finally:
+            correlation_id_var.reset(token)
+
+
+def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = None,
+                       platform: PlatformSettings | None = None, workers: bool | None = None) -> FastAPI:
+    """Build a service's app; its lifespan runs the relay and consumer unless `workers` is False."""
+    platform = platform or platform_settings()
+    settings = settings or service_settings(spec.name)
+    prefix = f"/{spec.name}"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = ServiceRuntime(spec.name, handlers=spec.handlers, settings=settings, platform=platform)
+        app.state.runtime = runtime
+        app.state.authenticator = Authenticator(platform)
+        await runtime.start(workers=workers)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        openapi_url=f"{prefix}/openapi.json",
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        openapi_tags=spec.tags or None,
+    )
+    app.add_middleware(CorrelationIdMiddleware)
+    install_problem_handlers(app)
+
+    @app.get(f"{prefix}/healthz", tags=["probes"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @app.get(f"{prefix}/readyz", tags=["probes"], summary="Readiness: database and broker reachable")
+    async def readyz() -> JSONResponse:
+        runtime: ServiceRuntime = app.state.runtime
+        checks: dict[str, Any] = {}
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        if runtime.bootstrap:
+            checks["broker"] = "ok" if await broker_reachable(runtime.bootstrap) else "unreachable"
+        else:
+            checks["broker"] = "not configured"
+        checks.update({k: v for k, v in runtime.status().items() if v is not None})
+        consumer = checks.get("consumer")
+        ready = checks["database"] == "ok" and checks["broker"] == "ok" and (consumer is None or consumer["healthy"])
+        body = {"status": "ready" if ready else "not ready", "service": spec.name, "checks": checks}
+        if not ready:
+            body.update(type="https://tandem.dev/problems/unavailable", title="Service not ready", status=503,
+                        detail="; ".join(f"{k}: {v}" for k, v in checks.items() if v not in ("ok", None)))
+        return JSONResponse(body, status_code=200 if ready else 503,
+                            media_type="application/json" if ready else PROBLEM_MEDIA_TYPE)
+
+    for router in spec.routers:
+        app.include_router(router, prefix=f"{prefix}/v1")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes, tags=app.openapi_tags)
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,110 @@
+"""JWT bearer authentication with roles; OIDC (JWKS) in production, a local secret in development."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from tandem_shared.db import utcnow
+from tandem_shared.errors import Forbidden, Unauthorized
+from tandem_shared.settings import PlatformSettings
+
+ROLES = frozenset(
+    {
+        "viewer", "requester", "project_manager", "pmo", "resource_manager", "change_manager",
+        "cab_member", "knowledge_editor", "service_owner", "admin",
+    }
+)
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the token's subject, display name and roles."""
+
+    sub: str
+    name: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    def has_any(self, *roles: str) -> bool:
+        """True when the actor holds one of the roles, or is admin."""
+        return "admin" in self.roles or any(r in self.roles for r in roles)
+
+
+class Authenticator:
+    """Verifies bearer tokens: pinned algorithms, issuer, audience, expiry; keys from JWKS or a secret."""
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.settings = settings
+        self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True) if settings.auth_jwks_url else None
+
+    async def verify(self, token: str) -> Actor:
+        """Return the actor a valid token names, or raise Unauthorized."""
+        try:
+            if self._jwks is not None:
+                # PyJWKClient fetches over blocking HTTP; keep it off the event loop.
+                key: Any = (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
+            else:
+                key = self.settings.auth_secret
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=self.settings.auth_algorithms,
+                audience=self.settings.auth_audience,
+                issuer=self.settings.auth_issuer,
+                options={"require": ["sub", "exp", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid bearer token: {exc}") from exc
+        roles = claims.get("roles") or claims.get("realm_access", {}).get("roles", [])
+        if isinstance(roles, str):
+            roles = roles.split()
+        return Actor(sub=str(claims["sub"]), name=str(claims.get("name", claims["sub"])), roles=frozenset(roles) & ROLES)
+
+
+def mint_dev_token(settings: PlatformSettings, sub: str, roles: list[str], *, name: str | None = None,
+                   ttl: timedelta = timedelta(hours=12)) -> str:
+    """Sign a development token with the local secret (refused when OIDC is configured)."""
+    if settings.auth_jwks_url:
+        raise RuntimeError("tokens come from the OIDC issuer when TANDEM_AUTH_JWKS_URL is set")
+    unknown = set(roles) - ROLES
+    if unknown:
+        raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}; known: {', '.join(sorted(ROLES))}")
+    now = utcnow()
+    claims = {
+        "sub": sub, "name": name or sub, "roles": roles, "iss": settings.auth_issuer,
+        "aud": settings.auth_audience, "iat": now, "exp": now + ttl,
+    }
+    return jwt.encode(claims, settings.auth_secret, algorithm=settings.auth_algorithms[0])
+
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT; in development, mint one with `tandem token`.")
+
+
+async def current_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Actor:
+    """The authenticated actor of this request (401 without a valid bearer token)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send Authorization: Bearer <token>")
+    return await request.app.state.authenticator.verify(credentials.credentials)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require_roles(*roles: str):
+    """A dependency that admits only actors holding one of the roles (or admin)."""
+
+    async def _check(actor: CurrentActor) -> Actor:
+        if not actor.has_any(*roles):
+            raise Forbidden(f"needs one of the roles: {', '.join(roles)}", required_roles=list(roles))
+        return actor
+
+    return Depends(_check)

@@ -1,0 +1,245 @@
+"""The idempotent consumer: inbox row and handler writes in one transaction, offsets committed after."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tandem_shared.db import utcnow
+from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead_letter_topic_of, parse_data
+from tandem_shared.tables import inbox
+
+log = logging.getLogger(__name__)
+Handler = Callable[[AsyncSession, CloudEvent, EventData], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a message came from: what the inbox and the dead-letter topic record."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes
+    key: bytes | None
+
+
+class _RebalanceListener(ConsumerRebalanceListener):
+    """Handling is sequential inside the poll loop, so nothing is in flight when partitions move."""
+
+    def __init__(self, consumer: EventConsumer) -> None:
+        self.consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        log.info("%s: partitions revoked %s", self.consumer.name, sorted(map(str, revoked)))
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        log.info("%s: partitions assigned %s", self.consumer.name, sorted(map(str, assigned)))
+
+
+class EventConsumer:
+    """Consumes topics for one service: applies each event once, dead-letters what keeps failing."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: list[str],
+        handlers: dict[str, Handler],
+        sessionmaker: async_sessionmaker[AsyncSession],
+        bootstrap: str,
+        producer: Any,
+        max_attempts: int = 3,
+        fetch_max_wait_ms: int = 10,
+    ) -> None:
+        self.name = name
+        self.topics = topics
+        self.handlers = handlers
+        self.sessionmaker = sessionmaker
+        self.bootstrap = bootstrap
+        self.producer = producer
+        self.max_attempts = max_attempts
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.dead_letter_topic = dead_letter_topic_of(name)
+        self.last_poll: float | None = None
+        self.last_error: str | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run the poll loop in the background."""
+        self._task = asyncio.create_task(self.run(), name=f"consumer-{self.name}")
+
+    async def stop(self) -> None:
+        """Finish the message in hand, commit its offset, leave the group."""
+        self._stopping = True
+        if self._task:
+            await self._task
+
+    def healthy(self, max_silence: float = 30.0) -> bool:
+        """True when the loop polled recently (a stuck consumer after a broker restart is not)."""
+        return self.last_poll is not None and time.monotonic() - self.last_poll < max_silence
+
+    async def run(self) -> None:
+        """Poll and handle until stopped; reconnect with back-off when the broker fails."""
+        backoff = 0.2
+        while not self._stopping:
+            try:
+                await self._connect()
+                backoff = 0.2
+                while not self._stopping:
+                    await self.poll_once()
+            except KafkaError as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("%s: broker error, reconnecting in %.1fs: %s", self.name, backoff, exc)
+                await self._disconnect()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            except Exception as exc:  # noqa: BLE001 - e.g. the database is down: retry, never die
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("%s: consumer loop failed, restarting in %.1fs", self.name, backoff)
+                await self._disconnect()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+        await self._disconnect()
+
+    async def _connect(self) -> None:
+        if self._consumer is not None:
+            return
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=f"tandem-{self.name}",
+            client_id=f"tandem-{self.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
+            max_poll_records=500,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+        )
+        try:
+            await consumer.start()
+            consumer.subscribe(self.topics, listener=_RebalanceListener(self))
+        except Exception:
+            await consumer.stop()
+            raise
+        self._consumer = consumer
+
+    async def _disconnect(self) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            try:
+                await consumer.stop()
+            except Exception:  # noqa: BLE001 - leaving a dead group cannot fail the shutdown
+                pass
+
+    async def poll_once(self, timeout_ms: int = 200) -> int:
+        """Fetch a batch, handle each message in order, then commit the offsets; return the count."""
+        assert self._consumer is not None
+        batches = await self._consumer.getmany(timeout_ms=timeout_ms)
+        self.last_poll = time.monotonic()
+        handled = 0
+        for tp, messages in batches.items():
+            for message in messages:
+                await self.handle(Delivery(tp.topic, tp.partition, message.offset, message.value, message.key))
+                handled += 1
+            if messages:
+                await self.commit_offset(tp, messages[-1].offset + 1)
+        return handled
+
+    async def commit_offset(self, tp: TopicPartition, offset: int) -> None:
+        """Commit after the database transaction; a stale commit after a rebalance is harmless."""
+        assert self._consumer is not None
+        try:
+            await self._consumer.commit({tp: offset})
+        except CommitFailedError as exc:
+            log.info("%s: commit of %s@%d refused after a rebalance (%s); the inbox skips re-reads",
+                     self.name, tp, offset, exc)
+
+    async def handle(self, delivery: Delivery) -> str:
+        """Apply one message once: returns applied, duplicate, ignored or dead_lettered."""
+        try:
+            event = CloudEvent.from_bytes(delivery.value)
+            data = parse_data(event)
+        except Exception as exc:  # noqa: BLE001 - a malformed message is dead-lettered, never fatal
+            await self._dead_letter(delivery, None, f"undecodable message: {exc}")
+            return "dead_lettered"
+        handler = self.handlers.get(event.type)
+        if handler is None or data is None:
+            return "ignored"
+        token = correlation_id_var.set(event.correlationid)
+        try:
+            error = ""
+            for attempt in range(1, self.max_attempts + 1):
+                try:
+                    return await self._apply(delivery, event, data, handler)
+                except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+                    error = f"{type(exc).__name__}: {exc}"
+                    log.warning("%s: %s %s failed (attempt %d/%d): %s", self.name, event.type, event.id,
+                                attempt, self.max_attempts, error)
+                    if attempt < self.max_attempts:
+                        await asyncio.sleep(0.05 * 2**attempt)
+            await self._dead_letter(delivery, event, error)
+            return "dead_lettered"
+        finally:
+            correlation_id_var.reset(token)
+
+    async def _apply(self, delivery: Delivery, event: CloudEvent, data: EventData, handler: Handler) -> str:
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                if await self._seen(session, event):
+                    return "duplicate"
+                await handler(session, event, data)
+                await session.execute(sa.insert(inbox).values(**self._inbox_row(delivery, event, "applied")))
+        except IntegrityError:
+            # Another member applied it first (a rebalance raced us): the inbox decides.
+            async with self.sessionmaker() as check:
+                if await self._seen(check, event):
+                    return "duplicate"
+            raise
+        return "applied"
+
+    async def _seen(self, session: AsyncSession, event: CloudEvent) -> bool:
+        found = await session.execute(
+            sa.select(inbox.c.status).where(
+                inbox.c.consumer == self.name, inbox.c.source == event.source, inbox.c.event_id == event.id
+            )
+        )
+        return found.first() is not None
+
+    def _inbox_row(self, delivery: Delivery, event: CloudEvent, status: str, error: str | None = None) -> dict:
+        return {
+            "consumer": self.name, "source": event.source, "event_id": event.id, "event_type": event.type,
+            "status": status, "topic": delivery.topic, "partition": delivery.partition,
+            "offset": delivery.offset, "error": error, "received_at": utcnow(),
+        }
+
+    async def _dead_letter(self, delivery: Delivery, event: CloudEvent | None, error: str) -> None:
+        """Send the original message with its origin and error to the dead-letter topic."""
+        headers = [
+            ("tandem-original-topic", delivery.topic.encode()),
+            ("tandem-original-partition", str(delivery.partition).encode()),
+            ("tandem-original-offset", str(delivery.offset).encode()),
+            ("tandem-error", error[:4000].encode()),
+            ("tandem-consumer", self.name.encode()),
+        ]
+        producer = await self.producer()
+        await producer.send_and_wait(self.dead_letter_topic, value=delivery.value, key=delivery.key, headers=headers)
+        self.last_error = error
+        log.error("%s: dead-lettered %s@%d/%d: %s", self.name, delivery.topic, delivery.partition,
+                  delivery.offset, error)
+        if event is not None:
+            async with self.sessionmaker() as session, session.begin():
+                if not await self._seen(session, event):
+                    await session.execute(sa.insert(inbox).values(**self._inbox_row(delivery, event, "dead_lettered", error[:4000])))

@@ -1,0 +1,119 @@
+"""The CloudEvents 1.0 envelope, the registry of typed event data, topics and correlation ids."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tandem_shared.db import new_id, utcnow
+
+correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+
+
+def topic_of(service: str) -> str:
+    """The topic a service publishes its events to."""
+    return f"tandem.{service}"
+
+
+def dead_letter_topic_of(consumer: str) -> str:
+    """The dead-letter topic of one consumer."""
+    return f"tandem.{consumer}.dlq"
+
+
+class EventData(BaseModel):
+    """Base of every event's data; subclasses declare `event_type` and the entity key field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: ClassVar[str]
+    subject_field: ClassVar[str] = "id"
+
+    def subject(self) -> str:
+        """The entity id the event is about (the Kafka key and CloudEvents subject)."""
+        return str(getattr(self, self.subject_field))
+
+
+class CloudEvent(BaseModel):
+    """The CloudEvents 1.0 structured-mode envelope Tandem publishes."""
+
+    model_config = ConfigDict(extra="allow")
+
+    specversion: str = "1.0"
+    id: uuid.UUID = Field(default_factory=new_id)
+    source: str
+    type: str
+    subject: str
+    time: datetime = Field(default_factory=utcnow)
+    datacontenttype: str = "application/json"
+    correlationid: str | None = None
+    traceparent: str | None = None
+    actor: str | None = None
+    data: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        """Serialise as JSON."""
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> CloudEvent:
+        """Parse and validate a JSON envelope."""
+        return cls.model_validate(json.loads(raw))
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One registered event type: its data model, producer and topic."""
+
+    type: str
+    model: type[EventData]
+    service: str
+    description: str
+
+    @property
+    def topic(self) -> str:
+        return topic_of(self.service)
+
+
+REGISTRY: dict[str, EventSpec] = {}
+E = TypeVar("E", bound=type[EventData])
+
+
+def event_type(name: str):
+    """Register an EventData class under its versioned type `<service>.<entity>.<verb>.v<N>`."""
+
+    def _register(cls: E) -> E:
+        parts = name.split(".")
+        if len(parts) != 4 or not parts[3].startswith("v") or not parts[3][1:].isdigit():
+            raise ValueError(f"event type {name!r} is not <service>.<entity>.<verb>.v<N>")
+        if name in REGISTRY:
+            raise ValueError(f"event type {name!r} registered twice")
+        cls.event_type = name
+        REGISTRY[name] = EventSpec(name, cls, parts[0], (cls.__doc__ or "").strip())
+        return cls
+
+    return _register
+
+
+def build_envelope(data: EventData, *, actor: str | None = None) -> CloudEvent:
+    """Wrap event data in an envelope with a new id, the current time and correlation id."""
+    spec = REGISTRY[data.event_type]
+    return CloudEvent(
+        source=f"/tandem/{spec.service}",
+        type=spec.type,
+        subject=data.subject(),
+        correlationid=correlation_id_var.get() or str(new_id()),
+        actor=actor,
+        data=data.model_dump(mode="json"),
+    )
+
+
+def parse_data(event: CloudEvent) -> EventData | None:
+    """The typed data of an envelope, or None for a type this registry does not know."""
+    spec = REGISTRY.get(event.type)
+    return spec.model.model_validate(event.data) if spec else None

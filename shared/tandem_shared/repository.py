@@ -1,0 +1,78 @@
+"""Query helpers repositories share: keyset pagination and audit rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_shared.api import PageParams, encode_cursor
+from tandem_shared.db import new_id, utcnow
+from tandem_shared.errors import ValidationProblem
+from tandem_shared.events import correlation_id_var
+from tandem_shared.tables import audit_log
+
+
+def _coerce(column: Any, value: Any) -> Any:
+    """Turn a cursor value back into the column's Python type."""
+    column_type = column.type.impl if isinstance(column.type, sa.types.TypeDecorator) else column.type
+    try:
+        if isinstance(column_type, sa.DateTime):
+            return datetime.fromisoformat(value)
+        if isinstance(column_type, sa.Uuid):
+            return uuid.UUID(str(value))
+        if isinstance(column_type, (sa.Integer, sa.Numeric, sa.Float)):
+            return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationProblem.field("cursor", "not a cursor returned by this list") from exc
+    return value
+
+
+async def keyset_page(
+    session: AsyncSession, stmt: sa.Select[Any], *, sort: Any, tiebreak: Any, descending: bool, page: PageParams
+) -> tuple[Sequence[Any], str | None]:
+    """Run `stmt` ordered by (sort, tiebreak) after the cursor; return the rows and the next cursor."""
+    order = (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
+    if page.cursor is not None:
+        if len(page.cursor) != 2:
+            raise ValidationProblem.field("cursor", "not a cursor returned by this list")
+        key = sa.tuple_(sort, tiebreak)
+        bound = sa.tuple_(
+            sa.literal(_coerce(sort, page.cursor[0]), sort.type), sa.literal(_coerce(tiebreak, page.cursor[1]), tiebreak.type)
+        )
+        stmt = stmt.where(key < bound if descending else key > bound)
+    rows = (await session.execute(stmt.order_by(*order).limit(page.limit + 1))).scalars().all()
+    if len(rows) <= page.limit:
+        return rows, None
+    rows = rows[: page.limit]
+    last = rows[-1]
+    values = (getattr(last, sort.key), getattr(last, tiebreak.key))
+    return rows, encode_cursor(tuple(v.isoformat() if isinstance(v, datetime) else str(v) for v in values))
+
+
+async def record_audit(
+    session: AsyncSession, *, actor: str, action: str, entity_type: str, entity_id: Any,
+    from_state: str | None = None, to_state: str | None = None, detail: dict[str, Any] | None = None,
+) -> None:
+    """Write who did what, in the caller's transaction."""
+    await session.execute(
+        sa.insert(audit_log).values(
+            id=new_id(), at=utcnow(), actor=actor, action=action, entity_type=entity_type,
+            entity_id=str(entity_id), from_state=from_state, to_state=to_state, detail=detail,
+            correlation_id=correlation_id_var.get(),
+        )
+    )
+
+
+async def audit_trail(session: AsyncSession, entity_type: str, entity_id: Any) -> Sequence[Any]:
+    """The audit rows of one entity, oldest first."""
+    stmt = (
+        sa.select(audit_log)
+        .where(audit_log.c.entity_type == entity_type, audit_log.c.entity_id == str(entity_id))
+        .order_by(audit_log.c.at, audit_log.c.id)
+    )
+    return (await session.execute(stmt)).mappings().all()

@@ -1,0 +1,122 @@
+"""What a running service holds: its engine and sessions, its outbox relay and its event consumer."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from tandem_shared.broker import ensure_topics, make_producer
+from tandem_shared.consumer import EventConsumer, Handler
+from tandem_shared.db import make_engine
+from tandem_shared.events import REGISTRY, dead_letter_topic_of, topic_of
+from tandem_shared.outbox import OUTBOX_DIRTY, OutboxRelay
+from tandem_shared.settings import PlatformSettings, ServiceSettings, database_url
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    """Engine, sessions, relay and consumer of one service; started and stopped by its lifespan."""
+
+    def __init__(self, service: str, *, handlers: dict[str, Handler], settings: ServiceSettings,
+                 platform: PlatformSettings) -> None:
+        self.service = service
+        self.settings = settings
+        self.platform = platform
+        self.handlers = handlers
+        self.database_url = database_url(service, settings, platform)
+        self.engine = make_engine(self.database_url, pool_size=settings.db_pool_size)
+        self.bootstrap = platform.kafka_bootstrap_servers
+        self.relay: OutboxRelay | None = None
+        self.consumer: EventConsumer | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
+        self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=self._session_class()
+        )
+
+    def _session_class(self) -> type[Session]:
+        runtime = self
+
+        class ServiceSession(Session):
+            """A session that wakes the relay right after a commit that wrote outbox rows."""
+
+        @event.listens_for(ServiceSession, "after_commit")
+        def _wake_relay(session: Session) -> None:
+            if session.info.pop(OUTBOX_DIRTY, False) and runtime.relay is not None:
+                runtime.relay.wake()
+
+        return ServiceSession
+
+    @property
+    def consumed_topics(self) -> list[str]:
+        """Topics of the event types this service handles."""
+        return sorted({REGISTRY[t].topic for t in self.handlers})
+
+    def _require_bootstrap(self) -> str:
+        if not self.bootstrap:
+            raise RuntimeError("TANDEM_KAFKA_BOOTSTRAP_SERVERS is not set (tandem up/serve start a broker)")
+        return self.bootstrap
+
+    async def _producer(self) -> AIOKafkaProducer:
+        if self._dlq_producer is None:
+            producer = make_producer(self._require_bootstrap())
+            await producer.start()
+            self._dlq_producer = producer
+        return self._dlq_producer
+
+    async def start(self, *, workers: bool | None = None) -> None:
+        """Start the relay and the consumer (unless workers run in a separate process)."""
+        if not (self.settings.run_workers if workers is None else workers):
+            return
+        bootstrap = self._require_bootstrap()
+        topics = [topic_of(self.service), *self.consumed_topics, dead_letter_topic_of(self.service)]
+        try:
+            await ensure_topics(bootstrap, topics)
+        except Exception as exc:  # noqa: BLE001 - the broker may come later; the relay retries
+            log.warning("%s: could not create topics yet: %s", self.service, exc)
+        self.relay = OutboxRelay(
+            service=self.service,
+            engine=self.engine,
+            producer_factory=lambda: make_producer(bootstrap),
+            poll_interval=self.settings.relay_poll_interval,
+            batch_size=self.settings.relay_batch_size,
+            retention=timedelta(hours=self.settings.outbox_retention_hours),
+        )
+        self.relay.start()
+        if self.handlers:
+            self.consumer = EventConsumer(
+                name=self.service,
+                topics=self.consumed_topics,
+                handlers=self.handlers,
+                sessionmaker=self.sessionmaker,
+                bootstrap=bootstrap,
+                producer=self._producer,
+                max_attempts=self.settings.consumer_max_attempts,
+                fetch_max_wait_ms=self.platform.kafka_fetch_max_wait_ms,
+            )
+            self.consumer.start()
+
+    async def stop(self) -> None:
+        """Stop consuming first, then publish what is pending, then close the database."""
+        if self.consumer is not None:
+            await self.consumer.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        if self._dlq_producer is not None:
+            await self._dlq_producer.stop()
+        await self.engine.dispose()
+
+    def status(self) -> dict[str, Any]:
+        """Worker state for the readiness probe."""
+        return {
+            "relay": None if self.relay is None else {"last_error": self.relay.last_error},
+            "consumer": None if self.consumer is None else {
+                "healthy": self.consumer.healthy(), "last_error": self.consumer.last_error,
+            },
+        }

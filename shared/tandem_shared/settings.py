@@ -1,0 +1,89 @@
+"""Settings read from the environment with pydantic-settings: platform-wide and per service."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("portfolio", "capacity", "change", "knowledge", "metrics")
+DEV_AUTH_SECRET = "tandem-development-secret-do-not-use-in-production"
+
+
+class PlatformSettings(BaseSettings):
+    """Settings every service shares, prefixed `TANDEM_`."""
+
+    model_config = SettingsConfigDict(env_prefix="TANDEM_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="External Kafka; unset means the bundled development broker."
+    )
+    kafka_fetch_max_wait_ms: int = Field(default=10, ge=1, le=5000)
+    auth_secret: str = DEV_AUTH_SECRET
+    auth_issuer: str = "tandem-dev"
+    auth_audience: str = "tandem"
+    auth_jwks_url: str | None = None
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> PlatformSettings:
+        if self.environment == "production":
+            if self.auth_jwks_url is None and self.auth_secret == DEV_AUTH_SECRET:
+                raise ValueError(
+                    "TANDEM_AUTH_SECRET is the development secret; set TANDEM_AUTH_JWKS_URL "
+                    "(OIDC) or a real secret outside development"
+                )
+            if any(alg.startswith("HS") for alg in self.auth_algorithms) and self.auth_jwks_url:
+                raise ValueError("TANDEM_AUTH_ALGORITHMS must be asymmetric (e.g. RS256) with JWKS")
+            if not self.kafka_bootstrap_servers:
+                raise ValueError("TANDEM_KAFKA_BOOTSTRAP_SERVERS is required in production")
+        return self
+
+
+class ServiceSettings(BaseSettings):
+    """Settings of one service, prefixed `TANDEM_<SERVICE>_` (the prefix is set per service)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy async URL; unset means SQLite in the data folder."
+    )
+    run_workers: bool = Field(default=True, description="Run relay and consumers in the web process.")
+    relay_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_retention_hours: float = Field(default=24 * 7, ge=0)
+    consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+
+def service_settings(service: str) -> ServiceSettings:
+    """Read the settings of one service from its own environment prefix."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}")
+    cls = type(
+        f"{service.title()}Settings",
+        (ServiceSettings,),
+        {"model_config": SettingsConfigDict(env_prefix=f"TANDEM_{service.upper()}_", extra="ignore")},
+    )
+    return cls()
+
+
+@lru_cache
+def platform_settings() -> PlatformSettings:
+    """The platform settings, read once per process."""
+    return PlatformSettings()
+
+
+def database_url(service: str, settings: ServiceSettings, platform: PlatformSettings) -> str:
+    """The service's database URL: its own setting, or a SQLite file in the data folder."""
+    if settings.database_url:
+        return settings.database_url
+    path = (platform.data_dir / f"{service}.sqlite3").resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{path}"
