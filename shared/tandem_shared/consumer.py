@@ -76,16 +76,25 @@ class EventConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._busy = False
 
     def start(self) -> None:
         """Run the poll loop in the background."""
         self._task = asyncio.create_task(self.run(), name=f"consumer-{self.name}")
 
     async def stop(self) -> None:
-        """Finish the message in hand, commit its offset, leave the group."""
+        """Finish the batch in hand and commit its offsets, or stop waiting on the broker; leave the group."""
         self._stopping = True
-        if self._task:
+        if self._task is None:
+            return
+        if not self._busy:
+            # Nothing in hand: a join or fetch in progress can be abandoned without losing anything.
+            self._task.cancel()
+        try:
             await self._task
+        except asyncio.CancelledError:
+            pass
+        await self._disconnect()
 
     def healthy(self, max_silence: float = 30.0) -> bool:
         """True when the loop polled recently (a stuck consumer after a broker restart is not)."""
@@ -150,12 +159,16 @@ class EventConsumer:
         batches = await self._consumer.getmany(timeout_ms=timeout_ms)
         self.last_poll = time.monotonic()
         handled = 0
-        for tp, messages in batches.items():
-            for message in messages:
-                await self.handle(Delivery(tp.topic, tp.partition, message.offset, message.value, message.key))
-                handled += 1
-            if messages:
-                await self.commit_offset(tp, messages[-1].offset + 1)
+        self._busy = True
+        try:
+            for tp, messages in batches.items():
+                for message in messages:
+                    await self.handle(Delivery(tp.topic, tp.partition, message.offset, message.value, message.key))
+                    handled += 1
+                if messages:
+                    await self.commit_offset(tp, messages[-1].offset + 1)
+        finally:
+            self._busy = False
         return handled
 
     async def commit_offset(self, tp: TopicPartition, offset: int) -> None:

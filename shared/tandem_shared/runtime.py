@@ -89,7 +89,7 @@ class ServiceRuntime:
             retention=timedelta(hours=self.settings.outbox_retention_hours),
         )
         self.relay.start()
-        if self.handlers:
+        if self.handlers and self.settings.run_consumer:
             self.consumer = EventConsumer(
                 name=self.service,
                 topics=self.consumed_topics,

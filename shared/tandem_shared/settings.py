@@ -54,7 +54,8 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy async URL; unset means SQLite in the data folder."
     )
-    run_workers: bool = Field(default=True, description="Run relay and consumers in the web process.")
+    run_workers: bool = Field(default=True, description="Run relay and consumer in the web process.")
+    run_consumer: bool = Field(default=True, description="With run_workers: also consume events here.")
     relay_poll_interval: float = Field(default=1.0, gt=0, le=60)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_retention_hours: float = Field(default=24 * 7, ge=0)

@@ -1,0 +1,135 @@
+"""Helpers the tests share: databases built by migrations, running services, tokens, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+
+from tandem_shared.auth import mint_dev_token
+from tandem_shared.migrations import upgrade
+from tandem_shared.settings import PlatformSettings, service_settings
+
+PG_URL = os.environ.get("TANDEM_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+BACKENDS = [b.strip() for b in os.environ.get("TANDEM_TEST_DATABASES", "sqlite,postgres").split(",") if b.strip()]
+T = TypeVar("T")
+
+
+def platform(bootstrap: str | None) -> PlatformSettings:
+    """Platform settings for tests: development auth, the test broker."""
+    return PlatformSettings(environment="test", kafka_bootstrap_servers=bootstrap)
+
+
+def auth(sub: str, *roles: str) -> dict[str, str]:
+    """Authorization header for a development token."""
+    return {"Authorization": f"Bearer {mint_dev_token(platform(None), sub, list(roles) or ['viewer'])}"}
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+class DatabaseFactory:
+    """Fresh databases per test, cloned from a template each service's migrations built once."""
+
+    # Templates live for the whole run: migrations run once per service and backend.
+    templates: dict[tuple[str, str], str] = {}
+    template_databases: list[str] = []
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self._created: list[str] = []
+
+    async def fresh(self, service: str, backend: str) -> str:
+        """A new, migrated database for the service; returns its async URL."""
+        key = (service, backend)
+        if key not in self.templates:
+            self.templates[key] = await self._template(service, backend)
+        template = self.templates[key]
+        if backend == "sqlite":
+            path = self.workdir / f"{service}-{uuid.uuid4().hex[:10]}.sqlite3"
+            shutil.copyfile(template, path)
+            return f"sqlite+aiosqlite:///{path}"
+        name = f"tandem_t_{service}_{uuid.uuid4().hex[:12]}"
+        conn = await asyncpg.connect(_pg_dsn(PG_URL))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        finally:
+            await conn.close()
+        self._created.append(name)
+        return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    async def _template(self, service: str, backend: str) -> str:
+        if backend == "sqlite":
+            path = self.workdir / f"template-{service}.sqlite3"
+            await asyncio.to_thread(upgrade, service, f"sqlite+aiosqlite:///{path}")
+            return str(path)
+        name = f"tandem_tpl_{service}_{os.getpid()}"
+        conn = await asyncpg.connect(_pg_dsn(PG_URL))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        self.template_databases.append(name)
+        await asyncio.to_thread(upgrade, service, PG_URL.rsplit("/", 1)[0] + f"/{name}")
+        return name
+
+    async def drop_all(self) -> None:
+        """Drop the PostgreSQL databases this factory made for its test."""
+        await drop_databases(self._created)
+        self._created.clear()
+
+
+async def drop_databases(names: list[str]) -> None:
+    """Drop PostgreSQL databases, connections and all."""
+    if not names:
+        return
+    conn = await asyncpg.connect(_pg_dsn(PG_URL))
+    try:
+        for name in reversed(names):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def create_app(service: str, *, database_url: str, bootstrap: str | None, workers: bool = True,
+               **overrides: Any) -> FastAPI:
+    """A service app on the given database and broker."""
+    settings = service_settings(service).model_copy(update={"database_url": database_url, **overrides})
+    module = importlib.import_module(f"tandem_{service}.main")
+    return module.create_app(settings=settings, platform=platform(bootstrap), workers=workers)
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (relay and consumer included) and give an in-process HTTP client."""
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tandem.test") as client:
+            yield client
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.02) -> T:
+    """Poll `probe` until it returns a truthy value (returned) or raise after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while True:
+        try:
+            last = await probe()
+            if last:
+                return last
+        except AssertionError as exc:
+            last = exc
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+        await asyncio.sleep(interval)
