@@ -106,6 +106,8 @@ async def drop_databases(names: list[str]) -> None:
 def create_app(service: str, *, database_url: str, bootstrap: str | None, workers: bool = True,
                **overrides: Any) -> FastAPI:
     """A service app on the given database and broker."""
+    # A group per app: the development broker is slow to re-balance a group a member just left.
+    overrides.setdefault("consumer_group", f"tandem-{service}-{uuid.uuid4().hex[:8]}")
     settings = service_settings(service).model_copy(update={"database_url": database_url, **overrides})
     module = importlib.import_module(f"tandem_{service}.main")
     return module.create_app(settings=settings, platform=platform(bootstrap), workers=workers)

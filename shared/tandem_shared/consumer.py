@@ -54,6 +54,7 @@ class EventConsumer:
         self,
         *,
         name: str,
+        group_id: str,
         topics: list[str],
         handlers: dict[str, Handler],
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -63,6 +64,7 @@ class EventConsumer:
         fetch_max_wait_ms: int = 10,
     ) -> None:
         self.name = name
+        self.group_id = group_id
         self.topics = topics
         self.handlers = handlers
         self.sessionmaker = sessionmaker
@@ -128,7 +130,7 @@ class EventConsumer:
             return
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
-            group_id=f"tandem-{self.name}",
+            group_id=self.group_id,
             client_id=f"tandem-{self.name}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -92,6 +92,7 @@ class ServiceRuntime:
         if self.handlers and self.settings.run_consumer:
             self.consumer = EventConsumer(
                 name=self.service,
+                group_id=self.settings.consumer_group or f"tandem-{self.service}",
                 topics=self.consumed_topics,
                 handlers=self.handlers,
                 sessionmaker=self.sessionmaker,

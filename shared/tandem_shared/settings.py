@@ -59,6 +59,7 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval: float = Field(default=1.0, gt=0, le=60)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_retention_hours: float = Field(default=24 * 7, ge=0)
+    consumer_group: str | None = Field(default=None, description="Kafka consumer group; default tandem-<service>.")
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
