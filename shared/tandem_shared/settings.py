@@ -39,6 +39,8 @@ class PlatformSettings(BaseSettings):
                     "TANDEM_AUTH_SECRET is the development secret; set TANDEM_AUTH_JWKS_URL "
                     "(OIDC) or a real secret outside development"
                 )
+            if self.auth_jwks_url is None and len(self.auth_secret) < 32:
+                raise ValueError("TANDEM_AUTH_SECRET must be at least 32 characters")
             if any(alg.startswith("HS") for alg in self.auth_algorithms) and self.auth_jwks_url:
                 raise ValueError("TANDEM_AUTH_ALGORITHMS must be asymmetric (e.g. RS256) with JWKS")
             if not self.kafka_bootstrap_servers:

@@ -1,0 +1,37 @@
+# Tandem: `make run` starts the whole platform on the embedded default; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := shared services/portfolio services/capacity services/change services/knowledge services/metrics
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast bench catalogue clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps $(foreach p,$(PACKAGES),-e $(p))
+	touch $(STAMP)
+
+run: install
+	$(BIN)/tandem up
+
+test: install
+	$(BIN)/pytest -q
+
+# SQLite only, for a quick loop on a machine without PostgreSQL.
+test-fast: install
+	TANDEM_TEST_DATABASES=sqlite $(BIN)/pytest -q -x
+
+bench: install
+	$(BIN)/python bench/propagation.py
+	$(BIN)/python bench/create_changes.py
+
+catalogue: install
+	$(BIN)/tandem events catalogue --output docs/events.md
+
+clean:
+	rm -rf $(VENV) var

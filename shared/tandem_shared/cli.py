@@ -1,0 +1,287 @@
+"""The `tandem` command: run the platform or one service, migrate, mint tokens, seed, watch events."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+from tandem_shared.settings import SERVICES, platform_settings
+
+log = logging.getLogger("tandem")
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=os.environ.get("TANDEM_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.ERROR)
+
+
+def _services(names: list[str]) -> list[str]:
+    unknown = set(names) - set(SERVICES)
+    if unknown:
+        raise SystemExit(f"unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}")
+    return names or list(SERVICES)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    """Upgrade each service's database to the newest migration."""
+    from tandem_shared.migrations import upgrade
+
+    for service in _services(args.services):
+        upgrade(service)
+        print(f"{service}: migrated")
+
+
+def cmd_token(args: argparse.Namespace) -> None:
+    """Print a development token."""
+    from datetime import timedelta
+
+    from tandem_shared.auth import mint_dev_token
+
+    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+    print(mint_dev_token(platform_settings(), args.sub, roles, name=args.name, ttl=timedelta(hours=args.hours)))
+
+
+def _start_broker_if_needed() -> object | None:
+    """Start the bundled broker unless TANDEM_KAFKA_BOOTSTRAP_SERVERS names an external Kafka."""
+    if os.environ.get("TANDEM_KAFKA_BOOTSTRAP_SERVERS"):
+        return None
+    from tandem_shared.broker import DevelopmentBroker
+
+    data_dir = platform_settings().data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    broker = DevelopmentBroker(log_path=data_dir / "broker.log").start()
+    os.environ["TANDEM_KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
+    platform_settings.cache_clear()
+    (data_dir / "broker.address").write_text(broker.bootstrap)
+    print(f"development broker (Tansu, memory storage) on {broker.bootstrap}", flush=True)
+    return broker
+
+
+async def _republish(services: list[str]) -> None:
+    """A fresh development broker holds nothing: re-send each outbox's retained history (consumers dedupe)."""
+    from tandem_shared.db import make_engine
+    from tandem_shared.outbox import republish
+    from tandem_shared.settings import database_url, service_settings
+
+    for service in services:
+        engine = make_engine(database_url(service, service_settings(service), platform_settings()))
+        count = await republish(engine)
+        await engine.dispose()
+        if count:
+            log.info("%s: %d retained events queued for re-publication to the new broker", service, count)
+
+
+def _serve(app: object, host: str, port: int, services: list[str], seed_url: str | None) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    if seed_url:
+        def _seed_when_ready() -> None:
+            import time
+
+            while not server.started and not server.should_exit:
+                time.sleep(0.1)
+            if server.started:
+                from tandem_shared.seed import seed_once
+
+                try:
+                    seed_once(seed_url, platform_settings().data_dir)
+                except Exception:  # noqa: BLE001 - the platform keeps running without demo data
+                    log.exception("loading demo data failed")
+
+        threading.Thread(target=_seed_when_ready, daemon=True).start()
+    print(f"Tandem: {', '.join(services)} on http://{host}:{port}  (docs: http://{host}:{port}/<service>/docs; "
+          "Ctrl-C stops)", flush=True)
+    server.run()
+
+
+def cmd_up(args: argparse.Namespace) -> None:
+    """Broker, migrations, demo data and all five services behind one address."""
+    from tandem_shared.gateway import create_gateway
+    from tandem_shared.migrations import upgrade
+
+    _configure_logging()
+    broker = _start_broker_if_needed()
+    try:
+        for service in SERVICES:
+            upgrade(service)
+        if broker is not None:
+            asyncio.run(_republish(list(SERVICES)))
+        seed_url = None if args.no_seed else f"http://{args.host}:{args.port}"
+        _serve(create_gateway(), args.host, args.port, list(SERVICES), seed_url)
+    finally:
+        if broker is not None:
+            broker.stop()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    """One service alone, with the same paths it has behind the gateway."""
+    from tandem_shared.gateway import Gateway, load_service_app
+    from tandem_shared.migrations import upgrade
+
+    _configure_logging()
+    broker = _start_broker_if_needed()
+    try:
+        if not args.no_migrate:
+            upgrade(args.service)
+        if broker is not None:
+            asyncio.run(_republish([args.service]))
+        _serve(Gateway({args.service: load_service_app(args.service)}), args.host, args.port, [args.service], None)
+    finally:
+        if broker is not None:
+            broker.stop()
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Relay and consumer of one service without HTTP (for TANDEM_<SERVICE>_RUN_WORKERS=false web replicas)."""
+    import signal
+
+    from tandem_shared.gateway import load_service_app
+
+    _configure_logging()
+    app = load_service_app(args.service, workers=True)
+
+    async def _run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with app.router.lifespan_context(app):
+            log.info("%s worker running (relay and consumer)", args.service)
+            await stop.wait()
+
+    asyncio.run(_run())
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    """Load the demo organisation through the HTTP API."""
+    from tandem_shared.seed import seed
+
+    _configure_logging()
+    seed(args.url)
+
+
+def cmd_events_tail(args: argparse.Namespace) -> None:
+    """Print events as they pass, decoded."""
+    from aiokafka import AIOKafkaConsumer
+
+    from tandem_shared.events import CloudEvent, topic_of
+
+    address_file = platform_settings().data_dir / "broker.address"
+    bootstrap = args.bootstrap or os.environ.get("TANDEM_KAFKA_BOOTSTRAP_SERVERS") or (
+        address_file.read_text().strip() if address_file.exists() else None)
+    if not bootstrap:
+        raise SystemExit("no broker: run `make run` first, set TANDEM_KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap")
+    topics = args.topic or [topic_of(s) for s in SERVICES]
+
+    async def _tail() -> None:
+        consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=f"tandem-tail-{uuid.uuid4().hex[:8]}",
+                                    enable_auto_commit=False, auto_offset_reset="earliest" if args.from_beginning else "latest")
+        await consumer.start()
+        try:
+            async for message in consumer:
+                try:
+                    event = CloudEvent.from_bytes(message.value)
+                    line = {"topic": message.topic, "partition": message.partition, "offset": message.offset,
+                            "type": event.type, "subject": event.subject, "time": event.time.isoformat(),
+                            "actor": event.actor, "correlationid": event.correlationid, "data": event.data}
+                except Exception as exc:  # noqa: BLE001 - show what it is, keep tailing
+                    line = {"topic": message.topic, "offset": message.offset, "undecodable": str(exc)}
+                print(json.dumps(line, default=str), flush=True)
+        finally:
+            await consumer.stop()
+
+    try:
+        asyncio.run(_tail())
+    except KeyboardInterrupt:
+        pass
+
+
+def cmd_events_catalogue(args: argparse.Namespace) -> None:
+    """Print the event catalogue (Markdown) from the registered contracts."""
+    from tandem_shared.catalogue import render_catalogue
+
+    text = render_catalogue()
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_outbox_republish(args: argparse.Namespace) -> None:
+    """Queue each service's retained events for publication again."""
+    _configure_logging()
+    asyncio.run(_republish(_services(args.services)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `tandem`."""
+    parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run every service behind one address (embedded default)")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--no-seed", action="store_true", help="do not load the demo organisation")
+    up.set_defaults(func=cmd_up)
+
+    serve = sub.add_parser("serve", help="run one service alone")
+    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-migrate", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run one service's relay and consumer without HTTP")
+    worker.add_argument("service", choices=SERVICES)
+    worker.set_defaults(func=cmd_worker)
+
+    migrate = sub.add_parser("migrate", help="upgrade databases to the newest migration")
+    migrate.add_argument("services", nargs="*", metavar="SERVICE")
+    migrate.set_defaults(func=cmd_migrate)
+
+    token = sub.add_parser("token", help="print a development token")
+    token.add_argument("--sub", required=True, help="user id")
+    token.add_argument("--roles", default="viewer", help="comma-separated roles")
+    token.add_argument("--name", default=None, help="display name")
+    token.add_argument("--hours", type=float, default=12)
+    token.set_defaults(func=cmd_token)
+
+    seed = sub.add_parser("seed", help="load the demo organisation through the API")
+    seed.add_argument("--url", default="http://127.0.0.1:8000")
+    seed.set_defaults(func=cmd_seed)
+
+    events = sub.add_parser("events", help="watch or document events").add_subparsers(dest="events_command", required=True)
+    tail = events.add_parser("tail", help="print events as they pass, decoded")
+    tail.add_argument("--bootstrap", default=None)
+    tail.add_argument("--topic", action="append", help="topic to follow (repeatable); default: every service topic")
+    tail.add_argument("--from-beginning", action="store_true")
+    tail.set_defaults(func=cmd_events_tail)
+    catalogue = events.add_parser("catalogue", help="print the event catalogue in Markdown")
+    catalogue.add_argument("--output", default=None)
+    catalogue.set_defaults(func=cmd_events_catalogue)
+
+    outbox = sub.add_parser("outbox", help="outbox maintenance").add_subparsers(dest="outbox_command", required=True)
+    again = outbox.add_parser("republish", help="publish each service's retained events again")
+    again.add_argument("services", nargs="*", metavar="SERVICE")
+    again.set_defaults(func=cmd_outbox_republish)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `tandem` console script."""
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The demo organisation, loaded through the public API so that every event flows as in real use."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tandem_shared.auth import mint_dev_token
+from tandem_shared.settings import platform_settings
+
+log = logging.getLogger(__name__)
+
+PEOPLE = [
+    ("Ana Rivera", "Platform", [("linux", 5), ("kubernetes", 4), ("postgresql", 3)], 40),
+    ("Ben Okafor", "Platform", [("kubernetes", 5), ("terraform", 4)], 40),
+    ("Chloé Martin", "Network", [("firewalls", 5), ("bgp", 4)], 40),
+    ("Dev Patel", "Network", [("load-balancers", 4), ("firewalls", 3)], 32),
+    ("Eva Lindqvist", "Applications", [("java", 5), ("payments", 4)], 40),
+    ("Farid Haddad", "Applications", [("python", 4), ("postgresql", 4)], 24),
+    ("Grace Kim", "Service Desk", [("itil", 4), ("windows", 3)], 40),
+    ("Hugo Weber", "Service Desk", [("itil", 3), ("networking", 2)], 20),
+]
+PROJECTS = [
+    ("Payments platform migration", "transform", "CFO office", 450000),
+    ("Self-service password reset", "grow", "Service Desk lead", 35000),
+    ("Data centre network refresh", "run", "Head of Infrastructure", 280000),
+    ("Customer portal redesign", "grow", "CMO office", 120000),
+]
+ARTICLES = [
+    ("Restart the payment gateway safely", "runbook"),
+    ("Known error: VPN drops after sleep", "known_error"),
+    ("How to request firewall changes", "how_to"),
+    ("Lessons learned: 2026 storage migration", "lessons_learned"),
+]
+
+
+def _headers(sub: str, *roles: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_dev_token(platform_settings(), sub, list(roles))}"}
+
+
+def _check(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 400:
+        raise RuntimeError(f"{response.request.method} {response.request.url} → {response.status_code}: {response.text}")
+    return response.json()
+
+
+def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
+    """Create people, projects, articles and changes in several states; return counts."""
+    rm = _headers("rita.manager", "resource_manager")
+    pm = _headers("paul.pm", "project_manager")
+    ke = _headers("kate.editor", "knowledge_editor")
+    requester = _headers("sam.requester", "requester")
+    cab = _headers("carol.cab", "change_manager", "cab_member")
+    with httpx.Client(base_url=url, timeout=10) as client:
+        people = [
+            _check(client.post("/capacity/v1/people", headers=rm, json={
+                "name": name, "email": name.lower().replace(" ", ".").replace("é", "e") + "@example.org",
+                "team": team, "skills": [{"name": s, "proficiency": p} for s, p in skills], "weekly_hours": hours}))
+            for name, team, skills, hours in PEOPLE
+        ]
+        for name, category, sponsor, budget in PROJECTS:
+            _check(client.post("/portfolio/v1/projects", headers=pm, json={
+                "name": name, "category": category, "sponsor": sponsor,
+                "budget_amount": str(budget), "budget_currency": "EUR"}))
+        for title, kind in ARTICLES:
+            _check(client.post("/knowledge/v1/articles", headers=ke, json={
+                "title": title, "kind": kind, "body": f"# {title}\n\nDemo article.", "tags": ["demo"]}))
+
+        monday = (datetime.now(UTC) + timedelta(days=7 - datetime.now(UTC).weekday())).replace(
+            hour=20, minute=0, second=0, microsecond=0)
+        plans = [  # title, type, assignee index, effort, day offset, hours long, final state
+            ("Patch payment gateway cluster", "normal", 4, 6, 0, 4, "scheduled"),
+            ("Replace core switch line card", "normal", 2, 8, 2, 6, "assess"),
+            ("Rotate database TLS certificates", "standard", 0, 2, 3, 2, "scheduled"),
+            ("Hotfix VPN concentrator", "emergency", 3, 3, 1, 2, "scheduled"),
+            ("Upgrade Kubernetes control plane", "normal", 1, 12, 8, 8, "new"),
+            ("Decommission legacy FTP server", "normal", 5, 4, 9, 3, "canceled"),
+        ]
+        deadline = time.monotonic() + timeout
+        made = 0
+        for title, kind, who, effort, offset, length, final in plans:
+            start = monday + timedelta(days=offset)
+            body = {"title": title, "type": kind, "assignee_id": people[who]["id"], "effort_hours": effort,
+                    "planned_start": start.isoformat(), "planned_end": (start + timedelta(hours=length)).isoformat(),
+                    "affected_cis": [title.split()[-2].lower()]}
+            while True:  # change learns about people from capacity's events, a few milliseconds later
+                response = client.post("/change/v1/changes", headers=requester, json=body)
+                if response.status_code != 422 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            change = _check(response)
+            path = f"/change/v1/changes/{change['id']}"
+            if final != "new":
+                _check(client.post(f"{path}/submit", headers=requester))
+            if final == "scheduled" and kind != "standard":
+                _check(client.post(f"{path}/approve", headers=cab, json={"comment": "Approved at CAB"}))
+            if final == "canceled":
+                _check(client.post(f"{path}/cancel", headers=requester, json={"comment": "No longer needed"}))
+            made += 1
+    counts = {"people": len(people), "projects": len(PROJECTS), "articles": len(ARTICLES), "changes": made}
+    log.info("demo data loaded: %s", counts)
+    return counts
+
+
+def seed_once(url: str, data_dir: Path) -> None:
+    """Seed unless this data folder was seeded before."""
+    marker = data_dir / "seeded.json"
+    if marker.exists():
+        return
+    counts = seed(url)
+    marker.write_text(json.dumps({"at": datetime.now(UTC).isoformat(), **counts}))

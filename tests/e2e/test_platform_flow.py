@@ -1,0 +1,134 @@
+"""The embedded default end to end: `tandem up` (its own broker, SQLite, demo data) driven over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tandem_shared.broker import free_port
+from tandem_shared.settings import SERVICES
+from tests.support import auth
+
+pytestmark = pytest.mark.e2e
+RM = auth("rita.manager", "resource_manager")
+REQUESTER = auth("sam.requester", "requester")
+CAB = auth("carol.cab", "cab_member")
+
+
+def _wait(client: httpx.Client, probe, timeout: float = 30.0, interval: float = 0.05):  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe(client)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {timeout}s: last {value!r}")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="module")
+def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`tandem up` in a subprocess, exactly as `make run` starts it, on a free port."""
+    data = tmp_path_factory.mktemp("tandem-up")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    env.update(TANDEM_DATA_DIR=str(data), TANDEM_ENVIRONMENT="development")
+    tandem = Path(sys.executable).with_name("tandem")
+    log = open(data / "tandem.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen([str(tandem), "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=5) as client:
+            def ready(c: httpx.Client) -> bool:
+                try:
+                    return all(c.get(f"/{s}/readyz").status_code == 200 for s in SERVICES)
+                except httpx.TransportError:
+                    assert process.poll() is None, (data / "tandem.log").read_text()
+                    return False
+            _wait(client, ready, timeout=90)
+            _wait(client, lambda _c: (data / "seeded.json").exists(), timeout=60)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        log.close()
+        assert process.returncode == 0, (data / "tandem.log").read_text()[-3000:]
+
+
+def test_demo_data_and_every_service_behind_one_address(platform_url: str) -> None:
+    with httpx.Client(base_url=platform_url, timeout=5) as client:
+        index = client.get("/").json()["services"]
+        assert sorted(index) == sorted(SERVICES)
+        for service in SERVICES:
+            assert client.get(f"/{service}/openapi.json").json()["info"]["title"].lower().endswith(service)
+        people = client.get("/capacity/v1/people?limit=200", headers=RM).json()["items"]
+        assert len(people) == 8
+        states = {c["state"] for c in client.get("/change/v1/changes?limit=200", headers=RM).json()["items"]}
+        assert {"new", "assess", "scheduled", "canceled"} <= states
+        assert client.get("/portfolio/v1/projects", headers=RM).json()["items"]
+        assert client.get("/knowledge/v1/articles", headers=RM).json()["items"]
+        kpis = {k["key"]: k for k in client.get("/metrics/v1/kpis", headers=RM).json()["items"]}
+        assert kpis["projects_created"]["value"] == 4 and kpis["articles_created"]["value"] == 4
+        assert client.get("/nowhere").status_code == 404
+
+
+def test_approved_change_books_hours_and_moves_kpis_and_cancel_releases(platform_url: str) -> None:
+    with httpx.Client(base_url=platform_url, timeout=5) as client:
+        person = client.post("/capacity/v1/people", headers=RM, json={
+            "name": "Ivy Flow", "team": "Platform", "skills": [{"name": "linux", "proficiency": 4}],
+            "weekly_hours": 40}).json()
+        body = {"title": "Resize the message queue", "type": "normal", "assignee_id": person["id"],
+                "effort_hours": 10, "planned_start": "2027-03-01T08:00:00+00:00",
+                "planned_end": "2027-03-01T18:00:00+00:00"}
+        change = _wait(client, lambda c: (r := c.post("/change/v1/changes", headers=REQUESTER, json=body)).status_code == 201
+                       and r.json())
+        path = f"/change/v1/changes/{change['id']}"
+
+        assert client.post(f"{path}/approve", json={}).status_code == 401
+        assert client.post(f"{path}/submit", headers=REQUESTER).json()["state"] == "assess"
+        own = client.post(f"{path}/approve", headers=auth("sam.requester", "requester", "cab_member"))
+        assert own.status_code == 403 and own.headers["content-type"] == "application/problem+json"
+
+        before = {k["key"]: k["value"] for k in client.get("/metrics/v1/kpis", headers=RM).json()["items"]}
+        approved = client.post(f"{path}/approve", headers=CAB)
+        assert approved.status_code == 200 and approved.json()["state"] == "scheduled"
+
+        bookings_url = f"/capacity/v1/people/{person['id']}/bookings"
+        booking = _wait(client, lambda c: c.get(bookings_url, headers=RM).json()["items"], timeout=5)
+        assert [(b["source"], b["source_id"], b["hours"]) for b in booking] == [("change", change["id"], 10)]
+        week = client.get(f"/capacity/v1/people/{person['id']}/utilisation?from=2027-03-01&to=2027-03-07",
+                          headers=RM).json()
+        rows = week["items"] if isinstance(week, dict) else week
+        assert rows[0]["week"] == "2027-W09" and rows[0]["booked_hours"] == 10 and rows[0]["utilisation"] == 0.25
+
+        def kpis_moved(c: httpx.Client):
+            now = {k["key"]: k for k in c.get("/metrics/v1/kpis", headers=RM).json()["items"]}
+            return now if now["changes_approved"]["value"] == before["changes_approved"] + 1 and any(
+                p["period"] == "2027-W09" and p["value"] == 10 for p in now["change_hours_booked"]["series"]) else None
+        _wait(client, kpis_moved, timeout=5)
+
+        assert client.post(f"{path}/cancel", headers=REQUESTER, json={"comment": "window lost"}).json()["state"] == "canceled"
+        _wait(client, lambda c: c.get(bookings_url, headers=RM).json()["items"] == [], timeout=5)
+        released = client.get(f"{bookings_url}?status=released", headers=RM).json()["items"]
+        assert [b["source_id"] for b in released] == [change["id"]]
+
+        def released_in_kpis(c: httpx.Client):
+            now = {k["key"]: k for k in c.get("/metrics/v1/kpis", headers=RM).json()["items"]}
+            return now["changes_canceled"]["value"] == before["changes_canceled"] + 1 and all(
+                p["value"] == 0 for p in now["change_hours_booked"]["series"] if p["period"] == "2027-W09")
+        _wait(client, released_in_kpis, timeout=5)
+
+        again = client.post(f"{path}/approve", headers=CAB)
+        assert again.status_code == 409 and again.json()["allowed_transitions"] == []
