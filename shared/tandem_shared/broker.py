@@ -84,6 +84,7 @@ class DevelopmentBroker:
         self.port = port or free_port()
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
+        self._log = None
 
     @property
     def bootstrap(self) -> str:
@@ -92,7 +93,9 @@ class DevelopmentBroker:
     def start(self, timeout: float = 15.0) -> DevelopmentBroker:
         """Start the broker and wait until it accepts connections."""
         url = f"tcp://127.0.0.1:{self.port}"
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        if self.log_path and self._log is None:
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        out = self._log or subprocess.DEVNULL
         self.process = subprocess.Popen(
             [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"],
@@ -112,14 +115,16 @@ class DevelopmentBroker:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the broker: terminate, then kill if it lingers."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def __enter__(self) -> DevelopmentBroker:
         return self.start()

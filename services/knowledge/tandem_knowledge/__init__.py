@@ -1,0 +1,1 @@
+"""Tandem's knowledge service: articles, their review and publication."""

@@ -1,0 +1,64 @@
+"""Routes of /knowledge/v1."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from tandem_knowledge import service
+from tandem_knowledge.domain.lifecycle import ArticleKind, ArticleStatus
+from tandem_knowledge.domain.tags import MAX_TAG_LENGTH, normalise_tag
+from tandem_knowledge.repository import ArticleRepository
+from tandem_knowledge.schemas import ArticleCreate, ArticlePage, ArticleRead, AuditEntry
+from tandem_shared.api import PageDep, SessionDep, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.repository import audit_trail
+
+router = APIRouter(tags=["articles"], responses=PROBLEM_RESPONSES)
+CREATOR_ROLES = ("knowledge_editor", "requester", "change_manager", "project_manager", "service_owner")
+
+
+@router.post("/articles", status_code=201, response_model=ArticleRead,
+             dependencies=[require_roles(*CREATOR_ROLES)], summary="Draft an article")
+async def create_article(body: ArticleCreate, session: SessionDep, actor: CurrentActor,
+                         response: Response) -> ArticleRead:
+    article = await service.create_article(session, actor=actor, body=body)
+    response.headers["Location"] = f"/knowledge/v1/articles/{article.id}"
+    response.headers["ETag"] = etag(article.version)
+    return ArticleRead.model_validate(article)
+
+
+@router.get("/articles", response_model=ArticlePage, summary="List articles")
+async def list_articles(
+    session: SessionDep, _actor: CurrentActor, page: PageDep,
+    kind: ArticleKind | None = None,
+    status: ArticleStatus | None = None,
+    tag: Annotated[str | None, Query(max_length=MAX_TAG_LENGTH, description="Articles carrying this tag.")] = None,
+    project_id: uuid.UUID | None = None,
+    change_id: uuid.UUID | None = None,
+    author: str | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Case-insensitive part of the title.")] = None,
+    sort: Literal["-created_at", "created_at", "title"] = "-created_at",
+) -> ArticlePage:
+    rows, cursor = await ArticleRepository(session).page(
+        page, kind=kind, status=status, tag=normalise_tag(tag) if tag else None, project_id=project_id,
+        change_id=change_id, author=author, q=q, sort=sort,
+    )
+    return ArticlePage(items=[ArticleRead.model_validate(a) for a in rows], next_cursor=cursor, limit=page.limit)
+
+
+@router.get("/articles/{article_id}", response_model=ArticleRead, summary="Read an article")
+async def get_article(article_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+                      response: Response) -> ArticleRead:
+    article = await service.get_article(session, article_id)
+    response.headers["ETag"] = etag(article.version)
+    return ArticleRead.model_validate(article)
+
+
+@router.get("/articles/{article_id}/history", response_model=list[AuditEntry], summary="Who did what to an article")
+async def article_history(article_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> list[AuditEntry]:
+    await service.get_article(session, article_id)
+    return [AuditEntry.model_validate(dict(row)) for row in await audit_trail(session, "article", article_id)]

@@ -1,0 +1,1 @@
+"""Knowledge domain rules, free of I/O."""

@@ -1,0 +1,80 @@
+"""Request and response bodies of the knowledge API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from tandem_knowledge.domain.lifecycle import ArticleKind, ArticleStatus
+from tandem_knowledge.domain.tags import MAX_TAG_LENGTH, MAX_TAGS, normalise_tags
+from tandem_shared.api import Page
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_LENGTH)]
+MAX_BODY = 200_000
+
+
+class ArticleCreate(BaseModel):
+    """A new article, drafted by the caller."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "title": "Restart the payment gateway safely", "kind": "runbook",
+        "body": "## Steps\n1. Drain traffic\n2. Restart pay-gw-01, then pay-gw-02",
+        "tags": ["payments", "gateway"], "change_id": "0b1d5c0e-8f1e-4a3b-9d6f-2c7f3e9a1b42",
+        "review_due": "2027-06-01",
+    }]})
+
+    title: Title
+    kind: ArticleKind
+    body: str = Field("", max_length=MAX_BODY, description="Markdown.")
+    owner: PersonRef | None = Field(None, description="Who keeps the article current; defaults to the author.")
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS,
+                            description=f"Up to {MAX_TAGS} tags; stored trimmed, lower case and without duplicates.")
+    project_id: uuid.UUID | None = Field(None, description="The portfolio project the article belongs to.")
+    change_id: uuid.UUID | None = Field(None, description="The change request the article came from.")
+    review_due: date | None = Field(None, description="When the owner should next review the article.")
+
+    @field_validator("tags")
+    @classmethod
+    def _normalise_tags(cls, tags: list[str]) -> list[str]:
+        return normalise_tags(tags)
+
+
+class ArticleRead(BaseModel):
+    """An article as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    title: str
+    body: str
+    kind: ArticleKind
+    status: ArticleStatus
+    author: str
+    owner: str
+    tags: list[str]
+    project_id: uuid.UUID | None
+    change_id: uuid.UUID | None
+    review_due: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ArticlePage(Page[ArticleRead]):
+    """A page of articles."""
+
+
+class AuditEntry(BaseModel):
+    """Who did what to an article, when."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    detail: dict | None

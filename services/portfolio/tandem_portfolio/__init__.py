@@ -1,0 +1,1 @@
+"""Tandem's portfolio service: projects and their lifecycle stages."""

@@ -1,0 +1,1 @@
+"""Portfolio domain rules, free of I/O."""

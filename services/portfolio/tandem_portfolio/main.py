@@ -1,0 +1,22 @@
+"""The portfolio service app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tandem_portfolio.api.routes import router
+from tandem_portfolio.handlers import HANDLERS
+from tandem_shared.app import ServiceSpec, create_service_app
+
+SPEC = ServiceSpec(
+    name="portfolio",
+    title="Tandem portfolio",
+    description="Portfolio management: projects (run, grow, transform) from proposal through delivery to closure.",
+    routers=[router],
+    handlers=HANDLERS,
+)
+
+
+def create_app(**kwargs) -> FastAPI:  # noqa: ANN003 - forwarded to create_service_app
+    """Build the portfolio service app."""
+    return create_service_app(SPEC, **kwargs)

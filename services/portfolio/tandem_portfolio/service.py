@@ -1,0 +1,44 @@
+"""Project use cases: each writes the project, its audit row and its event in the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_portfolio.domain.lifecycle import INITIAL_STAGE
+from tandem_portfolio.models import Project
+from tandem_portfolio.repository import ProjectRepository
+from tandem_portfolio.schemas import ProjectCreate
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.portfolio import ProjectCreated
+from tandem_shared.errors import NotFound
+from tandem_shared.outbox import record_event
+from tandem_shared.repository import record_audit
+
+
+async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
+    """The project, or 404."""
+    project = await ProjectRepository(session).get(project_id)
+    if project is None:
+        raise NotFound(f"no project with id {project_id}")
+    return project
+
+
+async def create_project(session: AsyncSession, *, actor: Actor, body: ProjectCreate) -> Project:
+    """Propose a project (stage proposed)."""
+    project = await ProjectRepository(session).add(
+        Project(
+            name=body.name, description=body.description, category=body.category.value,
+            stage=INITIAL_STAGE.value, sponsor=body.sponsor, start_date=body.start_date,
+            go_live_date=body.go_live_date, budget_amount=body.budget_amount,
+            budget_currency=body.budget_currency, created_by=actor.sub,
+        )
+    )
+    await record_audit(session, actor=actor.sub, action="create", entity_type="project", entity_id=project.id,
+                       to_state=project.stage)
+    await record_event(session, ProjectCreated(
+        id=project.id, name=project.name, category=project.category, stage=project.stage, sponsor=project.sponsor,
+        start_date=project.start_date, go_live_date=project.go_live_date, created_by=actor.sub,
+    ), actor=actor.sub)
+    return project
