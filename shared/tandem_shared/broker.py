@@ -30,7 +30,8 @@ def make_producer(bootstrap: str) -> AIOKafkaProducer:
     )
 
 
-async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = PARTITIONS) -> None:
+async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = PARTITIONS,
+                        replication_factor: int = 1) -> None:
     """Create the topics that do not exist yet."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
     await admin.start()
@@ -39,7 +40,7 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = PAR
         missing = [t for t in dict.fromkeys(topics) if t not in existing]
         if missing:
             try:
-                await admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+                await admin.create_topics([NewTopic(t, partitions, replication_factor) for t in missing])
             except TopicAlreadyExistsError:
                 pass  # another replica created it first
     finally:
@@ -47,14 +48,16 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = PAR
 
 
 async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
-    """True when a TCP connection to the first bootstrap server succeeds."""
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), timeout)
-    except (OSError, asyncio.TimeoutError):
-        return False
-    writer.close()
-    return True
+    """True when a TCP connection to any of the bootstrap servers succeeds."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), timeout)
+        except (OSError, ValueError, asyncio.TimeoutError):
+            continue
+        writer.close()
+        return True
+    return False
 
 
 def free_port() -> int:

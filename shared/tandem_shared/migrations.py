@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
 from typing import Any
 
 from alembic import command
@@ -51,6 +52,9 @@ def run_env(context: Any, service: str, metadata: MetaData) -> None:
         return
 
     def _run(connection: Any) -> None:
+        if connection.dialect.name == "postgresql":
+            # Replicas that start together migrate one at a time; the others then find nothing to do.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({zlib.crc32(f'tandem-migrate:{service}'.encode())})")
         context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()

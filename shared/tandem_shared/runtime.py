@@ -77,7 +77,7 @@ class ServiceRuntime:
         bootstrap = self._require_bootstrap()
         topics = [topic_of(self.service), *self.consumed_topics, dead_letter_topic_of(self.service)]
         try:
-            await ensure_topics(bootstrap, topics)
+            await ensure_topics(bootstrap, topics, replication_factor=self.platform.kafka_replication_factor)
         except Exception as exc:  # noqa: BLE001 - the broker may come later; the relay retries
             log.warning("%s: could not create topics yet: %s", self.service, exc)
         self.relay = OutboxRelay(

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("portfolio", "capacity", "change", "knowledge", "metrics")
@@ -24,12 +24,19 @@ class PlatformSettings(BaseSettings):
         default=None, description="External Kafka; unset means the bundled development broker."
     )
     kafka_fetch_max_wait_ms: int = Field(default=10, ge=1, le=5000)
+    kafka_replication_factor: int = Field(default=1, ge=1, le=10, description="For topics Tandem creates.")
     auth_secret: str = DEV_AUTH_SECRET
     auth_issuer: str = "tandem-dev"
     auth_audience: str = "tandem"
     auth_jwks_url: str | None = None
     auth_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
     log_level: str = "INFO"
+
+    @field_validator("auth_jwks_url", "kafka_bootstrap_servers", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An empty variable must not silently fall back to the development secret or broker.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> PlatformSettings:
