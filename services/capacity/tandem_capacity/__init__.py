@@ -1,0 +1,1 @@
+"""Tandem's capacity service: people, their skills, bookings of their hours and utilisation."""

@@ -1,0 +1,1 @@
+"""Capacity domain rules, free of I/O."""

@@ -1,0 +1,85 @@
+"""Tables of the capacity service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tandem_shared.db import ServiceBase, UTCDateTime, new_id, new_metadata, utcnow
+
+
+class Base(ServiceBase):
+    __abstract__ = True
+    metadata = new_metadata()
+
+
+class Person(Base):
+    """A person whose hours can be booked."""
+
+    __tablename__ = "people"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    team: Mapped[str] = mapped_column(sa.String(100), index=True)
+    weekly_hours: Mapped[float] = mapped_column(sa.Float)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    skills: Mapped[list[PersonSkill]] = relationship(
+        lazy="selectin", order_by="PersonSkill.name", cascade="all, delete-orphan"
+    )
+
+
+class PersonSkill(Base):
+    """A skill of a person, with proficiency 1 (novice) to 5 (expert); its own table so lists filter by it."""
+
+    __tablename__ = "person_skills"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), primary_key=True, index=True)
+    proficiency: Mapped[int] = mapped_column(sa.Integer)
+
+
+class Booking(Base):
+    """Hours of one person reserved for a change, project or operations work over a window."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        sa.Index("ix_bookings_source_source_id", "source", "source_id"),
+        sa.CheckConstraint("source IN ('change', 'project', 'operations')", name="source"),
+        sa.CheckConstraint("kind IN ('soft', 'hard')", name="kind"),
+        sa.CheckConstraint("status IN ('active', 'released')", name="status"),
+        sa.CheckConstraint('"end" > start', name="window"),
+        sa.CheckConstraint("hours >= 0", name="hours"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(20))
+    source_id: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    hours: Mapped[float] = mapped_column(sa.Float)
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    release_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    weeks: Mapped[list[BookingWeek]] = relationship(
+        lazy="selectin", order_by="BookingWeek.week", cascade="all, delete-orphan"
+    )
+
+
+class BookingWeek(Base):
+    """The share of a booking's hours in one ISO week (`2026-W49`)."""
+
+    __tablename__ = "booking_weeks"
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+    week: Mapped[str] = mapped_column(sa.String(8), primary_key=True, index=True)
+    hours: Mapped[float] = mapped_column(sa.Float)

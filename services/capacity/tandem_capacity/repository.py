@@ -1,0 +1,90 @@
+"""Every query of the capacity service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
+from tandem_shared.api import PageParams
+from tandem_shared.repository import keyset_page
+
+
+class PersonRepository:
+    """People and their skills."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, person_id: uuid.UUID) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def email_taken(self, email: str) -> bool:
+        return (await self.session.execute(sa.select(Person.id).where(Person.email == email))).first() is not None
+
+    async def add(self, person: Person) -> Person:
+        self.session.add(person)
+        await self.session.flush()
+        return person
+
+    async def page(
+        self, page: PageParams, *, team: str | None = None, skill: str | None = None
+    ) -> tuple[Sequence[Person], str | None]:
+        stmt = sa.select(Person)
+        if team:
+            stmt = stmt.where(Person.team == team)
+        if skill:
+            skilled = sa.select(PersonSkill.person_id).where(sa.func.lower(PersonSkill.name) == skill.strip().lower())
+            stmt = stmt.where(Person.id.in_(skilled))
+        return await keyset_page(self.session, stmt, sort=Person.name, tiebreak=Person.id, descending=False, page=page)
+
+
+class BookingRepository:
+    """Bookings and their weekly hours."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, booking_id: uuid.UUID) -> Booking | None:
+        return await self.session.get(Booking, booking_id)
+
+    async def add(self, booking: Booking) -> Booking:
+        self.session.add(booking)
+        await self.session.flush()
+        return booking
+
+    async def active_for_source(self, source: str, source_id: str) -> Sequence[Booking]:
+        stmt = (
+            sa.select(Booking)
+            .where(Booking.source == source, Booking.source_id == source_id, Booking.status == "active")
+            .order_by(Booking.created_at, Booking.id)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def page_for_person(
+        self, person_id: uuid.UUID, page: PageParams, *, start: datetime | None = None, end: datetime | None = None,
+        status: str | None = "active",
+    ) -> tuple[Sequence[Booking], str | None]:
+        stmt = sa.select(Booking).where(Booking.person_id == person_id)
+        if status:
+            stmt = stmt.where(Booking.status == status)
+        if start:
+            stmt = stmt.where(Booking.end > start)
+        if end:
+            stmt = stmt.where(Booking.start < end)
+        return await keyset_page(self.session, stmt, sort=Booking.start, tiebreak=Booking.id, descending=False,
+                                 page=page)
+
+    async def booked_by_week_and_source(self, person_id: uuid.UUID, weeks: list[str]) -> dict[tuple[str, str], float]:
+        """Hours of the person's active bookings, summed per (week, source)."""
+        stmt = (
+            sa.select(BookingWeek.week, Booking.source, sa.func.sum(BookingWeek.hours))
+            .join(Booking, Booking.id == BookingWeek.booking_id)
+            .where(Booking.person_id == person_id, Booking.status == "active", BookingWeek.week.in_(weeks))
+            .group_by(BookingWeek.week, Booking.source)
+        )
+        return {(week, source): float(hours) for week, source, hours in (await self.session.execute(stmt)).all()}
