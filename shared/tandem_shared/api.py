@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_shared.errors import PreconditionFailed, ValidationProblem
@@ -22,6 +23,16 @@ async def _transactional_session(request: Request) -> AsyncIterator[AsyncSession
 
 # scope="function" commits before the response is sent, so a failed commit is the client's error too.
 SessionDep = Annotated[AsyncSession, Depends(_transactional_session, scope="function")]
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is outside the supported range of dates") from exc
+
+
+# An aware datetime converted to UTC; one with an offset that overflows is a 422, not a 500.
+UTCDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 T = TypeVar("T")
 MAX_LIMIT = 200

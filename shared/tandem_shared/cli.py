@@ -101,7 +101,11 @@ def _serve(app: object, host: str, port: int, services: list[str], seed_url: str
         threading.Thread(target=_seed_when_ready, daemon=True).start()
     print(f"Tandem: {', '.join(services)} on http://{host}:{port}  (docs: http://{host}:{port}/<service>/docs; "
           "Ctrl-C stops)", flush=True)
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled, after every lifespan has shut down
+    print("Tandem stopped cleanly: consumers committed, outboxes drained", flush=True)
 
 
 def cmd_up(args: argparse.Namespace) -> None:

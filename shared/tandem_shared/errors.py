@@ -102,7 +102,8 @@ def problem_response(problem: Problem, request: Request | None = None, headers: 
 
 
 def _field_name(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body",)]
+    # The first element says where the value came from (body, query, path, header); clients name the field.
+    parts = [str(p) for p in (loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)]
     return ".".join(parts) if parts else "body"
 
 

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from tandem_change.domain.lifecycle import ChangeState, ChangeType
-from tandem_shared.api import Page
+from tandem_shared.api import Page, UTCDatetime
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 CiName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -27,8 +27,8 @@ class ChangeCreate(BaseModel):
 
     title: Title
     type: ChangeType
-    planned_start: AwareDatetime
-    planned_end: AwareDatetime
+    planned_start: UTCDatetime
+    planned_end: UTCDatetime
     assignee_id: uuid.UUID | None = Field(None, description="A person id known to capacity.")
     effort_hours: float = Field(0, ge=0, le=10_000, description="Implementer hours, booked on approval.")
     affected_cis: list[CiName] = Field(default_factory=list, max_length=500)

@@ -133,11 +133,11 @@ async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broke
         queries = [
             (f"/capacity/v1/people/{pid}/utilisation?from=2026-12-10&to=2026-12-01", "to"),
             (f"/capacity/v1/people/{pid}/utilisation?from=2026-01-05&to=2028-01-03", "to"),
-            (f"/capacity/v1/people/{pid}/utilisation?from=2026-12-01T10:00:00", "query.from"),
-            (f"/capacity/v1/people/{pid}/utilisation?to=someday", "query.to"),
+            (f"/capacity/v1/people/{pid}/utilisation?from=2026-12-01T10:00:00", "from"),
+            (f"/capacity/v1/people/{pid}/utilisation?to=someday", "to"),
             (f"/capacity/v1/people/{pid}/bookings?from=2026-12-10T00:00:00Z&to=2026-12-01T00:00:00Z", "to"),
-            (f"/capacity/v1/people/{pid}/bookings?from=2026-12-10T00:00:00", "query.from"),
-            (f"/capacity/v1/people/{pid}/bookings?status=gone", "query.status"),
+            (f"/capacity/v1/people/{pid}/bookings?from=2026-12-10T00:00:00", "from"),
+            (f"/capacity/v1/people/{pid}/bookings?status=gone", "status"),
             ("/capacity/v1/people?cursor=garbage", "cursor"),
         ]
         for url, field in queries:

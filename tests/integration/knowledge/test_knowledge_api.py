@@ -103,7 +103,7 @@ async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broke
             assert allowed.status_code == 201, (role, allowed.text)
         assert (await client.get("/knowledge/v1/articles?cursor=garbage", headers=EDITOR)).status_code == 422
         bad_filter = await client.get("/knowledge/v1/articles?project_id=nope", headers=EDITOR)
-        assert bad_filter.status_code == 422 and bad_filter.json()["errors"][0]["field"] == "query.project_id"
+        assert bad_filter.status_code == 422 and bad_filter.json()["errors"][0]["field"] == "project_id"
         async with app.state.runtime.engine.connect() as conn:
             assert (await conn.execute(sa.text("SELECT count(*) FROM articles"))).scalar() == 5
 

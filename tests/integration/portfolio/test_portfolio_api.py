@@ -94,7 +94,7 @@ async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broke
             assert refused.status_code == 403 and refused.json()["required_roles"] == ["project_manager", "pmo"]
         assert (await client.get("/portfolio/v1/projects?cursor=garbage", headers=PM)).status_code == 422
         bad_filter = await client.get("/portfolio/v1/projects?stage=dreaming", headers=PM)
-        assert bad_filter.status_code == 422 and bad_filter.json()["errors"][0]["field"] == "query.stage"
+        assert bad_filter.status_code == 422 and bad_filter.json()["errors"][0]["field"] == "stage"
         async with app.state.runtime.engine.connect() as conn:
             assert (await conn.execute(sa.text("SELECT count(*) FROM projects"))).scalar() == 1
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
@@ -13,7 +12,7 @@ from tandem_change.domain.lifecycle import ChangeState, ChangeType, allowed_acti
 from tandem_change.models import Change
 from tandem_change.repository import ChangeRepository
 from tandem_change.schemas import AuditEntry, ChangeCreate, ChangePage, ChangeRead, TransitionRequest
-from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
+from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.repository import audit_trail
@@ -44,8 +43,8 @@ async def list_changes(
     type: ChangeType | None = None,
     assignee_id: uuid.UUID | None = None,
     requested_by: str | None = None,
-    planned_from: Annotated[datetime | None, Query(description="Changes whose window ends after this.")] = None,
-    planned_to: Annotated[datetime | None, Query(description="Changes whose window starts before this.")] = None,
+    planned_from: Annotated[UTCDatetime | None, Query(description="Changes whose window ends after this.")] = None,
+    planned_to: Annotated[UTCDatetime | None, Query(description="Changes whose window starts before this.")] = None,
     sort: Literal["created_at", "-created_at", "planned_start", "-planned_start"] = "-created_at",
 ) -> ChangePage:
     rows, cursor = await ChangeRepository(session).page(
