@@ -1,0 +1,1 @@
+"""Tandem's metrics service: KPI projections kept from every service's events."""

@@ -1,0 +1,1 @@
+"""Metrics domain rules, free of I/O."""

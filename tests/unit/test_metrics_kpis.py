@@ -1,0 +1,137 @@
+"""The pure part of metrics: which increments each event yields, the derived ratio, ISO weeks."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tandem_metrics.domain.kpis import (
+    ALL,
+    CONSUMED_EVENT_TYPES,
+    KPIS,
+    Direction,
+    Increment,
+    check_iso_week,
+    increments,
+    ratio,
+    value_of,
+)
+from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated, WeekHours
+from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeCreated, ChangeSubmitted
+from tandem_shared.contracts.knowledge import ArticleCreated
+from tandem_shared.contracts.portfolio import ProjectCreated
+
+T0, T1 = datetime(2026, 12, 1, 22, tzinfo=UTC), datetime(2026, 12, 9, 2, tzinfo=UTC)
+WEEKS = [WeekHours(week="2026-W49", hours=4), WeekHours(week="2026-W50", hours=2)]
+
+
+def created(type_: str = "normal") -> ChangeCreated:
+    return ChangeCreated(id=uuid.uuid4(), title="Patch", type=type_, state="new", requested_by="alice",
+                         assignee_id=None, effort_hours=0, planned_start=T0, planned_end=T1, affected_cis=[])
+
+
+def booking(source: str = "change", weeks: list[WeekHours] = WEEKS) -> BookingCreated:
+    return BookingCreated(id=uuid.uuid4(), person_id=uuid.uuid4(), source=source, source_id="c-1", kind="hard",
+                          start=T0, end=T1, hours=sum(w.hours for w in weeks), weeks=weeks)
+
+
+def released(source: str = "change", weeks: list[WeekHours] = WEEKS) -> BookingReleased:
+    return BookingReleased(id=uuid.uuid4(), person_id=uuid.uuid4(), source=source, source_id="c-1",
+                           hours=sum(w.hours for w in weeks), weeks=weeks, reason="change canceled")
+
+
+def as_map(incs: list[Increment]) -> dict[tuple[str, str], float]:
+    assert all(i.dimension == "" for i in incs)
+    return {(i.kpi, i.period): i.delta for i in incs}
+
+
+def test_change_events_count_once_each_and_emergencies_twice():
+    assert as_map(increments(created("normal"))) == {("changes_created", ALL): 1}
+    assert as_map(increments(created("emergency"))) == {("changes_created", ALL): 1, ("emergency_changes", ALL): 1}
+    approved = ChangeApproved(id=uuid.uuid4(), type="standard", approved_by="bob", pre_authorised=True,
+                              assignee_id=None, effort_hours=0, planned_start=T0, planned_end=T1, state="scheduled")
+    assert as_map(increments(approved)) == {("changes_approved", ALL): 1}
+    canceled = ChangeCanceled(id=uuid.uuid4(), type="emergency", canceled_by="bob", reason=None,
+                              from_state="new", was_approved=False)
+    assert as_map(increments(canceled)) == {("changes_canceled", ALL): 1}
+
+
+def test_other_services_creations_count():
+    project = ProjectCreated(id=uuid.uuid4(), name="ERP", category="run", stage="proposed", sponsor=None,
+                             start_date=date(2027, 1, 4), go_live_date=None, created_by="pat")
+    article = ArticleCreated(id=uuid.uuid4(), title="Runbook", kind="how_to", status="draft", author="kim",
+                             project_id=None, change_id=None)
+    assert as_map(increments(project)) == {("projects_created", ALL): 1}
+    assert as_map(increments(article)) == {("articles_created", ALL): 1}
+
+
+def test_change_bookings_add_and_release_hours_per_week_and_in_total():
+    assert as_map(increments(booking())) == {
+        ("change_hours_booked", "2026-W49"): 4, ("change_hours_booked", "2026-W50"): 2,
+        ("change_hours_booked", ALL): 6}
+    assert as_map(increments(released())) == {
+        ("change_hours_booked", "2026-W49"): -4, ("change_hours_booked", "2026-W50"): -2,
+        ("change_hours_booked", ALL): -6}
+
+
+def test_bookings_of_other_sources_and_unconsumed_events_count_nothing():
+    assert increments(booking("project")) == [] and increments(released("operations")) == []
+    assert increments(PersonCreated(id=uuid.uuid4(), name="Eve", email=None, team="Net", skills=[],
+                                    weekly_hours=40)) == []
+    assert increments(ChangeSubmitted(id=uuid.uuid4(), type="normal", from_state="new", state="assess",
+                                      submitted_by="alice")) == []
+
+
+def test_a_week_named_twice_becomes_one_increment():
+    twice = [WeekHours(week="2026-W49", hours=1.5), WeekHours(week="2026-W49", hours=2.5)]
+    incs = increments(booking(weeks=twice))
+    assert len(incs) == 2
+    assert as_map(incs) == {("change_hours_booked", "2026-W49"): 4, ("change_hours_booked", ALL): 4}
+
+
+def test_replaying_a_history_rebuilds_the_same_values_whatever_the_order_of_topics():
+    history = [created("emergency"), created(), created(), booking(), released()]
+    totals: list[dict[tuple[str, str], float]] = []
+    for events in (history, list(reversed(history))):
+        values: dict[tuple[str, str], float] = defaultdict(float)
+        for event in events:
+            for inc in increments(event):
+                values[(inc.kpi, inc.period)] += inc.delta
+        totals.append(dict(values))
+    assert totals[0] == totals[1]
+    assert totals[0][("changes_created", ALL)] == 3 and totals[0][("change_hours_booked", "2026-W49")] == 0
+
+
+def test_emergency_ratio_is_derived_and_zero_without_changes():
+    kpi = KPIS["emergency_change_ratio"]
+    assert kpi.derived and kpi.unit == "ratio" and kpi.direction is Direction.LOWER_IS_BETTER
+    assert value_of(kpi, {}) == 0.0
+    assert value_of(kpi, {"emergency_changes": 1, "changes_created": 3}) == pytest.approx(1 / 3)
+    assert value_of(KPIS["changes_created"], {"changes_created": 3}) == 3
+    assert ratio(0, 0) == 0.0 and ratio(2, 4) == 0.5
+
+
+def test_registry_covers_what_it_consumes():
+    assert set(CONSUMED_EVENT_TYPES) == {
+        "change.request.created.v1", "change.request.approved.v1", "change.request.canceled.v1",
+        "capacity.booking.created.v1", "capacity.booking.released.v1", "portfolio.project.created.v1",
+        "knowledge.article.created.v1"}
+    assert [k for k, kpi in KPIS.items() if kpi.weekly] == ["change_hours_booked"]
+    for kpi in KPIS.values():
+        assert kpi.key and kpi.name and kpi.unit in {"count", "hours", "ratio"} and kpi.description
+        assert all(part in KPIS and not KPIS[part].derived for part in kpi.ratio_of or ())
+
+
+@pytest.mark.parametrize("week", ["2026-W01", "2026-W53", "2020-W53"])
+def test_iso_weeks_accepted(week):
+    assert check_iso_week(week) == week
+
+
+@pytest.mark.parametrize("week", ["2026-W54", "2027-W53", "2026-W00", "2026W01", "2026-w01", "26-W01",
+                                  "2026-W1", "２０２６-W01", "2026-W01 "])
+def test_malformed_iso_weeks_refused(week):
+    with pytest.raises(ValueError):
+        check_iso_week(week)
