@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 import tandem_shared.contracts  # noqa: F401 - registers every event type
 from tandem_shared.broker import DevelopmentBroker
+from tests import support
 from tests.support import BACKENDS, DatabaseFactory, drop_databases
 
 
@@ -34,6 +36,14 @@ async def databases(_db_workdir: Path) -> AsyncIterator[DatabaseFactory]:
     factory = DatabaseFactory(_db_workdir)
     yield factory
     await factory.drop_all()
+
+
+@pytest.fixture(autouse=True)
+def _own_topics() -> Iterator[str]:
+    """Topics of this test only: consumers starting at the earliest offset see no earlier test's events."""
+    support.topic_prefix = f"t{uuid.uuid4().hex[:10]}"
+    yield support.topic_prefix
+    support.topic_prefix = "tandem"
 
 
 @pytest.fixture(params=BACKENDS)

@@ -25,9 +25,18 @@ BACKENDS = [b.strip() for b in os.environ.get("TANDEM_TEST_DATABASES", "sqlite,p
 T = TypeVar("T")
 
 
+# Each test publishes under its own topic prefix (set by an autouse fixture), so no test sees another's events.
+topic_prefix = "tandem"
+
+
+def topic(service: str) -> str:
+    """The current test's topic of a service."""
+    return f"{topic_prefix}.{service}"
+
+
 def platform(bootstrap: str | None) -> PlatformSettings:
-    """Platform settings for tests: development auth, the test broker."""
-    return PlatformSettings(environment="test", kafka_bootstrap_servers=bootstrap)
+    """Platform settings for tests: development auth, the test broker, this test's topics."""
+    return PlatformSettings(environment="test", kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=topic_prefix)
 
 
 def auth(sub: str, *roles: str) -> dict[str, str]:
@@ -135,3 +144,48 @@ async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
         await asyncio.sleep(interval)
+
+
+class TcpProxy:
+    """A loopback TCP proxy that can be cut and restored: the broker becomes unreachable but keeps its state."""
+
+    def __init__(self, listen_port: int, target_port: int) -> None:
+        self.listen_port = listen_port
+        self.target_port = target_port
+        self._server: asyncio.AbstractServer | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        """Accept connections and forward them to the target."""
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port)
+
+    async def cut(self) -> None:
+        """Refuse new connections and drop every open one."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self._writers.update({client_writer, upstream_writer})
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                writer.transport.abort()
+                self._writers.discard(writer)
+
+        await asyncio.gather(pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer))

@@ -83,24 +83,28 @@ def tansu_binary() -> Path:
 class DevelopmentBroker:
     """A Tansu broker (memory storage) on a free loopback port, for `tandem up` and the tests."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(self, port: int | None = None, log_path: Path | None = None,
+                 advertised_port: int | None = None) -> None:
         self.port = port or free_port()
+        # Clients are told to connect here; another port puts a proxy in between (fault tests do).
+        self.advertised_port = advertised_port or self.port
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
         self._log = None
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"127.0.0.1:{self.advertised_port}"
 
     def start(self, timeout: float = 15.0) -> DevelopmentBroker:
         """Start the broker and wait until it accepts connections."""
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port}"
         if self.log_path and self._log is None:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         out = self._log or subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", "memory://tansu/"],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -114,7 +118,7 @@ class DevelopmentBroker:
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"development broker did not answer on {self.bootstrap} within {timeout}s")
+        raise RuntimeError(f"development broker did not answer on port {self.port} within {timeout}s")
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the broker: terminate, then kill if it lingers."""

@@ -185,7 +185,7 @@ def cmd_events_tail(args: argparse.Namespace) -> None:
         address_file.read_text().strip() if address_file.exists() else None)
     if not bootstrap:
         raise SystemExit("no broker: run `make run` first, set TANDEM_KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap")
-    topics = args.topic or [topic_of(s) for s in SERVICES]
+    topics = args.topic or [topic_of(s, platform_settings().kafka_topic_prefix) for s in SERVICES]
 
     async def _tail() -> None:
         consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=f"tandem-tail-{uuid.uuid4().hex[:8]}",

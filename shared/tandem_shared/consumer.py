@@ -15,11 +15,13 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tandem_shared.broker import ensure_topics
 from tandem_shared.db import utcnow
 from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead_letter_topic_of, parse_data
 from tandem_shared.tables import inbox
 
 log = logging.getLogger(__name__)
+COMMIT_TIMEOUT = 5.0
 Handler = Callable[[AsyncSession, CloudEvent, EventData], Awaitable[None]]
 
 
@@ -62,6 +64,7 @@ class EventConsumer:
         producer: Any,
         max_attempts: int = 3,
         fetch_max_wait_ms: int = 10,
+        dead_letter_topic: str | None = None,
     ) -> None:
         self.name = name
         self.group_id = group_id
@@ -72,7 +75,7 @@ class EventConsumer:
         self.producer = producer
         self.max_attempts = max_attempts
         self.fetch_max_wait_ms = fetch_max_wait_ms
-        self.dead_letter_topic = dead_letter_topic_of(name)
+        self.dead_letter_topic = dead_letter_topic or dead_letter_topic_of(name)
         self.last_poll: float | None = None
         self.last_error: str | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -128,6 +131,8 @@ class EventConsumer:
     async def _connect(self) -> None:
         if self._consumer is not None:
             return
+        # A broker that lost its topics (the development broker keeps nothing across restarts) gets them back.
+        await ensure_topics(self.bootstrap, [*self.topics, self.dead_letter_topic])
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
             group_id=self.group_id,
@@ -177,10 +182,14 @@ class EventConsumer:
         """Commit after the database transaction; a stale commit after a rebalance is harmless."""
         assert self._consumer is not None
         try:
-            await self._consumer.commit({tp: offset})
+            # aiokafka retries a commit for as long as the broker answers with a retriable error (a restarted
+            # broker that lost the topic does so forever): bound it and reconnect instead.
+            await asyncio.wait_for(self._consumer.commit({tp: offset}), COMMIT_TIMEOUT)
         except CommitFailedError as exc:
             log.info("%s: commit of %s@%d refused after a rebalance (%s); the inbox skips re-reads",
                      self.name, tp, offset, exc)
+        except asyncio.TimeoutError as exc:
+            raise KafkaError(f"offset commit of {tp}@{offset} did not complete in {COMMIT_TIMEOUT}s") from exc
 
     async def handle(self, delivery: Delivery) -> str:
         """Apply one message once: returns applied, duplicate, ignored or dead_lettered."""

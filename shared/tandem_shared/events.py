@@ -16,14 +16,18 @@ from tandem_shared.db import new_id, utcnow
 correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
 
-def topic_of(service: str) -> str:
+DEFAULT_TOPIC_PREFIX = "tandem"
+TOPIC_PREFIX_KEY = "tandem_topic_prefix"  # in Session.info: where record_event finds the prefix
+
+
+def topic_of(service: str, prefix: str = DEFAULT_TOPIC_PREFIX) -> str:
     """The topic a service publishes its events to."""
-    return f"tandem.{service}"
+    return f"{prefix}.{service}"
 
 
-def dead_letter_topic_of(consumer: str) -> str:
+def dead_letter_topic_of(consumer: str, prefix: str = DEFAULT_TOPIC_PREFIX) -> str:
     """The dead-letter topic of one consumer."""
-    return f"tandem.{consumer}.dlq"
+    return f"{prefix}.{consumer}.dlq"
 
 
 class EventData(BaseModel):
@@ -77,6 +81,7 @@ class EventSpec:
 
     @property
     def topic(self) -> str:
+        """The topic under the default prefix."""
         return topic_of(self.service)
 
 

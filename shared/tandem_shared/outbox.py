@@ -13,7 +13,15 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from tandem_shared.db import is_sqlite, utcnow
-from tandem_shared.events import REGISTRY, CloudEvent, EventData, build_envelope
+from tandem_shared.events import (
+    DEFAULT_TOPIC_PREFIX,
+    REGISTRY,
+    TOPIC_PREFIX_KEY,
+    CloudEvent,
+    EventData,
+    build_envelope,
+    topic_of,
+)
 from tandem_shared.tables import outbox
 
 log = logging.getLogger(__name__)
@@ -26,7 +34,7 @@ async def record_event(session: AsyncSession, data: EventData, *, actor: str | N
     await session.execute(
         sa.insert(outbox).values(
             event_id=envelope.id,
-            topic=REGISTRY[envelope.type].topic,
+            topic=topic_of(REGISTRY[envelope.type].service, session.info.get(TOPIC_PREFIX_KEY, DEFAULT_TOPIC_PREFIX)),
             key=envelope.subject,
             event_type=envelope.type,
             payload=envelope.model_dump(mode="json"),

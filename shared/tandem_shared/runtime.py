@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tandem_shared.broker import ensure_topics, make_producer
 from tandem_shared.consumer import EventConsumer, Handler
 from tandem_shared.db import make_engine
-from tandem_shared.events import REGISTRY, dead_letter_topic_of, topic_of
+from tandem_shared.events import REGISTRY, TOPIC_PREFIX_KEY, dead_letter_topic_of, topic_of
 from tandem_shared.outbox import OUTBOX_DIRTY, OutboxRelay
 from tandem_shared.settings import PlatformSettings, ServiceSettings, database_url
 
@@ -36,8 +36,10 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.consumer: EventConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
+        self.topic_prefix = platform.kafka_topic_prefix
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            self.engine, expire_on_commit=False, sync_session_class=self._session_class()
+            self.engine, expire_on_commit=False, sync_session_class=self._session_class(),
+            info={TOPIC_PREFIX_KEY: self.topic_prefix},
         )
 
     def _session_class(self) -> type[Session]:
@@ -56,7 +58,7 @@ class ServiceRuntime:
     @property
     def consumed_topics(self) -> list[str]:
         """Topics of the event types this service handles."""
-        return sorted({REGISTRY[t].topic for t in self.handlers})
+        return sorted({topic_of(REGISTRY[t].service, self.topic_prefix) for t in self.handlers})
 
     def _require_bootstrap(self) -> str:
         if not self.bootstrap:
@@ -75,7 +77,8 @@ class ServiceRuntime:
         if not (self.settings.run_workers if workers is None else workers):
             return
         bootstrap = self._require_bootstrap()
-        topics = [topic_of(self.service), *self.consumed_topics, dead_letter_topic_of(self.service)]
+        dead_letters = dead_letter_topic_of(self.service, self.topic_prefix)
+        topics = [topic_of(self.service, self.topic_prefix), *self.consumed_topics, dead_letters]
         try:
             await ensure_topics(bootstrap, topics, replication_factor=self.platform.kafka_replication_factor)
         except Exception as exc:  # noqa: BLE001 - the broker may come later; the relay retries
@@ -100,6 +103,7 @@ class ServiceRuntime:
                 producer=self._producer,
                 max_attempts=self.settings.consumer_max_attempts,
                 fetch_max_wait_ms=self.platform.kafka_fetch_max_wait_ms,
+                dead_letter_topic=dead_letters,
             )
             self.consumer.start()
 

@@ -23,6 +23,10 @@ class PlatformSettings(BaseSettings):
     kafka_bootstrap_servers: str | None = Field(
         default=None, description="External Kafka; unset means the bundled development broker."
     )
+    kafka_topic_prefix: str = Field(
+        default="tandem", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$",
+        description="Topics are <prefix>.<service>; separate environments can share one Kafka cluster.",
+    )
     kafka_fetch_max_wait_ms: int = Field(default=10, ge=1, le=5000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=10, description="For topics Tandem creates.")
     auth_secret: str = DEV_AUTH_SECRET

@@ -12,7 +12,7 @@ from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
 from tandem_shared.outbox import record_event
 from tandem_shared.tables import inbox, outbox
-from tests.support import auth, create_app, eventually, running
+from tests.support import topic, auth, create_app, eventually, running
 
 MANAGER = auth("rita", "resource_manager")
 VIEWER = auth("vera", "viewer")
@@ -99,11 +99,11 @@ async def test_a_repeated_approval_books_once_and_an_unknown_assignee_is_dead_le
         await eventually(lambda: _bookings(client, person), timeout=TIMEOUT)
         consumer = app.state.runtime.consumer
         # The envelope the broker delivered, delivered again: the inbox knows it.
-        delivery = Delivery("tandem.change", 0, 10_000, envelope.to_bytes(), envelope.subject.encode())
+        delivery = Delivery(topic("change"), 0, 10_000, envelope.to_bytes(), envelope.subject.encode())
         assert await consumer.handle(delivery) == "duplicate"
         # A new envelope approving the same change (e.g. re-sent by a replay) is applied but books nothing new.
         again = build_envelope(_approved(change, person, hours=7.5), actor="bob")
-        assert await consumer.handle(Delivery("tandem.change", 0, 10_001, again.to_bytes(), None)) == "applied"
+        assert await consumer.handle(Delivery(topic("change"), 0, 10_001, again.to_bytes(), None)) == "applied"
         bookings = await _bookings(client, person)
         assert [(b["source_id"], b["hours"], b["status"]) for b in bookings] == [(str(change), 7.5, "active")]
         assert sum(w["hours"] for w in bookings[0]["weeks"]) == 7.5
@@ -113,7 +113,7 @@ async def test_a_repeated_approval_books_once_and_an_unknown_assignee_is_dead_le
 
         # An assignee capacity does not know: retried, then dead-lettered, and nothing is booked.
         stranger = build_envelope(_approved(uuid.uuid4(), uuid.uuid4()), actor="bob")
-        assert await consumer.handle(Delivery("tandem.change", 1, 10_002, stranger.to_bytes(), None)) == "dead_lettered"
+        assert await consumer.handle(Delivery(topic("change"), 1, 10_002, stranger.to_bytes(), None)) == "dead_lettered"
         async with app.state.runtime.engine.connect() as conn:
             status = (await conn.execute(sa.select(inbox.c.status, inbox.c.error).where(
                 inbox.c.event_id == stranger.id))).one()

@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from tandem_shared.broker import ensure_topics
 from tandem_shared.consumer import Delivery
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, WeekHours
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeCreated
@@ -17,45 +15,15 @@ from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.contracts.portfolio import ProjectCreated
 from tandem_shared.events import EventData, build_envelope
 from tandem_shared.outbox import record_event
-from tests.support import auth, create_app, eventually, running
+from tests.support import auth, create_app, eventually, running, topic
 
 VIEWER = auth("vera", "viewer")
 T0, T1 = datetime(2026, 12, 1, 22, tzinfo=UTC), datetime(2026, 12, 9, 2, tzinfo=UTC)
-TOPICS = ["tandem.capacity", "tandem.change", "tandem.knowledge", "tandem.portfolio"]
-
-
-async def _start_at_the_end(bootstrap: str, group: str) -> None:
-    """Commit the group's offsets at the ends of the consumed topics, so other tests' events do not count."""
-    await ensure_topics(bootstrap, TOPICS)
-    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                             fetch_max_wait_ms=10)
-    await kafka.start()
-    try:
-        await kafka.topics()
-        partitions = [TopicPartition(t, p) for t in TOPICS for p in sorted(kafka.partitions_for_topic(t) or ())]
-        kafka.assign(partitions)
-        # The development broker's end offset is the first offset of the last record batch, not one past
-        # its last record: start there and fetch until every position reaches the high watermark.
-        for tp, offset in (await kafka.end_offsets(partitions)).items():
-            kafka.seek(tp, offset)
-        for _ in range(50):
-            positions = {tp: await kafka.position(tp) for tp in partitions}
-            if all(kafka.highwater(tp) is not None and positions[tp] >= kafka.highwater(tp) for tp in partitions):
-                break
-            await kafka.getmany(timeout_ms=100)
-        else:
-            raise AssertionError(f"could not reach the ends of {TOPICS}")
-        await kafka.commit(positions)
-    finally:
-        await kafka.stop()
 
 
 async def _consumer_app(databases, backend, broker):
-    """A metrics app consuming only what is published from now on."""
-    group = f"tandem-metrics-{uuid.uuid4().hex[:8]}"
-    await _start_at_the_end(broker.bootstrap, group)
-    return create_app("metrics", database_url=await databases.fresh("metrics", backend),
-                      bootstrap=broker.bootstrap, consumer_group=group)
+    """A metrics app consuming this test's topics (see the autouse fixture in conftest)."""
+    return create_app("metrics", database_url=await databases.fresh("metrics", backend), bootstrap=broker.bootstrap)
 
 
 async def _publish(app, *events: EventData) -> list:
@@ -121,7 +89,7 @@ async def test_counts_and_ratio_from_events_and_a_redelivery_counts_once(databas
 
         # The same message delivered twice (a redelivery after a rebalance) counts once.
         envelope = build_envelope(_change("emergency"), actor="alice")
-        delivery = Delivery("tandem.change", 0, 10_000, envelope.to_bytes(), envelope.subject.encode())
+        delivery = Delivery(topic("change"), 0, 10_000, envelope.to_bytes(), envelope.subject.encode())
         consumer = app.state.runtime.consumer
         assert await consumer.handle(delivery) == "applied"
         assert await consumer.handle(delivery) == "duplicate"
