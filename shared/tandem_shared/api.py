@@ -15,9 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.errors import PreconditionFailed, ValidationProblem
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def _transactional_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed once after the endpoint, rolled back on error."""
-    async with request.app.state.runtime.sessionmaker() as session, session.begin():
+    runtime = request.app.state.runtime
+    maker = runtime.read_sessionmaker if request.method in SAFE_METHODS else runtime.sessionmaker
+    async with maker() as session, session.begin():
         yield session
 
 

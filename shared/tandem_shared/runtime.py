@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tandem_shared.broker import ensure_topics, make_producer
 from tandem_shared.consumer import EventConsumer, Handler
-from tandem_shared.db import make_engine
+from tandem_shared.db import is_sqlite, make_engine
 from tandem_shared.events import REGISTRY, TOPIC_PREFIX_KEY, dead_letter_topic_of, topic_of
 from tandem_shared.outbox import OUTBOX_DIRTY, OutboxRelay
 from tandem_shared.settings import PlatformSettings, ServiceSettings, database_url
@@ -36,6 +36,10 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.consumer: EventConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
+        # Reads get their own engine on SQLite so they never queue behind (or hold up) writers.
+        self.read_engine = make_engine(self.database_url, pool_size=settings.db_pool_size, read_only=True) \
+            if is_sqlite(self.database_url) else self.engine
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.topic_prefix = platform.kafka_topic_prefix
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=self._session_class(),
@@ -116,6 +120,8 @@ class ServiceRuntime:
         if self._dlq_producer is not None:
             await self._dlq_producer.stop()
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
     def status(self) -> dict[str, Any]:
         """Worker state for the readiness probe."""
