@@ -74,7 +74,10 @@ def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> As
     nor make them wait; the default engine begins IMMEDIATE so writers queue at BEGIN.
     """
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # SQLite allows one writer at a time: writers wait for the single pooled connection in FIFO order
+        # (an asyncio queue) rather than in SQLite's busy handler, whose back-off sleeps make long tails.
+        sizing = {"pool_size": pool_size, "max_overflow": 0} if read_only else {"pool_size": 1, "max_overflow": 0}
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_timeout=60, **sizing)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
