@@ -33,7 +33,7 @@ async def client_loop(url: str, stop_at: float, latencies: list[float], errors: 
                 errors.append(r.status_code)
 
 
-async def run(url: str, seconds: float, clients: int) -> None:
+async def run(url: str, seconds: float, clients: int, database: str) -> None:
     latencies: list[float] = []
     errors: list[int] = []
     started = time.perf_counter()
@@ -41,7 +41,7 @@ async def run(url: str, seconds: float, clients: int) -> None:
     elapsed = time.perf_counter() - started
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}  database: {database}")
     print(f"date: {datetime.now(UTC).date().isoformat()}")
     print(f"clients: {clients}  seconds: {elapsed:.1f}  created: {len(latencies)}  errors: {len(errors)}")
     print(f"throughput: {len(latencies) / elapsed:.0f} changes/s  latency ms p50 {p(0.5):.1f} p99 {p(0.99):.1f}")
@@ -51,9 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--postgres", metavar="URL", default=None,
+                        help="run on fresh PostgreSQL databases on this server, e.g. postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
-    with embedded_platform() as url:
-        asyncio.run(run(url, args.seconds, args.clients))
+    with embedded_platform(args.postgres) as url:
+        asyncio.run(run(url, args.seconds, args.clients, "PostgreSQL" if args.postgres else "SQLite"))
 
 
 if __name__ == "__main__":

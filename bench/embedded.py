@@ -30,13 +30,54 @@ def machine() -> str:
     return f"{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
 
 
+def postgres_databases(server: str) -> dict[str, str]:
+    """Fresh PostgreSQL databases, one per service, on `server` (postgresql://user@host:port)."""
+    import asyncio
+    import uuid
+
+    import asyncpg
+
+    suffix = uuid.uuid4().hex[:8]
+
+    async def create() -> dict[str, str]:
+        conn = await asyncpg.connect(f"{server}/postgres")
+        try:
+            for service in SERVICES:
+                await conn.execute(f'CREATE DATABASE "bench_{service}_{suffix}"')
+        finally:
+            await conn.close()
+        return {f"TANDEM_{s.upper()}_DATABASE_URL":
+                f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/bench_{s}_{suffix}" for s in SERVICES}
+
+    return asyncio.run(create())
+
+
+def drop_databases(server: str, urls: dict[str, str]) -> None:
+    """Drop what postgres_databases created."""
+    import asyncio
+
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(f"{server}/postgres")
+        try:
+            for url in urls.values():
+                await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
 @contextmanager
-def embedded_platform() -> Iterator[str]:
-    """`tandem up` on a free port with a fresh data folder; yields its base URL."""
+def embedded_platform(postgres: str | None = None) -> Iterator[str]:
+    """`tandem up` on a free port with a fresh data folder (or fresh PostgreSQL databases); yields its URL."""
     data = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
     env.update(TANDEM_DATA_DIR=str(data), TANDEM_LOG_LEVEL="WARNING")
+    databases = postgres_databases(postgres) if postgres else {}
+    env.update(databases)
     tandem = Path(sys.executable).with_name("tandem")
     log = open(data / "tandem.log", "wb")  # noqa: SIM115
     process = subprocess.Popen([str(tandem), "up", "--no-seed", "--port", str(port)], env=env, stdout=log,
@@ -59,3 +100,5 @@ def embedded_platform() -> Iterator[str]:
         process.send_signal(signal.SIGINT)
         process.wait(60)
         log.close()
+        if postgres:
+            drop_databases(postgres, databases)
