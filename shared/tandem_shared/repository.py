@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_shared.api import PageParams, encode_cursor
@@ -15,6 +16,8 @@ from tandem_shared.db import new_id, utcnow
 from tandem_shared.errors import ValidationProblem
 from tandem_shared.events import correlation_id_var
 from tandem_shared.tables import audit_log
+
+M = TypeVar("M")
 
 
 def _coerce(column: Any, value: Any) -> Any:
@@ -68,11 +71,42 @@ async def record_audit(
     )
 
 
-async def audit_trail(session: AsyncSession, entity_type: str, entity_id: Any) -> Sequence[Any]:
-    """The audit rows of one entity, oldest first."""
+class AuditEntry(BaseModel):
+    """Who did what to an entity, when (and with which request or event)."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    detail: dict[str, Any] | None
+    correlation_id: str | None = None
+
+
+async def audit_trail(session: AsyncSession, entity_type: str, entity_id: Any) -> list[AuditEntry]:
+    """The audit entries of one entity, oldest first."""
     stmt = (
         sa.select(audit_log)
         .where(audit_log.c.entity_type == entity_type, audit_log.c.entity_id == str(entity_id))
         .order_by(audit_log.c.at, audit_log.c.id)
     )
-    return (await session.execute(stmt)).mappings().all()
+    return [AuditEntry.model_validate(dict(row)) for row in (await session.execute(stmt)).mappings()]
+
+
+class EntityRepository(Generic[M]):
+    """Get and add for one mapped class; service repositories add their own queries."""
+
+    model: type[M]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, entity_id: uuid.UUID) -> M | None:
+        """The entity with this id, or None."""
+        return await self.session.get(self.model, entity_id)
+
+    async def add(self, entity: M) -> M:
+        """Add and flush, so defaults and the version are set."""
+        self.session.add(entity)
+        await self.session.flush()
+        return entity

@@ -11,22 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_change.models import Change, KnownPerson
 from tandem_shared.api import PageParams
-from tandem_shared.repository import keyset_page
+from tandem_shared.repository import EntityRepository, keyset_page
 
 
-class ChangeRepository:
+class ChangeRepository(EntityRepository[Change]):
     """Change requests."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, change_id: uuid.UUID) -> Change | None:
-        return await self.session.get(Change, change_id)
-
-    async def add(self, change: Change) -> Change:
-        self.session.add(change)
-        await self.session.flush()
-        return change
+    model = Change
 
     async def page(
         self, page: PageParams, *, state: str | None = None, type: str | None = None,

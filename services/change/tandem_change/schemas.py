@@ -89,13 +89,3 @@ class ChangeRead(BaseModel):
 class ChangePage(Page[ChangeRead]):
     """A page of change requests."""
 
-
-class AuditEntry(BaseModel):
-    """Who did what to a change, when."""
-
-    at: datetime
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str | None
-    detail: dict | None

@@ -7,26 +7,16 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_knowledge.models import Article
 from tandem_shared.api import PageParams
-from tandem_shared.repository import keyset_page
+from tandem_shared.repository import EntityRepository, keyset_page
 
 
-class ArticleRepository:
+class ArticleRepository(EntityRepository[Article]):
     """Articles."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, article_id: uuid.UUID) -> Article | None:
-        return await self.session.get(Article, article_id)
-
-    async def add(self, article: Article) -> Article:
-        self.session.add(article)
-        await self.session.flush()
-        return article
+    model = Article
 
     def _has_tag(self, tag: str) -> sa.ColumnElement[bool]:
         """Articles whose tags list holds the tag; JSON membership is spelled per dialect."""

@@ -68,13 +68,3 @@ class ArticleRead(BaseModel):
 class ArticlePage(Page[ArticleRead]):
     """A page of articles."""
 
-
-class AuditEntry(BaseModel):
-    """Who did what to an article, when."""
-
-    at: datetime
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str | None
-    detail: dict | None

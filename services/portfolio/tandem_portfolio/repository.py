@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_portfolio.models import Project
 from tandem_shared.api import PageParams
-from tandem_shared.repository import keyset_page
+from tandem_shared.repository import EntityRepository, keyset_page
 
 
-class ProjectRepository:
+class ProjectRepository(EntityRepository[Project]):
     """Projects."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, project_id: uuid.UUID) -> Project | None:
-        return await self.session.get(Project, project_id)
-
-    async def add(self, project: Project) -> Project:
-        self.session.add(project)
-        await self.session.flush()
-        return project
+    model = Project
 
     async def page(
         self, page: PageParams, *, stage: str | None = None, category: str | None = None,

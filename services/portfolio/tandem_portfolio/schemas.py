@@ -83,13 +83,3 @@ class ProjectRead(BaseModel):
 class ProjectPage(Page[ProjectRead]):
     """A page of projects."""
 
-
-class AuditEntry(BaseModel):
-    """Who did what to a project, when."""
-
-    at: datetime
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str | None
-    detail: dict | None

@@ -11,11 +11,11 @@ from tandem_change import service
 from tandem_change.domain.lifecycle import ChangeState, ChangeType, allowed_actions
 from tandem_change.models import Change
 from tandem_change.repository import ChangeRepository
-from tandem_change.schemas import AuditEntry, ChangeCreate, ChangePage, ChangeRead, TransitionRequest
+from tandem_change.schemas import ChangeCreate, ChangePage, ChangeRead, TransitionRequest
 from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
-from tandem_shared.repository import audit_trail
+from tandem_shared.repository import AuditEntry, audit_trail
 
 router = APIRouter(tags=["changes"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("requester", "change_manager", "project_manager", "service_owner", "cab_member")
@@ -64,7 +64,7 @@ async def get_change(change_id: uuid.UUID, session: SessionDep, _actor: CurrentA
 @router.get("/changes/{change_id}/history", response_model=list[AuditEntry], summary="Who did what to a change")
 async def change_history(change_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> list[AuditEntry]:
     await service.get_change(session, change_id)
-    return [AuditEntry.model_validate(dict(row)) for row in await audit_trail(session, "change", change_id)]
+    return await audit_trail(session, "change", change_id)
 
 
 def _transition(name: str, use_case, summary: str) -> None:  # noqa: ANN001

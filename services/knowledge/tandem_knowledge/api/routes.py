@@ -11,11 +11,11 @@ from tandem_knowledge import service
 from tandem_knowledge.domain.lifecycle import ArticleKind, ArticleStatus
 from tandem_knowledge.domain.tags import MAX_TAG_LENGTH, normalise_tag
 from tandem_knowledge.repository import ArticleRepository
-from tandem_knowledge.schemas import ArticleCreate, ArticlePage, ArticleRead, AuditEntry
+from tandem_knowledge.schemas import ArticleCreate, ArticlePage, ArticleRead
 from tandem_shared.api import PageDep, SessionDep, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
-from tandem_shared.repository import audit_trail
+from tandem_shared.repository import AuditEntry, audit_trail
 
 router = APIRouter(tags=["articles"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("knowledge_editor", "requester", "change_manager", "project_manager", "service_owner")
@@ -61,4 +61,4 @@ async def get_article(article_id: uuid.UUID, session: SessionDep, _actor: Curren
 @router.get("/articles/{article_id}/history", response_model=list[AuditEntry], summary="Who did what to an article")
 async def article_history(article_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> list[AuditEntry]:
     await service.get_article(session, article_id)
-    return [AuditEntry.model_validate(dict(row)) for row in await audit_trail(session, "article", article_id)]
+    return await audit_trail(session, "article", article_id)

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query, Response, status
 from tandem_portfolio import service
 from tandem_portfolio.domain.lifecycle import ProjectCategory, ProjectStage
 from tandem_portfolio.repository import ProjectRepository
-from tandem_portfolio.schemas import AuditEntry, ProjectCreate, ProjectPage, ProjectRead
+from tandem_portfolio.schemas import ProjectCreate, ProjectPage, ProjectRead
 from tandem_shared.api import PageDep, SessionDep, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
-from tandem_shared.repository import audit_trail
+from tandem_shared.repository import AuditEntry, audit_trail
 
 router = APIRouter(tags=["projects"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("project_manager", "pmo")
@@ -56,4 +56,4 @@ async def get_project(project_id: uuid.UUID, session: SessionDep, _actor: Curren
 @router.get("/projects/{project_id}/history", response_model=list[AuditEntry], summary="Who did what to a project")
 async def project_history(project_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> list[AuditEntry]:
     await service.get_project(session, project_id)
-    return [AuditEntry.model_validate(dict(row)) for row in await audit_trail(session, "project", project_id)]
+    return await audit_trail(session, "project", project_id)
