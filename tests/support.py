@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 
 from tandem_shared.auth import mint_dev_token
@@ -144,6 +145,29 @@ async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
         await asyncio.sleep(interval)
+
+
+async def read_topic(bootstrap: str, topic: str) -> list:
+    """Every message on a topic, from the beginning, without joining a group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - a topic created by another client
+            partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        # Read until the topic stays quiet (the development broker's end offsets lag behind batched records).
+        messages, quiet = [], 0
+        while quiet < 3:
+            batches = await consumer.getmany(timeout_ms=200)
+            quiet = 0 if batches else quiet + 1
+            for batch in batches.values():
+                messages.extend(batch)
+        return messages
+    finally:
+        await consumer.stop()
 
 
 class TcpProxy:

@@ -114,15 +114,10 @@ class EventConsumer:
                 backoff = 0.2
                 while not self._stopping:
                     await self.poll_once()
-            except KafkaError as exc:
+            except Exception as exc:  # noqa: BLE001 - broker or database down: reconnect with back-off, never die
                 self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("%s: broker error, reconnecting in %.1fs: %s", self.name, backoff, exc)
-                await self._disconnect()
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-            except Exception as exc:  # noqa: BLE001 - e.g. the database is down: retry, never die
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("%s: consumer loop failed, restarting in %.1fs", self.name, backoff)
+                log.warning("%s: consumer loop failed, reconnecting in %.1fs: %s", self.name, backoff, self.last_error,
+                            exc_info=not isinstance(exc, KafkaError))
                 await self._disconnect()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)

@@ -45,6 +45,14 @@ async def record_event(session: AsyncSession, data: EventData, *, actor: str | N
     return envelope
 
 
+_SQLITE_RELAY_LOCKS: dict[str, asyncio.Lock] = {}
+
+
+def _sqlite_relay_lock(url: str) -> asyncio.Lock:
+    """The lock relays of one SQLite database take turns on."""
+    return _SQLITE_RELAY_LOCKS.setdefault(url, asyncio.Lock())
+
+
 class OutboxRelay:
     """Publishes pending outbox rows in sequence order; one publisher at a time per database."""
 
@@ -154,15 +162,17 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass: publish up to a batch of pending rows in order; return how many were published."""
         if is_sqlite(self.engine):
-            # SQLite serialises writers; keep no transaction open while talking to Kafka.
-            async with self.engine.connect() as conn:
-                rows = (await conn.execute(self._pending_query())).all()
-            if not rows:
-                return 0
-            published = await self._send(rows)
-            async with self.engine.begin() as conn:
-                await self._mark(conn, rows, published)
-            return published
+            # SQLite serialises writers, so keep no transaction open while talking to Kafka; relays sharing
+            # the database file in this process take turns (SQLite serves one process).
+            async with _sqlite_relay_lock(str(self.engine.url)):
+                async with self.engine.connect() as conn:
+                    rows = (await conn.execute(self._pending_query())).all()
+                if not rows:
+                    return 0
+                published = await self._send(rows)
+                async with self.engine.begin() as conn:
+                    await self._mark(conn, rows, published)
+                return published
         async with self.engine.connect() as conn, conn.begin():
             # Only one replica publishes at a time, so per-entity order holds across replicas.
             leader = (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(self.lock_key)))).scalar()

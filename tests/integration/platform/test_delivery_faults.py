@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from tandem_shared.broker import DevelopmentBroker, free_port, make_producer
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
 from tandem_shared.tables import inbox
-from tests.support import TcpProxy, auth, create_app, eventually, running, topic
+from tests.support import TcpProxy, auth, create_app, eventually, read_topic, running, topic
 
 RM = auth("rita", "resource_manager")
 REQUESTER = auth("sam", "requester")
@@ -47,29 +47,6 @@ async def produce(bootstrap: str, *envelopes) -> None:  # noqa: ANN002
             await producer.send_and_wait(topic("change"), envelope.to_bytes(), key=envelope.subject.encode())
     finally:
         await producer.stop()
-
-
-async def read_topic(bootstrap: str, topic: str) -> list:
-    """Every message on a topic, from the beginning, without joining a group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
-        if not partitions:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - a topic created by another client
-            partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        # Read until the topic stays quiet (the development broker's end offsets lag behind batched records).
-        messages, quiet = [], 0
-        while quiet < 3:
-            batches = await consumer.getmany(timeout_ms=200)
-            quiet = 0 if batches else quiet + 1
-            for batch in batches.values():
-                messages.extend(batch)
-        return messages
-    finally:
-        await consumer.stop()
 
 
 async def make_person(client) -> uuid.UUID:  # noqa: ANN001
