@@ -82,6 +82,9 @@ async def _republish(services: list[str]) -> None:
 def _serve(app: object, host: str, port: int, services: list[str], seed_url: str | None) -> None:
     import uvicorn
 
+    # Database drivers hand results back from worker threads; a shorter GIL switch interval keeps those
+    # hand-offs from waiting behind the event loop's Python work (Python's default is 5 ms).
+    sys.setswitchinterval(0.0005)
     config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     if seed_url:

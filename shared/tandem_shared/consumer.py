@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_shared.broker import ensure_topics
@@ -215,27 +215,24 @@ class EventConsumer:
             correlation_id_var.reset(token)
 
     async def _apply(self, delivery: Delivery, event: CloudEvent, data: EventData, handler: Handler) -> str:
-        try:
-            async with self.sessionmaker() as session, session.begin():
-                if await self._seen(session, event):
-                    return "duplicate"
-                await handler(session, event, data)
-                await session.execute(sa.insert(inbox).values(**self._inbox_row(delivery, event, "applied")))
-        except IntegrityError:
-            # Another member applied it first (a rebalance raced us): the inbox decides.
-            async with self.sessionmaker() as check:
-                if await self._seen(check, event):
-                    return "duplicate"
-            raise
+        async with self.sessionmaker() as session, session.begin():
+            if not await self._claim(session, delivery, event, "applied"):
+                return "duplicate"
+            await handler(session, event, data)
         return "applied"
 
-    async def _seen(self, session: AsyncSession, event: CloudEvent) -> bool:
-        found = await session.execute(
-            sa.select(inbox.c.status).where(
-                inbox.c.consumer == self.name, inbox.c.source == event.source, inbox.c.event_id == event.id
-            )
+    async def _claim(self, session: AsyncSession, delivery: Delivery, event: CloudEvent, status: str,
+                     error: str | None = None) -> bool:
+        """Insert the inbox row unless it exists; False means another delivery already claimed the event.
+
+        One statement does check and insert; on PostgreSQL a racing member waits on the key, then finds it.
+        """
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        result = await session.execute(
+            insert(inbox).values(**self._inbox_row(delivery, event, status, error))
+            .on_conflict_do_nothing(index_elements=[inbox.c.consumer, inbox.c.source, inbox.c.event_id])
         )
-        return found.first() is not None
+        return result.rowcount == 1
 
     def _inbox_row(self, delivery: Delivery, event: CloudEvent, status: str, error: str | None = None) -> dict:
         return {
@@ -260,5 +257,4 @@ class EventConsumer:
                   delivery.offset, error)
         if event is not None:
             async with self.sessionmaker() as session, session.begin():
-                if not await self._seen(session, event):
-                    await session.execute(sa.insert(inbox).values(**self._inbox_row(delivery, event, "dead_lettered", error[:4000])))
+                await self._claim(session, delivery, event, "dead_lettered", error[:4000])

@@ -82,12 +82,15 @@ def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> As
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             if read_only:
                 cursor.execute("PRAGMA query_only=ON")
+            else:
+                # Migrations already leave the file in WAL mode; switching needs an exclusive lock, so only
+                # the writer ever asks (a reader asking while a writer works gets "database is locked").
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")

@@ -52,6 +52,9 @@ def run_env(context: Any, service: str, metadata: MetaData) -> None:
         return
 
     def _run(connection: Any) -> None:
+        if connection.dialect.name == "sqlite":
+            # WAL is a property of the file: set it once here so readers and the writer never race to switch.
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         if connection.dialect.name == "postgresql":
             # Replicas that start together migrate one at a time; the others then find nothing to do.
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({zlib.crc32(f'tandem-migrate:{service}'.encode())})")

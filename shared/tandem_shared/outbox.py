@@ -62,6 +62,7 @@ class OutboxRelay:
         service: str,
         engine: AsyncEngine,
         producer_factory: Any,
+        read_engine: AsyncEngine | None = None,
         poll_interval: float = 1.0,
         batch_size: int = 500,
         retention: timedelta = timedelta(days=7),
@@ -69,6 +70,7 @@ class OutboxRelay:
     ) -> None:
         self.service = service
         self.engine = engine
+        self.read_engine = read_engine or engine
         self.producer_factory = producer_factory
         self.poll_interval = poll_interval
         self.batch_size = batch_size
@@ -165,7 +167,8 @@ class OutboxRelay:
             # SQLite serialises writers, so keep no transaction open while talking to Kafka; relays sharing
             # the database file in this process take turns (SQLite serves one process).
             async with _sqlite_relay_lock(str(self.engine.url)):
-                async with self.engine.connect() as conn:
+                # Read without taking the single writer connection; only the marking writes.
+                async with self.read_engine.connect() as conn:
                     rows = (await conn.execute(self._pending_query())).all()
                 if not rows:
                     return 0

@@ -90,6 +90,7 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             service=self.service,
             engine=self.engine,
+            read_engine=self.read_engine,
             producer_factory=lambda: make_producer(bootstrap),
             poll_interval=self.settings.relay_poll_interval,
             batch_size=self.settings.relay_batch_size,

@@ -26,14 +26,13 @@ async def on_change_approved(session: AsyncSession, event: CloudEvent, data: Cha
     # The inbox drops redelivered envelopes; this also drops a re-sent approval with a new event id.
     if await BookingRepository(session).active_for_source("change", source_id):
         return
-    person = await PersonRepository(session).get(data.assignee_id)
-    if person is None:
+    if not await PersonRepository(session).exists(data.assignee_id):
         # Change only accepts assignees it learned from our PersonCreated events, so an unknown one
         # means the two databases disagree (e.g. a restore). Raising makes the consumer retry and then
         # dead-letter the event: the booking is kept for a replay after repair instead of being lost.
         raise UnknownPerson(f"change {data.id} is assigned to person {data.assignee_id}, unknown to capacity")
     await service.book(
-        session, actor=event.actor or SYSTEM_ACTOR, person=person, source="change", source_id=source_id,
+        session, actor=event.actor or SYSTEM_ACTOR, person_id=data.assignee_id, source="change", source_id=source_id,
         kind="hard", start=data.planned_start, end=data.planned_end, hours=data.effort_hours,
     )
 

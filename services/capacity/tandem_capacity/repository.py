@@ -23,6 +23,11 @@ class PersonRepository:
     async def get(self, person_id: uuid.UUID) -> Person | None:
         return await self.session.get(Person, person_id)
 
+    async def exists(self, person_id: uuid.UUID) -> bool:
+        """True when the person is known (one cheap query, no skills loaded)."""
+        found = await self.session.execute(sa.select(Person.id).where(Person.id == person_id))
+        return found.first() is not None
+
     async def email_taken(self, email: str) -> bool:
         return (await self.session.execute(sa.select(Person.id).where(Person.email == email))).first() is not None
 

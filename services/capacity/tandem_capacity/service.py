@@ -67,20 +67,20 @@ def _weeks(booking: Booking) -> list[WeekHours]:
 
 
 async def book(
-    session: AsyncSession, *, actor: str, person: Person, source: str, source_id: str, kind: str,
+    session: AsyncSession, *, actor: str, person_id: uuid.UUID, source: str, source_id: str, kind: str,
     start: datetime, end: datetime, hours: float,
 ) -> Booking:
     """Book a person's hours over a window, spread over ISO weeks."""
     shares = spread_hours(start, end, hours)
     booking = await BookingRepository(session).add(Booking(
-        person_id=person.id, source=source, source_id=source_id, kind=kind, start=start, end=end, hours=hours,
+        person_id=person_id, source=source, source_id=source_id, kind=kind, start=start, end=end, hours=hours,
         status="active", weeks=[BookingWeek(week=s.week, hours=s.hours) for s in shares],
     ))
     await record_audit(session, actor=actor, action="book", entity_type="booking", entity_id=booking.id,
                        to_state=booking.status, detail={
-                           "person_id": str(person.id), "source": source, "source_id": source_id, "hours": hours})
+                           "person_id": str(person_id), "source": source, "source_id": source_id, "hours": hours})
     await record_event(session, BookingCreated(
-        id=booking.id, person_id=person.id, source=source, source_id=source_id, kind=kind,
+        id=booking.id, person_id=person_id, source=source, source_id=source_id, kind=kind,
         start=booking.start, end=booking.end, hours=hours, weeks=_weeks(booking),
     ), actor=actor)
     return booking

@@ -79,7 +79,8 @@ async def submit_change(session: AsyncSession, *, actor: Actor, change: Change, 
 
 
 async def _approved(session: AsyncSession, change: Change, actor: Actor, *, pre_authorised: bool) -> None:
-    change.approved_by, change.approved_at = actor.sub, utcnow()
+    if change.approved_at is None:
+        change.approved_by, change.approved_at = actor.sub, utcnow()
     await record_event(session, ChangeApproved(
         id=change.id, type=change.type, approved_by=actor.sub, pre_authorised=pre_authorised,
         assignee_id=change.assignee_id, effort_hours=change.effort_hours, planned_start=change.planned_start,
@@ -93,6 +94,7 @@ async def approve_change(session: AsyncSession, *, actor: Actor, change: Change,
         raise Forbidden("approving needs the role change_manager or cab_member", required_roles=list(APPROVER_ROLES))
     if change.requested_by == actor.sub:
         raise Forbidden("the requester of a change cannot approve it (separation of duties)")
+    change.approved_by, change.approved_at = actor.sub, utcnow()  # flushed with the state change: one UPDATE
     await _move(session, change, "approve", actor, comment)
     await _approved(session, change, actor, pre_authorised=False)
     return change
