@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-
 import tandem_shared.contracts  # noqa: F401 - registers every event type
 from tandem_shared.broker import DevelopmentBroker
+
 from tests import support
 from tests.support import BACKENDS, DatabaseFactory, drop_databases
 

@@ -16,7 +16,6 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
-
 from tandem_shared.auth import mint_dev_token
 from tandem_shared.migrations import upgrade
 from tandem_shared.settings import PlatformSettings, service_settings
@@ -129,6 +128,21 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tandem.test") as client:
             yield client
+
+
+async def walk_pages(client: httpx.AsyncClient, path: str, headers: dict[str, str], query: str = "",
+                     limit: int = 2) -> list[str]:
+    """Follow `next_cursor` through every page of a list; return the item ids in the order served."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        url = f"{path}?limit={limit}&{query}" + (f"&cursor={cursor}" if cursor else "")
+        page = (await client.get(url, headers=headers)).json()
+        assert len(page["items"]) <= limit and page["limit"] == limit, page
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return seen
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.02) -> T:

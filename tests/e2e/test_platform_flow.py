@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tandem_shared.broker import free_port
 from tandem_shared.settings import SERVICES
+
 from tests.support import auth
 
 pytestmark = pytest.mark.e2e

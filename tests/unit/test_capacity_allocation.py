@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-
 from tandem_capacity.domain.allocation import (
     WeekShare,
     iso_weeks,

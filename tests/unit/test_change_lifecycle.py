@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tandem_change.domain.lifecycle import ChangeState as S
 from tandem_change.domain.lifecycle import ChangeType as T
 from tandem_change.domain.lifecycle import allowed_actions, books_capacity, next_state

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from tandem_shared.auth import Authenticator
 from tandem_shared.catalogue import render_catalogue
 from tandem_shared.cli import main

@@ -17,7 +17,6 @@ import pytest
 import yaml
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
-
 from tandem_shared.settings import SERVICES, PlatformSettings, ServiceSettings, service_settings
 
 ROOT = Path(__file__).resolve().parents[2]

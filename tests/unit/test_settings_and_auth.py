@@ -7,7 +7,6 @@ from datetime import timedelta
 import jwt
 import pytest
 from pydantic import ValidationError
-
 from tandem_shared.auth import Authenticator, mint_dev_token
 from tandem_shared.errors import Unauthorized
 from tandem_shared.settings import DEV_AUTH_SECRET, PlatformSettings, service_settings

@@ -6,12 +6,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-
 from tandem_capacity import service
 from tandem_capacity.handlers import HANDLERS
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
 from tandem_shared.tables import outbox
+
 from tests.support import auth, create_app, eventually, running
 
 MANAGER = auth("rita", "resource_manager")

@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-
 from tandem_shared.consumer import Delivery
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
 from tandem_shared.outbox import record_event
 from tandem_shared.tables import inbox, outbox
-from tests.support import topic, auth, create_app, eventually, running
+
+from tests.support import auth, create_app, eventually, running, topic
 
 MANAGER = auth("rita", "resource_manager")
 VIEWER = auth("vera", "viewer")

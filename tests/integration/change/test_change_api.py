@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-
 from tandem_shared.contracts.capacity import PersonCreated
 from tandem_shared.outbox import record_event
-from tests.support import auth, create_app, eventually, running
+
+from tests.support import auth, create_app, eventually, running, walk_pages
 
 REQUESTER = auth("alice", "requester")
 MANAGER = auth("bob", "change_manager")
@@ -98,14 +98,7 @@ async def test_list_paginates_with_a_stable_cursor_and_filters(databases, backen
             r = await client.post("/change/v1/changes", headers=REQUESTER, json={
                 "title": f"Change number {i}", "type": "emergency" if i % 2 else "normal", **WINDOW})
             ids.append(r.json()["id"])
-        seen, cursor = [], None
-        while True:
-            url = "/change/v1/changes?limit=2" + (f"&cursor={cursor}" if cursor else "")
-            page = (await client.get(url, headers=REQUESTER)).json()
-            seen += [c["id"] for c in page["items"]]
-            cursor = page["next_cursor"]
-            if not cursor:
-                break
+        seen = await walk_pages(client, "/change/v1/changes", REQUESTER)
         assert seen == list(reversed(ids))
         emergency = (await client.get("/change/v1/changes?type=emergency", headers=REQUESTER)).json()["items"]
         assert sorted(c["id"] for c in emergency) == sorted(ids[1::2])

@@ -7,7 +7,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from tests.support import auth, create_app, eventually, running
+from tests.support import auth, create_app, eventually, running, walk_pages
 
 EDITOR = auth("kim", "knowledge_editor")
 REQUESTER = auth("alice", "requester")
@@ -128,21 +128,11 @@ async def test_list_paginates_with_a_stable_cursor_and_filters(databases, backen
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
 
-        async def walk(query: str) -> list[str]:
-            seen, cursor = [], None
-            while True:
-                url = f"/knowledge/v1/articles?limit=2&{query}" + (f"&cursor={cursor}" if cursor else "")
-                page = (await client.get(url, headers=EDITOR)).json()
-                assert len(page["items"]) <= 2 and page["limit"] == 2
-                seen += [a["id"] for a in page["items"]]
-                cursor = page["next_cursor"]
-                if not cursor:
-                    return seen
 
-        assert await walk("") == list(reversed(ids))
-        assert await walk("sort=created_at") == ids
+        assert await walk_pages(client, "/knowledge/v1/articles", EDITOR) == list(reversed(ids))
+        assert await walk_pages(client, "/knowledge/v1/articles", EDITOR, "sort=created_at") == ids
         # Capitalised, distinct first letters: the same order under any collation.
-        assert await walk("sort=title") == [ids[3], ids[4], ids[2], ids[1], ids[0]]
+        assert await walk_pages(client, "/knowledge/v1/articles", EDITOR, "sort=title") == [ids[3], ids[4], ids[2], ids[1], ids[0]]
 
         async def ids_for(query: str) -> list[str]:
             r = await client.get(f"/knowledge/v1/articles?{query}", headers=EDITOR)

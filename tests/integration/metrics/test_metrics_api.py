@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-
 from tandem_shared.consumer import Delivery
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, WeekHours
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeCreated
@@ -15,6 +14,7 @@ from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.contracts.portfolio import ProjectCreated
 from tandem_shared.events import EventData, build_envelope
 from tandem_shared.outbox import record_event
+
 from tests.support import auth, create_app, eventually, running, topic
 
 VIEWER = auth("vera", "viewer")

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
-
 from tandem_shared.broker import DevelopmentBroker, free_port, make_producer
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
 from tandem_shared.tables import inbox
+
 from tests.support import TcpProxy, auth, create_app, eventually, read_topic, running, topic
 
 RM = auth("rita", "resource_manager")

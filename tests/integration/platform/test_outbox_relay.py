@@ -7,12 +7,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-
 from tandem_shared.broker import make_producer
 from tandem_shared.contracts.change import ChangeRejected
 from tandem_shared.events import CloudEvent
 from tandem_shared.outbox import OutboxRelay, pending_count, purge_published, record_event, republish
 from tandem_shared.tables import outbox
+
 from tests.support import create_app, read_topic, topic
 
 
