@@ -21,6 +21,7 @@ def _configure_logging() -> None:
     logging.basicConfig(level=os.environ.get("TANDEM_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the demo seed's requests are not news
 
 
 def _services(names: list[str]) -> list[str]:
