@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from tandem_capacity import service
-from tandem_capacity.repository import BookingRepository, PersonRepository
 from tandem_shared.auth import SYSTEM_ACTOR
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import CloudEvent
+
+from tandem_capacity import service
+from tandem_capacity.repository import BookingRepository, PersonRepository
 
 CHANGE_CANCELED = "change canceled"
 

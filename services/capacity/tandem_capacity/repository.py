@@ -8,10 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 from tandem_shared.api import PageParams
 from tandem_shared.repository import keyset_page
+
+from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 
 
 class PersonRepository:

@@ -18,7 +18,6 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-
 from tandem_shared.api import Page
 
 Source = Literal["change", "project", "operations"]

@@ -7,17 +7,17 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from tandem_capacity.domain.allocation import WeekLoad, spread_hours, weekly_load
-from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
-from tandem_capacity.repository import BookingRepository, PersonRepository
-from tandem_capacity.schemas import PersonCreate
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated, Skill, WeekHours
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, InvalidTransition, NotFound
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
+
+from tandem_capacity.domain.allocation import WeekLoad, spread_hours, weekly_load
+from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
+from tandem_capacity.repository import BookingRepository, PersonRepository
+from tandem_capacity.schemas import PersonCreate
 
 
 async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person:

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
+from tandem_shared.api import PageDep, SessionDep, UTCDatetime
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 from tandem_capacity import service
 from tandem_capacity.domain.allocation import report_weeks
@@ -22,20 +24,9 @@ from tandem_capacity.schemas import (
     Utilisation,
     UtilisationWeek,
 )
-from tandem_shared.api import PageDep, SessionDep
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 WRITER_ROLES = ("resource_manager",)
-
-
-def _utc(value: datetime | None, field: str) -> datetime | None:
-    """The bound in UTC; a time at the edge of the calendar has no UTC equivalent and is a 422, not a 500."""
-    try:
-        return None if value is None else value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValidationProblem.field(field, "out of the calendar's range in UTC") from exc
 
 
 @router.post("/people", status_code=status.HTTP_201_CREATED, response_model=PersonRead, tags=["people"],
@@ -65,11 +56,10 @@ async def get_person(person_id: uuid.UUID, session: SessionDep, _actor: CurrentA
             summary="A person's bookings overlapping a window, by start")
 async def list_person_bookings(
     person_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, page: PageDep,
-    from_: Annotated[AwareDatetime | None, Query(alias="from", description="Bookings ending after this.")] = None,
-    to: Annotated[AwareDatetime | None, Query(description="Bookings starting before this.")] = None,
+    from_: Annotated[UTCDatetime | None, Query(alias="from", description="Bookings ending after this.")] = None,
+    to: Annotated[UTCDatetime | None, Query(description="Bookings starting before this.")] = None,
     status: Literal["active", "released", "all"] = "active",
 ) -> BookingPage:
-    from_, to = _utc(from_, "from"), _utc(to, "to")
     if from_ is not None and to is not None and to < from_:
         raise ValidationProblem.field("to", "must not be before from")
     await service.get_person(session, person_id)
