@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import signal
-import sys
 import logging
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_shared.api import PageParams, encode_cursor
 from tandem_shared.db import new_id, utcnow
-from tandem_shared.errors import ValidationProblem
+from tandem_shared.errors import NotFound, ValidationProblem
 from tandem_shared.events import correlation_id_var
 from tandem_shared.tables import audit_log
 
@@ -97,6 +97,7 @@ class EntityRepository(Generic[M]):
     """Get and add for one mapped class; service repositories add their own queries."""
 
     model: type[M]
+    noun: str  # how a 404 names the entity
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -104,6 +105,13 @@ class EntityRepository(Generic[M]):
     async def get(self, entity_id: uuid.UUID) -> M | None:
         """The entity with this id, or None."""
         return await self.session.get(self.model, entity_id)
+
+    async def get_or_404(self, entity_id: uuid.UUID) -> M:
+        """The entity with this id, or a 404 problem naming it."""
+        entity = await self.get(entity_id)
+        if entity is None:
+            raise NotFound(f"no {self.noun} with id {entity_id}")
+        return entity
 
     async def add(self, entity: M) -> M:
         """Add and flush, so defaults and the version are set."""

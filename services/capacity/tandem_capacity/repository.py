@@ -7,21 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.api import PageParams
-from tandem_shared.repository import keyset_page
+from tandem_shared.repository import EntityRepository, keyset_page
 
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 
 
-class PersonRepository:
+class PersonRepository(EntityRepository[Person]):
     """People and their skills."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, person_id: uuid.UUID) -> Person | None:
-        return await self.session.get(Person, person_id)
+    model, noun = Person, "person"
 
     async def exists(self, person_id: uuid.UUID) -> bool:
         """True when the person is known (one cheap query, no skills loaded)."""
@@ -31,10 +26,6 @@ class PersonRepository:
     async def email_taken(self, email: str) -> bool:
         return (await self.session.execute(sa.select(Person.id).where(Person.email == email))).first() is not None
 
-    async def add(self, person: Person) -> Person:
-        self.session.add(person)
-        await self.session.flush()
-        return person
 
     async def page(
         self, page: PageParams, *, team: str | None = None, skill: str | None = None
@@ -48,19 +39,10 @@ class PersonRepository:
         return await keyset_page(self.session, stmt, sort=Person.name, tiebreak=Person.id, descending=False, page=page)
 
 
-class BookingRepository:
+class BookingRepository(EntityRepository[Booking]):
     """Bookings and their weekly hours."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, booking_id: uuid.UUID) -> Booking | None:
-        return await self.session.get(Booking, booking_id)
-
-    async def add(self, booking: Booking) -> Booking:
-        self.session.add(booking)
-        await self.session.flush()
-        return booking
+    model, noun = Booking, "booking"
 
     async def active_for_source(self, source: str, source_id: str) -> Sequence[Booking]:
         stmt = (

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated, Skill, WeekHours
 from tandem_shared.db import utcnow
-from tandem_shared.errors import Conflict, InvalidTransition, NotFound
+from tandem_shared.errors import Conflict, InvalidTransition
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
@@ -22,10 +22,7 @@ from tandem_capacity.schemas import PersonCreate
 
 async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person:
     """The person, or 404."""
-    person = await PersonRepository(session).get(person_id)
-    if person is None:
-        raise NotFound(f"no person with id {person_id}")
-    return person
+    return await PersonRepository(session).get_or_404(person_id)
 
 
 async def create_person(session: AsyncSession, *, actor: Actor, body: PersonCreate) -> Person:
@@ -56,10 +53,7 @@ async def create_person(session: AsyncSession, *, actor: Actor, body: PersonCrea
 
 async def get_booking(session: AsyncSession, booking_id: uuid.UUID) -> Booking:
     """The booking, or 404."""
-    booking = await BookingRepository(session).get(booking_id)
-    if booking is None:
-        raise NotFound(f"no booking with id {booking_id}")
-    return booking
+    return await BookingRepository(session).get_or_404(booking_id)
 
 
 def _weeks(booking: Booking) -> list[WeekHours]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from tandem_change.repository import PeopleProjection
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.capacity import PersonCreated
 from tandem_shared.events import CloudEvent
+
+from tandem_change.repository import PeopleProjection
 
 
 async def on_person_created(session: AsyncSession, event: CloudEvent, data: PersonCreated) -> None:

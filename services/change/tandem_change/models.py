@@ -7,7 +7,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
-
 from tandem_shared.db import ServiceBase, UTCDateTime, new_id, new_metadata, utcnow
 
 

@@ -8,16 +8,16 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from tandem_change.models import Change, KnownPerson
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
+
+from tandem_change.models import Change, KnownPerson
 
 
 class ChangeRepository(EntityRepository[Change]):
     """Change requests."""
 
-    model = Change
+    model, noun = Change, "change"
 
     async def page(
         self, page: PageParams, *, state: str | None = None, type: str | None = None,

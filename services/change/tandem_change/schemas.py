@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from tandem_shared.api import Page, UTCDatetime
 
 from tandem_change.domain.lifecycle import ChangeState, ChangeType
-from tandem_shared.api import Page, UTCDatetime
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 CiName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -5,11 +5,6 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from tandem_change.domain.lifecycle import ChangeState, ChangeType, next_state
-from tandem_change.models import Change
-from tandem_change.repository import ChangeRepository, PeopleProjection
-from tandem_change.schemas import ChangeCreate
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import (
     ChangeApproved,
@@ -19,19 +14,21 @@ from tandem_shared.contracts.change import (
     ChangeSubmitted,
 )
 from tandem_shared.db import utcnow
-from tandem_shared.errors import Forbidden, NotFound, ValidationProblem
+from tandem_shared.errors import Forbidden, ValidationProblem
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
+
+from tandem_change.domain.lifecycle import ChangeState, ChangeType, next_state
+from tandem_change.models import Change
+from tandem_change.repository import ChangeRepository, PeopleProjection
+from tandem_change.schemas import ChangeCreate
 
 APPROVER_ROLES = ("change_manager", "cab_member")
 
 
 async def get_change(session: AsyncSession, change_id: uuid.UUID) -> Change:
     """The change, or 404."""
-    change = await ChangeRepository(session).get(change_id)
-    if change is None:
-        raise NotFound(f"no change with id {change_id}")
-    return change
+    return await ChangeRepository(session).get_or_404(change_id)
 
 
 async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCreate) -> Change:

@@ -7,16 +7,16 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-
-from tandem_knowledge.models import Article
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
+
+from tandem_knowledge.models import Article
 
 
 class ArticleRepository(EntityRepository[Article]):
     """Articles."""
 
-    model = Article
+    model, noun = Article, "article"
 
     def _has_tag(self, tag: str) -> sa.ColumnElement[bool]:
         """Articles whose tags list holds the tag; JSON membership is spelled per dialect."""

@@ -5,24 +5,20 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.knowledge import ArticleCreated
+from tandem_shared.outbox import record_event
+from tandem_shared.repository import record_audit
 
 from tandem_knowledge.domain.lifecycle import INITIAL_STATUS
 from tandem_knowledge.models import Article
 from tandem_knowledge.repository import ArticleRepository
 from tandem_knowledge.schemas import ArticleCreate
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.knowledge import ArticleCreated
-from tandem_shared.errors import NotFound
-from tandem_shared.outbox import record_event
-from tandem_shared.repository import record_audit
 
 
 async def get_article(session: AsyncSession, article_id: uuid.UUID) -> Article:
     """The article, or 404."""
-    article = await ArticleRepository(session).get(article_id)
-    if article is None:
-        raise NotFound(f"no article with id {article_id}")
-    return article
+    return await ArticleRepository(session).get_or_404(article_id)
 
 
 async def create_article(session: AsyncSession, *, actor: Actor, body: ArticleCreate) -> Article:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.errors import NotFound
+from tandem_shared.events import CloudEvent, EventData
 
 from tandem_metrics.domain.kpis import KPIS, Kpi, increments, value_of
 from tandem_metrics.repository import KpiValues
 from tandem_metrics.schemas import KpiRead, SeriesPoint
-from tandem_shared.errors import NotFound
-from tandem_shared.events import CloudEvent, EventData
 
 
 def _clean(value: float) -> float:

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
-
 from tandem_shared.db import ServiceBase, UTCDateTime, new_id, new_metadata, utcnow
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-
-from tandem_portfolio.models import Project
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
+
+from tandem_portfolio.models import Project
 
 
 class ProjectRepository(EntityRepository[Project]):
     """Projects."""
 
-    model = Project
+    model, noun = Project, "project"
 
     async def page(
         self, page: PageParams, *, stage: str | None = None, category: str | None = None,

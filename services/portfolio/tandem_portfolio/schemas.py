@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from tandem_shared.api import Page
 
 from tandem_portfolio.domain.lifecycle import ProjectCategory, ProjectStage
-from tandem_shared.api import Page
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

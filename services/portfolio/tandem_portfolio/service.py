@@ -5,24 +5,20 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.portfolio import ProjectCreated
+from tandem_shared.outbox import record_event
+from tandem_shared.repository import record_audit
 
 from tandem_portfolio.domain.lifecycle import INITIAL_STAGE
 from tandem_portfolio.models import Project
 from tandem_portfolio.repository import ProjectRepository
 from tandem_portfolio.schemas import ProjectCreate
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.portfolio import ProjectCreated
-from tandem_shared.errors import NotFound
-from tandem_shared.outbox import record_event
-from tandem_shared.repository import record_audit
 
 
 async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
     """The project, or 404."""
-    project = await ProjectRepository(session).get(project_id)
-    if project is None:
-        raise NotFound(f"no project with id {project_id}")
-    return project
+    return await ProjectRepository(session).get_or_404(project_id)
 
 
 async def create_project(session: AsyncSession, *, actor: Actor, body: ProjectCreate) -> Project:

@@ -6,16 +6,16 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
+from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.repository import AuditEntry, audit_trail
 
 from tandem_change import service
 from tandem_change.domain.lifecycle import ChangeState, ChangeType, allowed_actions
 from tandem_change.models import Change
 from tandem_change.repository import ChangeRepository
 from tandem_change.schemas import ChangeCreate, ChangePage, ChangeRead, TransitionRequest
-from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, etag
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES
-from tandem_shared.repository import AuditEntry, audit_trail
 
 router = APIRouter(tags=["changes"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("requester", "change_manager", "project_manager", "service_owner", "cab_member")

@@ -6,16 +6,16 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from tandem_shared.api import PageDep, SessionDep, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.repository import AuditEntry, audit_trail
 
 from tandem_knowledge import service
 from tandem_knowledge.domain.lifecycle import ArticleKind, ArticleStatus
 from tandem_knowledge.domain.tags import MAX_TAG_LENGTH, normalise_tag
 from tandem_knowledge.repository import ArticleRepository
 from tandem_knowledge.schemas import ArticleCreate, ArticlePage, ArticleRead
-from tandem_shared.api import PageDep, SessionDep, etag
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES
-from tandem_shared.repository import AuditEntry, audit_trail
 
 router = APIRouter(tags=["articles"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("knowledge_editor", "requester", "change_manager", "project_manager", "service_owner")

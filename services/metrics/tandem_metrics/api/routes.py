@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from tandem_shared.api import SessionDep
+from tandem_shared.auth import CurrentActor
+from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 from tandem_metrics import service
 from tandem_metrics.domain.kpis import check_iso_week
 from tandem_metrics.schemas import KpiList, KpiRead
-from tandem_shared.api import SessionDep
-from tandem_shared.auth import CurrentActor
-from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 router = APIRouter(tags=["kpis"], responses=PROBLEM_RESPONSES)
 

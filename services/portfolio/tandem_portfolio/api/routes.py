@@ -6,15 +6,15 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
+from tandem_shared.api import PageDep, SessionDep, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.repository import AuditEntry, audit_trail
 
 from tandem_portfolio import service
 from tandem_portfolio.domain.lifecycle import ProjectCategory, ProjectStage
 from tandem_portfolio.repository import ProjectRepository
 from tandem_portfolio.schemas import ProjectCreate, ProjectPage, ProjectRead
-from tandem_shared.api import PageDep, SessionDep, etag
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES
-from tandem_shared.repository import AuditEntry, audit_trail
 
 router = APIRouter(tags=["projects"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("project_manager", "pmo")

@@ -1,8 +1,8 @@
 """Alembic environment of the portfolio service."""
 
 from alembic import context
+from tandem_shared.migrations import run_env
 
 from tandem_portfolio.models import Base
-from tandem_shared.migrations import run_env
 
 run_env(context, "portfolio", Base.metadata)

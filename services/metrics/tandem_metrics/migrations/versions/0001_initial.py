@@ -7,7 +7,6 @@ Create Date: 2026-11-21
 
 import sqlalchemy as sa
 from alembic import op
-
 from tandem_shared.db import UTCDateTime
 from tandem_shared.tables import create_platform_tables_v1, drop_platform_tables_v1
 
