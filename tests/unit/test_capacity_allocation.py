@@ -112,7 +112,7 @@ def test_report_weeks_refuse_backwards_and_overlong_windows():
 
 def test_weekly_load_splits_by_source_and_rounds_utilisation():
     weeks = iso_weeks(date(2026, 11, 30), date(2026, 12, 7))
-    rows = weekly_load(weeks, 37.5, {("2026-W49", "change"): 6.0, ("2026-W49", "project"): 10.004})
+    rows = weekly_load(weeks, {"2026-W49": 37.5, "2026-W50": 37.5}, {("2026-W49", "change"): 6.0, ("2026-W49", "project"): 10.004})
     first, second = rows
     assert (first.change_hours, first.project_hours, first.operations_hours) == (6.0, 10.0, 0.0)
     assert first.booked_hours == 16.0

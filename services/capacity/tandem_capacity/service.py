@@ -94,7 +94,15 @@ async def release_booking(session: AsyncSession, *, actor: str, booking: Booking
     return booking
 
 
+async def available_hours(
+    session: AsyncSession, people: list[Person], weeks: list[tuple[str, date]]
+) -> dict[uuid.UUID, dict[str, float]]:
+    """Hours each person can work in each ISO week (today: their contracted weekly hours)."""
+    return {person.id: {key: person.weekly_hours for key, _ in weeks} for person in people}
+
+
 async def utilisation(session: AsyncSession, person: Person, weeks: list[tuple[str, date]]) -> list[WeekLoad]:
     """The person's booked against available hours in each of the weeks."""
     booked = await BookingRepository(session).booked_by_week_and_source(person.id, [key for key, _ in weeks])
-    return weekly_load(weeks, person.weekly_hours, booked)
+    available = (await available_hours(session, [person], weeks))[person.id]
+    return weekly_load(weeks, available, booked)

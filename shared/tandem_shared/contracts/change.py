@@ -74,3 +74,26 @@ class ChangeCanceled(EventData):
     reason: str | None
     from_state: str
     was_approved: bool
+
+
+@event_type("change.request.rescheduled.v1")
+class ChangeRescheduled(EventData):
+    """A change's planned window (and possibly its assignee or effort) moved.
+
+    When `books_capacity` is true the change was already authorised: capacity moves its booking to the new
+    window, assignee and effort.
+    """
+
+    id: uuid.UUID
+    type: ChangeType
+    rescheduled_by: str
+    state: str
+    books_capacity: bool
+    previous_start: datetime
+    previous_end: datetime
+    planned_start: datetime
+    planned_end: datetime
+    previous_assignee_id: uuid.UUID | None
+    assignee_id: uuid.UUID | None
+    effort_hours: float
+    reason: str | None

@@ -134,12 +134,12 @@ class WeekLoad:
         return round(self.booked_hours / self.available_hours, 4) if self.available_hours > 0 else 0.0
 
 
-def weekly_load(weeks: list[tuple[str, date]], available_hours: float,
+def weekly_load(weeks: list[tuple[str, date]], available_hours: dict[str, float],
                 booked: dict[tuple[str, str], float]) -> list[WeekLoad]:
-    """One row per week from booked hours keyed by (week, source)."""
+    """One row per week from available hours per week and booked hours keyed by (week, source)."""
     return [
         WeekLoad(
-            week=key, week_start=monday, available_hours=available_hours,
+            week=key, week_start=monday, available_hours=available_hours.get(key, 0.0),
             change_hours=round(booked.get((key, "change"), 0.0), 2),
             project_hours=round(booked.get((key, "project"), 0.0), 2),
             operations_hours=round(booked.get((key, "operations"), 0.0), 2),
