@@ -20,6 +20,7 @@ from embedded import embedded_platform, headers, machine  # noqa: E402
 RM = headers("bench-rm", "resource_manager")
 REQ = headers("bench-requester", "requester")
 CAB = headers("bench-cab", "cab_member")
+MANAGER = headers("bench-manager", "change_manager")
 
 
 def main() -> None:
@@ -31,6 +32,10 @@ def main() -> None:
     with embedded_platform(args.postgres) as url, httpx.Client(base_url=url, timeout=10) as client:
         person = client.post("/capacity/v1/people", headers=RM, json={
             "name": "Bench Person", "team": "Bench", "skills": [], "weekly_hours": 40}).json()["id"]
+        groups = client.get("/change/v1/approver-groups", headers=MANAGER).json()["items"]
+        managers = next(g for g in groups if g["name"] == "Change managers")  # low risk: one approval from it
+        client.patch(f"/change/v1/approver-groups/{managers['id']}", headers=MANAGER,
+                     json={"members": ["bench-cab"]}).raise_for_status()
         base = datetime(2030, 1, 7, tzinfo=UTC)
         changes = []
         for i in range(args.approvals):
@@ -41,6 +46,7 @@ def main() -> None:
                 time.sleep(0.01)  # change has not heard of the person yet
             change = r.json()
             client.post(f"/change/v1/changes/{change['id']}/submit", headers=REQ).raise_for_status()
+            client.post(f"/change/v1/changes/{change['id']}/assess", headers=MANAGER).raise_for_status()
             changes.append((change["id"], start))
         latencies = []
         for change_id, start in changes:

@@ -50,6 +50,32 @@ def _check(response: httpx.Response) -> dict[str, Any]:
     return response.json()
 
 
+APPROVERS = {"Change managers": ["carol.cab"], "Change advisory board": ["carol.cab", "dan.cab"],
+             "Emergency CAB": ["carol.cab", "erin.ecab"]}
+
+
+def _approvers(client: httpx.Client, headers: dict[str, str]) -> None:
+    """Members for the approver groups the change migration seeds."""
+    groups = _check(client.get("/change/v1/approver-groups", headers=headers))["items"]
+    for group in groups:
+        if group["name"] in APPROVERS:
+            _check(client.patch(f"/change/v1/approver-groups/{group['id']}", headers=headers,
+                                json={"members": APPROVERS[group["name"]]}))
+
+
+def _approve(client: httpx.Client, path: str) -> None:
+    """Every eligible member of each open step votes approve until the change is scheduled."""
+    while True:
+        approvals = _check(client.get(f"{path}/approvals", headers=_headers("carol.cab", "cab_member")))
+        step = approvals["current_step"]
+        if approvals["change_state"] != "authorize" or step is None:
+            return
+        voted = {v["voter"] for v in step["votes"]}
+        voter = next(v for v in step["voters"] if v not in voted)
+        _check(client.post(f"{path}/votes", headers=_headers(voter, "cab_member"),
+                           json={"decision": "approve", "comment": "Approved at CAB"}))
+
+
 def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
     """Create people, projects, articles and changes in several states; return counts."""
     rm = _headers("rita.manager", "resource_manager")
@@ -58,6 +84,11 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
     requester = _headers("sam.requester", "requester")
     cab = _headers("carol.cab", "change_manager", "cab_member")
     with httpx.Client(base_url=url, timeout=10) as client:
+        _approvers(client, cab)
+        model = _check(client.post("/change/v1/change-models", headers=cab, json={
+            "name": "Rotate TLS certificates", "description": "Replace certificates before they expire",
+            "implementation_plan": "Issue, install, reload, verify the chain.",
+            "backout_plan": "Reinstall the previous certificate and reload.", "default_effort_hours": 2}))
         people = [
             _check(client.post("/capacity/v1/people", headers=rm, json={
                 "name": name, "email": name.lower().replace(" ", ".").replace("é", "e") + "@example.org",
@@ -89,6 +120,8 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
             body = {"title": title, "type": kind, "assignee_id": people[who]["id"], "effort_hours": effort,
                     "planned_start": start.isoformat(), "planned_end": (start + timedelta(hours=length)).isoformat(),
                     "affected_cis": [title.split()[-2].lower()]}
+            if kind == "standard":
+                body["model_id"] = model["id"]
             while True:  # change learns about people from capacity's events, a few milliseconds later
                 response = client.post("/change/v1/changes", headers=requester, json=body)
                 if response.status_code != 422 or time.monotonic() > deadline:
@@ -98,8 +131,10 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
             path = f"/change/v1/changes/{change['id']}"
             if final != "new":
                 _check(client.post(f"{path}/submit", headers=requester))
+            if final == "scheduled" and kind == "normal":
+                _check(client.post(f"{path}/assess", headers=cab, json={"comment": "Assessed at CAB"}))
             if final == "scheduled" and kind != "standard":
-                _check(client.post(f"{path}/approve", headers=cab, json={"comment": "Approved at CAB"}))
+                _approve(client, path)
             if final == "canceled":
                 _check(client.post(f"{path}/cancel", headers=requester, json={"comment": "No longer needed"}))
             made += 1

@@ -99,6 +99,9 @@ def test_approved_change_books_hours_and_moves_kpis_and_cancel_releases(platform
 
         assert client.post(f"{path}/approve", json={}).status_code == 401
         assert client.post(f"{path}/submit", headers=REQUESTER).json()["state"] == "assess"
+        assessed = client.post(f"{path}/assess", headers=auth("mo.manager", "change_manager"))
+        assert assessed.status_code == 200 and assessed.json()["state"] == "authorize", assessed.text
+        assert assessed.json()["risk"] == "low"  # the demo's change managers group (carol.cab) authorises it
         own = client.post(f"{path}/approve", headers=auth("sam.requester", "requester", "cab_member"))
         assert own.status_code == 403 and own.headers["content-type"] == "application/problem+json"
 

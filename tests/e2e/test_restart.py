@@ -57,7 +57,10 @@ def test_events_not_yet_applied_at_shutdown_are_applied_after_a_restart_and_noth
             _until(lambda: all(client.get(f"/{s}/readyz").status_code == 200 for s in SERVICES))
             person = client.post("/capacity/v1/people", headers=RM, json={
                 "name": "Rae Start", "team": "Ops", "skills": [], "weekly_hours": 40}).json()["id"]
-            body = {"title": "Restart-proof change", "type": "standard", "assignee_id": person, "effort_hours": 5,
+            model = client.post("/change/v1/change-models", headers=auth("mo.manager", "change_manager"),
+                                json={"name": "Restart a service"}).json()["id"]
+            body = {"title": "Restart-proof change", "type": "standard", "model_id": model, "assignee_id": person,
+                    "effort_hours": 5,
                     "planned_start": "2027-05-03T08:00:00+00:00", "planned_end": "2027-05-03T13:00:00+00:00"}
             change = _until(lambda: (r := client.post("/change/v1/changes", headers=REQUESTER, json=body)).status_code
                             == 201 and r.json())

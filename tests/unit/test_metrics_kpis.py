@@ -19,7 +19,14 @@ from tandem_metrics.domain.kpis import (
     value_of,
 )
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated, WeekHours
-from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeCreated, ChangeSubmitted
+from tandem_shared.contracts.change import (
+    ChangeApproved,
+    ChangeCanceled,
+    ChangeCreated,
+    ChangeImplemented,
+    ChangeScheduled,
+    ChangeSubmitted,
+)
 from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.contracts.portfolio import ProjectCreated
 
@@ -116,12 +123,53 @@ def test_emergency_ratio_is_derived_and_zero_without_changes():
 def test_registry_covers_what_it_consumes():
     assert set(CONSUMED_EVENT_TYPES) == {
         "change.request.created.v1", "change.request.approved.v1", "change.request.canceled.v1",
+        "change.request.scheduled.v1", "change.request.implemented.v1",
         "capacity.booking.created.v1", "capacity.booking.released.v1", "portfolio.project.created.v1",
         "knowledge.article.created.v1"}
     assert [k for k, kpi in KPIS.items() if kpi.weekly] == ["change_hours_booked"]
     for kpi in KPIS.values():
         assert kpi.key and kpi.name and kpi.unit in {"count", "hours", "ratio"} and kpi.description
         assert all(part in KPIS and not KPIS[part].derived for part in kpi.ratio_of or ())
+
+
+def scheduled(risk: str = "low", lead: float = 10.0) -> ChangeScheduled:
+    return ChangeScheduled(id=uuid.uuid4(), type="normal", risk=risk, assignee_id=None, effort_hours=0,
+                           planned_start=T0, planned_end=T1, created_at=T0, scheduled_at=T1, lead_time_hours=lead,
+                           state="scheduled")
+
+
+def implemented(outcome: str) -> ChangeImplemented:
+    return ChangeImplemented(id=uuid.uuid4(), type="normal", outcome=outcome, team="Platform", assignee_id=None,
+                             risk="low", affected_cis=[], project_id=None, actual_start=T0, actual_end=T1,
+                             incidents_caused=[], completed_by="bob", state="review")
+
+
+def test_scheduled_changes_count_per_risk_and_add_their_lead_time():
+    assert as_map(increments(scheduled("high", 30.5))) == {
+        ("changes_scheduled", ALL): 1, ("changes_risk_high", ALL): 1, ("change_lead_time_hours", ALL): 30.5}
+    assert as_map(increments(scheduled("low", 0)))[("changes_risk_low", ALL)] == 1
+
+
+@pytest.mark.parametrize(("outcome", "succeeded"), [("successful", 1), ("successful_with_issues", 1),
+                                                      ("failed", 0), ("backed_out", 0)])
+def test_implemented_changes_count_success_by_outcome(outcome, succeeded):
+    expected = {("changes_implemented", ALL): 1}
+    if succeeded:
+        expected[("changes_implemented_successfully", ALL)] = 1
+    assert as_map(increments(implemented(outcome))) == expected
+
+
+def test_success_rate_and_mean_lead_time_are_derived_from_a_replayable_history():
+    history = [scheduled("low", 10), scheduled("high", 20), implemented("successful"),
+               implemented("successful_with_issues"), implemented("failed"), implemented("backed_out")]
+    stored: dict[str, float] = defaultdict(float)
+    for event in history + list(reversed(history)):  # replaying twice the other way round doubles, same ratios
+        for inc in increments(event):
+            stored[inc.kpi] += inc.delta
+    assert value_of(KPIS["change_success_rate"], stored) == pytest.approx(0.5)
+    assert value_of(KPIS["change_mean_lead_time_hours"], stored) == pytest.approx(15)
+    assert KPIS["change_mean_lead_time_hours"].unit == "hours" and value_of(KPIS["change_success_rate"], {}) == 0
+    assert (stored["changes_risk_low"], stored["changes_risk_high"], stored["changes_risk_moderate"]) == (2, 2, 0)
 
 
 @pytest.mark.parametrize("week", ["2026-W01", "2026-W53", "2020-W53"])

@@ -12,7 +12,7 @@ from tandem_change.repository import PeopleProjection
 
 async def on_person_created(session: AsyncSession, event: CloudEvent, data: PersonCreated) -> None:
     """Remember a person so changes can name them as assignee."""
-    await PeopleProjection(session).upsert(data.id, name=data.name, team=data.team)
+    await PeopleProjection(session).upsert(data.id, name=data.name, team=data.team, email=data.email)
 
 
 HANDLERS: dict[str, Handler] = {PersonCreated.event_type: on_person_created}

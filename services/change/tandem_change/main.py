@@ -6,14 +6,19 @@ from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
 from tandem_change.api.routes import router
+from tandem_change.approvals.routes import router as approvals_router
 from tandem_change.handlers import HANDLERS
+from tandem_change.risk.routes import router as risk_router
+from tandem_change.scores.routes import router as scores_router
+from tandem_change.standard.routes import router as standard_router
 
 SPEC = ServiceSpec(
     name="change",
     title="Tandem change",
-    description="Change enablement: change requests through new → assess → authorize → scheduled, "
-    "with approvals that book the implementer's hours in capacity.",
-    routers=[router],
+    description="Change enablement: change requests through new → assess → authorize → scheduled → implement → "
+    "review → closed, with risk assessment, approval policies voted by approver groups, a standard change "
+    "catalogue and team change success scores. Authorised changes book the implementer's hours in capacity.",
+    routers=[router, approvals_router, risk_router, standard_router, scores_router],
     handlers=HANDLERS,
 )
 

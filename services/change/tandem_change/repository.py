@@ -20,8 +20,8 @@ class ChangeRepository(EntityRepository[Change]):
     model, noun = Change, "change"
 
     async def page(
-        self, page: PageParams, *, state: str | None = None, type: str | None = None,
-        assignee_id: uuid.UUID | None = None, requested_by: str | None = None,
+        self, page: PageParams, *, state: str | None = None, type: str | None = None, risk: str | None = None,
+        assignee_id: uuid.UUID | None = None, requested_by: str | None = None, model_id: uuid.UUID | None = None,
         planned_from: datetime | None = None, planned_to: datetime | None = None,
         sort: str = "-created_at",
     ) -> tuple[Sequence[Change], str | None]:
@@ -30,6 +30,10 @@ class ChangeRepository(EntityRepository[Change]):
             stmt = stmt.where(Change.state == state)
         if type:
             stmt = stmt.where(Change.type == type)
+        if risk:
+            stmt = stmt.where(Change.risk == risk)
+        if model_id:
+            stmt = stmt.where(Change.model_id == model_id)
         if assignee_id:
             stmt = stmt.where(Change.assignee_id == assignee_id)
         if requested_by:
@@ -52,9 +56,9 @@ class PeopleProjection:
     async def exists(self, person_id: uuid.UUID) -> bool:
         return await self.session.get(KnownPerson, person_id) is not None
 
-    async def upsert(self, person_id: uuid.UUID, *, name: str, team: str) -> None:
+    async def upsert(self, person_id: uuid.UUID, *, name: str, team: str, email: str | None = None) -> None:
         person = await self.session.get(KnownPerson, person_id)
         if person is None:
-            self.session.add(KnownPerson(id=person_id, name=name, team=team))
+            self.session.add(KnownPerson(id=person_id, name=name, team=team, email=email))
         else:
-            person.name, person.team = name, team
+            person.name, person.team, person.email = name, team, email

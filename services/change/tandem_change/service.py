@@ -1,4 +1,5 @@
-"""Change use cases: each writes the change, its audit row and its event in the caller's transaction."""
+"""Change record use cases: raise, edit, reschedule. Each writes the change, its audit row and its event in the
+caller's transaction; the lifecycle transitions are in `transitions.py`."""
 
 from __future__ import annotations
 
@@ -6,24 +7,22 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
-from tandem_shared.contracts.change import (
-    ChangeApproved,
-    ChangeCanceled,
-    ChangeCreated,
-    ChangeRejected,
-    ChangeSubmitted,
-)
-from tandem_shared.db import utcnow
-from tandem_shared.errors import Forbidden, ValidationProblem
+from tandem_shared.contracts.change import ChangeCreated, ChangeRescheduled
+from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
-from tandem_change.domain.lifecycle import ChangeState, ChangeType, next_state
-from tandem_change.models import Change
+from tandem_change.domain.lifecycle import (
+    EDITABLE_FIELDS,
+    ChangeState,
+    ChangeType,
+    books_capacity,
+    check_stay_action,
+)
+from tandem_change.models import Change, KnownPerson
 from tandem_change.repository import ChangeRepository, PeopleProjection
-from tandem_change.schemas import ChangeCreate
-
-APPROVER_ROLES = ("change_manager", "cab_member")
+from tandem_change.schemas import ChangeCreate, ChangeUpdate, RescheduleRequest
+from tandem_change.standard.service import active_model
 
 
 async def get_change(session: AsyncSession, change_id: uuid.UUID) -> Change:
@@ -31,17 +30,45 @@ async def get_change(session: AsyncSession, change_id: uuid.UUID) -> Change:
     return await ChangeRepository(session).get_or_404(change_id)
 
 
+def require_requester_or_manager(actor: Actor, change: Change, what: str) -> None:
+    """403 unless the actor raised the change or is a change manager."""
+    if change.requested_by != actor.sub and not actor.has_any("change_manager"):
+        raise Forbidden(f"only the requester or a change manager can {what} this change")
+
+
+async def assignee_identities(session: AsyncSession, change: Change) -> set[str]:
+    """The subjects under which the assignee may sign in: their capacity person id and their email."""
+    if change.assignee_id is None:
+        return set()
+    person = await session.get(KnownPerson, change.assignee_id)
+    return {str(change.assignee_id)} | ({person.email.lower()} if person and person.email else set())
+
+
+def is_assignee(actor: Actor, identities: set[str]) -> bool:
+    return actor.sub in identities or actor.sub.lower() in identities
+
+
+async def _check_model(session: AsyncSession, change_type: str, model_id: uuid.UUID | None):  # noqa: ANN202
+    if change_type == ChangeType.STANDARD:
+        return await active_model(session, model_id)
+    if model_id is not None:
+        raise ValidationProblem.field("model_id", f"only standard changes name a change model, not {change_type} ones")
+    return None
+
+
 async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCreate) -> Change:
-    """Raise a change request in state new."""
+    """Raise a change request in state new; a standard change takes its model's plans and effort by default."""
     if body.assignee_id and not await PeopleProjection(session).exists(body.assignee_id):
         raise ValidationProblem.field("assignee_id", f"no person {body.assignee_id} is known to capacity")
+    model = await _check_model(session, body.type.value, body.model_id)
+    fields = body.model_dump(exclude={"type"})
+    if model is not None:
+        fields["implementation_plan"] = body.implementation_plan or model.implementation_plan
+        fields["backout_plan"] = body.backout_plan or model.backout_plan
+        if "effort_hours" not in body.model_fields_set and body.assignee_id is not None:
+            fields["effort_hours"] = model.default_effort_hours
     change = await ChangeRepository(session).add(
-        Change(
-            title=body.title, type=body.type.value, state=ChangeState.NEW.value, requested_by=actor.sub,
-            assignee_id=body.assignee_id, effort_hours=body.effort_hours, planned_start=body.planned_start,
-            planned_end=body.planned_end, affected_cis=list(body.affected_cis), description=body.description,
-            justification=body.justification, project_id=body.project_id,
-        )
+        Change(**fields, type=body.type.value, state=ChangeState.NEW.value, requested_by=actor.sub)
     )
     await record_audit(session, actor=actor.sub, action="create", entity_type="change", entity_id=change.id,
                        to_state=change.state)
@@ -53,69 +80,59 @@ async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCrea
     return change
 
 
-async def _move(session: AsyncSession, change: Change, action: str, actor: Actor, comment: str | None) -> str:
-    """Apply a lifecycle transition and audit it; return the state it left."""
-    previous = change.state
-    change.state = next_state(ChangeType(change.type), ChangeState(previous), action).value
-    await record_audit(session, actor=actor.sub, action=action, entity_type="change", entity_id=change.id,
-                       from_state=previous, to_state=change.state, detail={"comment": comment} if comment else None)
-    return previous
-
-
-async def submit_change(session: AsyncSession, *, actor: Actor, change: Change, comment: str | None) -> Change:
-    """Send a change on from new; a standard change is pre-authorised and scheduled at once."""
-    if change.requested_by != actor.sub and not actor.has_any("change_manager"):
-        raise Forbidden("only the requester or a change manager can submit this change")
-    previous = await _move(session, change, "submit", actor, comment)
-    await record_event(session, ChangeSubmitted(
-        id=change.id, type=change.type, from_state=previous, state=change.state, submitted_by=actor.sub,
-    ), actor=actor.sub)
-    if change.state == ChangeState.SCHEDULED.value:
-        await _approved(session, change, actor, pre_authorised=True)
+async def update_change(session: AsyncSession, *, actor: Actor, change: Change, body: ChangeUpdate) -> Change:
+    """Edit the record; what may change depends on the state (the type only in new)."""
+    require_requester_or_manager(actor, change, "edit")
+    fields = body.model_dump(exclude_unset=True)
+    state = ChangeState(change.state)
+    if "type" in fields and fields["type"] != change.type and state is not ChangeState.NEW:
+        raise Conflict(f"the type of a change can change only in state new, not in {state.value}")
+    editable = EDITABLE_FIELDS[state]
+    refused = sorted(name for name, value in fields.items() if name not in editable and getattr(change, name) != value)
+    if refused:
+        raise Conflict(f"{', '.join(refused)} cannot change in state {state.value}; editable now: "
+                       f"{', '.join(sorted(editable)) or 'nothing'}", editable_fields=sorted(editable))
+    new_type = fields.get("type", change.type)
+    new_model = fields.get("model_id", change.model_id)
+    if state is ChangeState.NEW and ("type" in fields or "model_id" in fields):
+        await _check_model(session, new_type, new_model)
+    changed = {}
+    for name, value in fields.items():
+        if getattr(change, name) != value:
+            changed[name] = value
+            setattr(change, name, value)
+    if changed:
+        await session.flush()
+        await record_audit(session, actor=actor.sub, action="update", entity_type="change", entity_id=change.id,
+                           from_state=change.state, to_state=change.state,
+                           detail={"fields": sorted(changed), **({"type": new_type} if "type" in changed else {})})
     return change
 
 
-async def _approved(session: AsyncSession, change: Change, actor: Actor, *, pre_authorised: bool) -> None:
-    if change.approved_at is None:
-        change.approved_by, change.approved_at = actor.sub, utcnow()
-    await record_event(session, ChangeApproved(
-        id=change.id, type=change.type, approved_by=actor.sub, pre_authorised=pre_authorised,
-        assignee_id=change.assignee_id, effort_hours=change.effort_hours, planned_start=change.planned_start,
-        planned_end=change.planned_end, state=change.state,
-    ), actor=actor.sub)
-
-
-async def approve_change(session: AsyncSession, *, actor: Actor, change: Change, comment: str | None) -> Change:
-    """Authorise a change (change manager or CAB member; never the requester)."""
-    if not actor.has_any(*APPROVER_ROLES):
-        raise Forbidden("approving needs the role change_manager or cab_member", required_roles=list(APPROVER_ROLES))
-    if change.requested_by == actor.sub:
-        raise Forbidden("the requester of a change cannot approve it (separation of duties)")
-    change.approved_by, change.approved_at = actor.sub, utcnow()  # flushed with the state change: one UPDATE
-    await _move(session, change, "approve", actor, comment)
-    await _approved(session, change, actor, pre_authorised=False)
-    return change
-
-
-async def reject_change(session: AsyncSession, *, actor: Actor, change: Change, comment: str | None) -> Change:
-    """Reject a change back to new."""
-    if not actor.has_any(*APPROVER_ROLES):
-        raise Forbidden("rejecting needs the role change_manager or cab_member", required_roles=list(APPROVER_ROLES))
-    previous = await _move(session, change, "reject", actor, comment)
-    await record_event(session, ChangeRejected(
-        id=change.id, rejected_by=actor.sub, reason=comment, from_state=previous, state=change.state,
-    ), actor=actor.sub)
-    return change
-
-
-async def cancel_change(session: AsyncSession, *, actor: Actor, change: Change, comment: str | None) -> Change:
-    """Cancel an open change; capacity releases its booking."""
-    if change.requested_by != actor.sub and not actor.has_any("change_manager"):
-        raise Forbidden("only the requester or a change manager can cancel this change")
-    was_approved = change.approved_at is not None
-    previous = await _move(session, change, "cancel", actor, comment)
-    await record_event(session, ChangeCanceled(
-        id=change.id, type=change.type, canceled_by=actor.sub, reason=comment, from_state=previous,
-        was_approved=was_approved,
+async def reschedule_change(session: AsyncSession, *, actor: Actor, change: Change, body: RescheduleRequest) -> Change:
+    """Move the planned window (and optionally assignee and effort) before implementation starts."""
+    check_stay_action(ChangeType(change.type), ChangeState(change.state), "reschedule")
+    require_requester_or_manager(actor, change, "reschedule")
+    if body.assignee_id and not await PeopleProjection(session).exists(body.assignee_id):
+        raise ValidationProblem.field("assignee_id", f"no person {body.assignee_id} is known to capacity")
+    assignee = body.assignee_id or change.assignee_id
+    effort = change.effort_hours if body.effort_hours is None else body.effort_hours
+    if effort > 0 and assignee is None:
+        raise ValidationProblem.field("effort_hours", "needs an assignee_id to book the hours against")
+    previous = (change.planned_start, change.planned_end, change.assignee_id, change.effort_hours)
+    change.planned_start, change.planned_end = body.planned_start, body.planned_end
+    change.assignee_id, change.effort_hours = assignee, effort
+    await session.flush()
+    await record_audit(session, actor=actor.sub, action="reschedule", entity_type="change", entity_id=change.id,
+                       from_state=change.state, to_state=change.state, detail={
+                           "previous_start": previous[0].isoformat(), "previous_end": previous[1].isoformat(),
+                           "planned_start": body.planned_start.isoformat(), "planned_end": body.planned_end.isoformat(),
+                           **({"reason": body.reason} if body.reason else {})})
+    await record_event(session, ChangeRescheduled(
+        id=change.id, type=change.type, rescheduled_by=actor.sub, state=change.state,
+        books_capacity=books_capacity(ChangeState(change.state)), previous_start=previous[0],
+        previous_end=previous[1], planned_start=change.planned_start, planned_end=change.planned_end,
+        previous_assignee_id=previous[2], assignee_id=change.assignee_id, effort_hours=change.effort_hours,
+        reason=body.reason,
     ), actor=actor.sub)
     return change

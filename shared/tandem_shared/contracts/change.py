@@ -97,3 +97,120 @@ class ChangeRescheduled(EventData):
     assignee_id: uuid.UUID | None
     effort_hours: float
     reason: str | None
+
+
+RiskLevel = Literal["low", "moderate", "high"]
+Outcome = Literal["successful", "successful_with_issues", "failed", "backed_out"]
+
+
+@event_type("change.request.assessed.v1")
+class ChangeAssessed(EventData):
+    """A change manager assessed a normal change: its risk is set and the matching approval policy's steps
+    are open (state authorize)."""
+
+    id: uuid.UUID
+    type: ChangeType
+    assessed_by: str
+    risk: RiskLevel
+    risk_explanation: str
+    approval_policy_id: uuid.UUID
+    approval_policy: str
+    state: str
+
+
+@event_type("change.approval.vote_cast.v1")
+class ApprovalVoteCast(EventData):
+    """A member of an approval step's group voted; `step_state` is the step's state after the vote.
+
+    Keyed by the change id, so a change's votes and transitions stay in order.
+    """
+
+    subject_field = "change_id"
+
+    id: uuid.UUID
+    change_id: uuid.UUID
+    step_id: uuid.UUID
+    round: int
+    step_position: int
+    approver_group: str
+    voter: str
+    decision: Literal["approve", "reject"]
+    comment: str | None
+    step_state: Literal["waiting", "accepted", "refused"]
+
+
+@event_type("change.request.scheduled.v1")
+class ChangeScheduled(EventData):
+    """A change is authorised (or pre-authorised, for standard changes) and scheduled.
+
+    `lead_time_hours` is the time from creation to scheduling; `risk` the risk it was authorised at.
+    """
+
+    id: uuid.UUID
+    type: ChangeType
+    risk: RiskLevel
+    assignee_id: uuid.UUID | None
+    effort_hours: float
+    planned_start: datetime
+    planned_end: datetime
+    created_at: datetime
+    scheduled_at: datetime
+    lead_time_hours: float
+    state: str
+
+
+@event_type("change.request.started.v1")
+class ChangeStarted(EventData):
+    """The implementation of a scheduled change began (state implement)."""
+
+    id: uuid.UUID
+    type: ChangeType
+    started_by: str
+    actual_start: datetime
+    state: str
+
+
+@event_type("change.request.implemented.v1")
+class ChangeImplemented(EventData):
+    """A change's implementation finished with an outcome (state review); a failed outcome asks for a review."""
+
+    id: uuid.UUID
+    type: ChangeType
+    outcome: Outcome
+    team: str
+    assignee_id: uuid.UUID | None
+    risk: RiskLevel | None
+    affected_cis: list[str]
+    project_id: uuid.UUID | None
+    actual_start: datetime | None
+    actual_end: datetime
+    incidents_caused: list[int]
+    completed_by: str
+    state: str
+
+
+@event_type("change.request.closed.v1")
+class ChangeClosed(EventData):
+    """A change was closed after its review."""
+
+    id: uuid.UUID
+    type: ChangeType
+    outcome: Outcome | None
+    closed_by: str
+    closed_at: datetime
+    review_notes: str | None
+    state: str
+
+
+@event_type("change.team.success_score_changed.v1")
+class TeamSuccessScoreChanged(EventData):
+    """A team's change success score moved after one of its changes was implemented (keyed by team)."""
+
+    subject_field = "team"
+
+    team: str
+    score: int
+    previous_score: int
+    delta: int
+    change_id: uuid.UUID
+    outcome: Outcome

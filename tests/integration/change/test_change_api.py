@@ -32,15 +32,21 @@ async def test_lifecycle_audit_and_events(databases, backend, broker):
             "title": "Rotate TLS certificates", "type": "normal", "assignee_id": str(person), "effort_hours": 4, **WINDOW})
         assert created.status_code == 201, created.text
         change = created.json()
-        assert change["state"] == "new" and change["allowed_actions"] == ["cancel", "submit"]
+        assert change["state"] == "new" and change["allowed_actions"] == ["cancel", "reschedule", "submit"]
         cid = change["id"]
 
         refused = await client.post(f"/change/v1/changes/{cid}/approve", headers=MANAGER)
         assert refused.status_code == 409
         assert refused.headers["content-type"] == "application/problem+json"
-        assert refused.json()["allowed_transitions"] == ["cancel", "submit"]
+        assert refused.json()["allowed_transitions"] == ["cancel", "reschedule", "submit"]
 
         assert (await client.post(f"/change/v1/changes/{cid}/submit", headers=REQUESTER)).json()["state"] == "assess"
+        groups = (await client.get("/change/v1/approver-groups", headers=MANAGER)).json()["items"]
+        managers = next(g for g in groups if g["name"] == "Change managers")
+        await client.patch(f"/change/v1/approver-groups/{managers['id']}", headers=MANAGER,
+                           json={"members": ["alice", "bob"]})
+        assessed = await client.post(f"/change/v1/changes/{cid}/assess", headers=MANAGER)
+        assert assessed.json()["state"] == "authorize", assessed.text
         own = await client.post(f"/change/v1/changes/{cid}/approve", headers=auth("alice", "requester", "change_manager"))
         assert own.status_code == 403 and "requester" in own.json()["detail"]
         approved = await client.post(f"/change/v1/changes/{cid}/approve", headers=MANAGER, json={"comment": "CAB ok"})
@@ -49,7 +55,8 @@ async def test_lifecycle_audit_and_events(databases, backend, broker):
 
         history = (await client.get(f"/change/v1/changes/{cid}/history", headers=MANAGER)).json()
         assert [(h["actor"], h["action"], h["to_state"]) for h in history] == [
-            ("alice", "create", "new"), ("alice", "submit", "assess"), ("bob", "approve", "scheduled")]
+            ("alice", "create", "new"), ("alice", "submit", "assess"), ("bob", "assess", "authorize"),
+            ("bob", "vote_approve", "authorize"), ("bob", "authorize", "scheduled")]
 
         async def all_published():
             async with app.state.runtime.engine.connect() as conn:
@@ -58,7 +65,8 @@ async def test_lifecycle_audit_and_events(databases, backend, broker):
 
         rows = await eventually(all_published)
         assert [r.event_type for r in rows] == [
-            "change.request.created.v1", "change.request.submitted.v1", "change.request.approved.v1"]
+            "change.request.created.v1", "change.request.submitted.v1", "change.request.assessed.v1",
+            "change.approval.vote_cast.v1", "change.request.approved.v1", "change.request.scheduled.v1"]
 
 
 async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broker):
@@ -115,6 +123,6 @@ async def test_person_created_event_fills_the_assignee_projection(databases, bac
 
         async def accepted():
             r = await client.post("/change/v1/changes", headers=REQUESTER, json={
-                "title": "Firewall rule", "type": "standard", "assignee_id": str(person), "effort_hours": 1, **WINDOW})
+                "title": "Firewall rule", "type": "normal", "assignee_id": str(person), "effort_hours": 1, **WINDOW})
             return r.status_code == 201
         assert await eventually(accepted)

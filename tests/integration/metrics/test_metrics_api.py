@@ -9,7 +9,13 @@ import pytest
 import sqlalchemy as sa
 from tandem_shared.consumer import Delivery
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, WeekHours
-from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeCreated
+from tandem_shared.contracts.change import (
+    ChangeApproved,
+    ChangeCanceled,
+    ChangeCreated,
+    ChangeImplemented,
+    ChangeScheduled,
+)
 from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.contracts.portfolio import ProjectCreated
 from tandem_shared.events import EventData, build_envelope
@@ -19,6 +25,12 @@ from tests.support import auth, create_app, eventually, running, topic
 
 VIEWER = auth("vera", "viewer")
 T0, T1 = datetime(2026, 12, 1, 22, tzinfo=UTC), datetime(2026, 12, 9, 2, tzinfo=UTC)
+
+
+CHANGE_OUTCOME_KPIS = (
+    "changes_implemented", "changes_implemented_successfully", "change_success_rate", "changes_scheduled",
+    "change_lead_time_hours", "change_mean_lead_time_hours", "changes_risk_low", "changes_risk_moderate",
+    "changes_risk_high")
 
 
 async def _consumer_app(databases, backend, broker):
@@ -71,6 +83,7 @@ async def test_counts_and_ratio_from_events_and_a_redelivery_counts_once(databas
         expected = {
             "changes_created": 3, "changes_approved": 1, "changes_canceled": 1, "emergency_changes": 1,
             "emergency_change_ratio": 1 / 3, "change_hours_booked": 0, "projects_created": 1, "articles_created": 1,
+            **{key: 0 for key in CHANGE_OUTCOME_KPIS},
         }
 
         async def counted():
@@ -142,7 +155,10 @@ async def test_empty_kpis_unknown_key_malformed_weeks_and_no_token(databases, ba
         kpis = await _kpis(client)
         assert list(kpis) == [
             "changes_created", "changes_approved", "changes_canceled", "emergency_changes",
-            "emergency_change_ratio", "change_hours_booked", "projects_created", "articles_created"]
+            "emergency_change_ratio", "changes_implemented", "changes_implemented_successfully",
+            "change_success_rate", "changes_scheduled", "change_lead_time_hours", "change_mean_lead_time_hours",
+            "changes_risk_low", "changes_risk_moderate", "changes_risk_high", "change_hours_booked",
+            "projects_created", "articles_created"]
         assert all(k["value"] == 0 and k["updated_at"] is None for k in kpis.values())
         assert {k: v["direction"] for k, v in kpis.items()}["articles_created"] == "higher_is_better"
 
@@ -164,3 +180,34 @@ async def test_empty_kpis_unknown_key_malformed_weeks_and_no_token(databases, ba
         assert (await client.get("/metrics/v1/kpis")).status_code == 401
         assert (await client.get("/metrics/v1/kpis/changes_created",
                                  headers={"Authorization": "Bearer not-a-jwt"})).status_code == 401
+
+
+def _scheduled(risk: str, lead: float) -> ChangeScheduled:
+    return ChangeScheduled(id=uuid.uuid4(), type="normal", risk=risk, assignee_id=None, effort_hours=0,
+                           planned_start=T0, planned_end=T1, created_at=T0, scheduled_at=T1, lead_time_hours=lead,
+                           state="scheduled")
+
+
+def _implemented(outcome: str) -> ChangeImplemented:
+    return ChangeImplemented(id=uuid.uuid4(), type="normal", outcome=outcome, team="Platform", assignee_id=None,
+                             risk="low", affected_cis=[], project_id=None, actual_start=T0, actual_end=T1,
+                             incidents_caused=[2], completed_by="bob", state="review")
+
+
+async def test_change_success_rate_lead_time_and_risk_levels_from_change_events(databases, backend, broker):
+    app = await _consumer_app(databases, backend, broker)
+    async with running(app) as client:
+        await _publish(app, _scheduled("high", 30), _scheduled("low", 6), _scheduled("low", 0),
+                       _implemented("successful"), _implemented("successful_with_issues"), _implemented("failed"),
+                       _implemented("backed_out"))
+        expected = {"changes_scheduled": 3, "change_lead_time_hours": 36, "change_mean_lead_time_hours": 12,
+                    "changes_risk_low": 2, "changes_risk_moderate": 0, "changes_risk_high": 1,
+                    "changes_implemented": 4, "changes_implemented_successfully": 2, "change_success_rate": 0.5}
+
+        async def counted():
+            values = _values(await _kpis(client))
+            return values if {k: values[k] for k in expected} == pytest.approx(expected) else None
+
+        await eventually(counted)
+        rate = (await client.get("/metrics/v1/kpis/change_success_rate", headers=VIEWER)).json()
+        assert (rate["unit"], rate["direction"]) == ("ratio", "higher_is_better")

@@ -138,8 +138,11 @@ async def test_relay_crash_after_publish_before_mark_leaves_a_duplicate_consumer
             await mark(conn, rows, published)
 
         relay._mark = crash_once  # noqa: SLF001
+        model = await change.post("/change/v1/change-models", headers=auth("mo", "change_manager"),
+                                  json={"name": "Swap a failed disk"})
         created = await change.post("/change/v1/changes", headers=REQUESTER, json={
-            "title": "Swap disks", "type": "standard", "assignee_id": str(person), "effort_hours": 3,
+            "title": "Swap disks", "type": "standard", "model_id": model.json()["id"], "assignee_id": str(person),
+            "effort_hours": 3,
             "planned_start": START.isoformat(), "planned_end": (START + timedelta(hours=2)).isoformat()})
         assert created.status_code == 201, created.text
         path = f"/change/v1/changes/{created.json()['id']}"
@@ -176,6 +179,11 @@ async def test_broker_down_approvals_succeed_and_events_arrive_when_it_is_back(d
             async def known():
                 return (await change.post("/change/v1/changes", headers=REQUESTER, json=body)).status_code == 201
             await eventually(known, timeout=20)
+            manager = auth("mo", "change_manager")
+            groups = (await change.get("/change/v1/approver-groups", headers=manager)).json()["items"]
+            managers = next(g for g in groups if g["name"] == "Change managers")
+            await change.patch(f"/change/v1/approver-groups/{managers['id']}", headers=manager,
+                               json={"members": ["carol"]})
 
             await proxy.cut()
             ids = []
@@ -184,6 +192,7 @@ async def test_broker_down_approvals_succeed_and_events_arrive_when_it_is_back(d
                 assert created.status_code == 201
                 path = f"/change/v1/changes/{created.json()['id']}"
                 assert (await change.post(f"{path}/submit", headers=REQUESTER)).status_code == 200
+                assert (await change.post(f"{path}/assess", headers=manager)).status_code == 200
                 assert (await change.post(f"{path}/approve", headers=CAB)).status_code == 200
                 ids.append(created.json()["id"])
             assert await scalar(change_app, "SELECT count(*) FROM outbox WHERE published_at IS NULL") >= 9

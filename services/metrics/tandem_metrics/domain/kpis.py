@@ -9,7 +9,13 @@ from datetime import date
 from enum import StrEnum
 
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, WeekHours
-from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeCreated
+from tandem_shared.contracts.change import (
+    ChangeApproved,
+    ChangeCanceled,
+    ChangeCreated,
+    ChangeImplemented,
+    ChangeScheduled,
+)
 from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.contracts.portfolio import ProjectCreated
 from tandem_shared.events import EventData
@@ -65,6 +71,26 @@ KPIS: dict[str, Kpi] = {k.key: k for k in (
     Kpi("emergency_change_ratio", "Emergency change ratio", "ratio", Direction.LOWER_IS_BETTER,
         "emergency_changes / changes_created, computed when read; 0 while no change was created.",
         ratio_of=("emergency_changes", "changes_created")),
+    Kpi("changes_implemented", "Changes implemented", "count", Direction.NEUTRAL,
+        "Changes whose implementation finished, whatever the outcome: one per change.request.implemented.v1."),
+    Kpi("changes_implemented_successfully", "Changes implemented successfully", "count", Direction.HIGHER_IS_BETTER,
+        "change.request.implemented.v1 with outcome successful or successful_with_issues."),
+    Kpi("change_success_rate", "Change success rate", "ratio", Direction.HIGHER_IS_BETTER,
+        "changes_implemented_successfully / changes_implemented (successful and successful with issues over "
+        "every implemented change), computed when read; 0 while none was implemented.",
+        ratio_of=("changes_implemented_successfully", "changes_implemented")),
+    Kpi("changes_scheduled", "Changes scheduled", "count", Direction.NEUTRAL,
+        "Changes authorised (or pre-authorised) and scheduled: one per change.request.scheduled.v1."),
+    Kpi("change_lead_time_hours", "Change lead time, summed", "hours", Direction.NEUTRAL,
+        "Sum over scheduled changes of the hours from creation to scheduling (lead_time_hours of "
+        "change.request.scheduled.v1); the numerator of the mean lead time."),
+    Kpi("change_mean_lead_time_hours", "Mean change lead time", "hours", Direction.LOWER_IS_BETTER,
+        "change_lead_time_hours / changes_scheduled: mean hours from a change's creation to its scheduling, "
+        "computed when read; 0 while none was scheduled.",
+        ratio_of=("change_lead_time_hours", "changes_scheduled")),
+    *[Kpi(f"changes_risk_{level}", f"Changes at {level} risk", "count", Direction.NEUTRAL,
+          f"Changes scheduled at {level} risk: one per change.request.scheduled.v1 with risk {level} (each "
+          "change is scheduled once).") for level in ("low", "moderate", "high")],
     Kpi("change_hours_booked", "Change hours booked", "hours", Direction.NEUTRAL,
         "Implementer hours booked for changes per ISO week: capacity.booking.created.v1 with source change "
         "adds each week's hours, capacity.booking.released.v1 with source change takes them off; "
@@ -91,6 +117,16 @@ def _change_created(data: ChangeCreated) -> list[Increment]:
     return _count("changes_created") + (_count("emergency_changes") if data.type == "emergency" else [])
 
 
+def _change_implemented(data: ChangeImplemented) -> list[Increment]:
+    succeeded = data.outcome in ("successful", "successful_with_issues")
+    return _count("changes_implemented") + (_count("changes_implemented_successfully") if succeeded else [])
+
+
+def _change_scheduled(data: ChangeScheduled) -> list[Increment]:
+    return _count("changes_scheduled") + _count(f"changes_risk_{data.risk}") + [
+        Increment("change_lead_time_hours", ALL, data.lead_time_hours)]
+
+
 def _booking(sign: float) -> Callable[[BookingCreated | BookingReleased], list[Increment]]:
     def _apply(data: BookingCreated | BookingReleased) -> list[Increment]:
         return _weekly("change_hours_booked", data.weeks, sign) if data.source == "change" else []
@@ -102,6 +138,8 @@ RULES: dict[type[EventData], Callable[[EventData], list[Increment]]] = {
     ChangeCreated: _change_created,
     ChangeApproved: lambda _data: _count("changes_approved"),
     ChangeCanceled: lambda _data: _count("changes_canceled"),
+    ChangeScheduled: _change_scheduled,
+    ChangeImplemented: _change_implemented,
     BookingCreated: _booking(+1.0),
     BookingReleased: _booking(-1.0),
     ProjectCreated: lambda _data: _count("projects_created"),

@@ -1,0 +1,1 @@
+"""Approver groups, approval policies and the approval steps and votes of each change."""

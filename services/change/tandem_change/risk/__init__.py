@@ -1,0 +1,1 @@
+"""Risk conditions and the risk questionnaire the risk engine reads."""

@@ -1,0 +1,1 @@
+"""Change success score per team (ServiceNow's multipliers)."""

@@ -1,0 +1,1 @@
+"""The standard change catalogue: pre-approved change models."""
