@@ -18,7 +18,16 @@ from tandem_metrics.domain.kpis import (
     ratio,
     value_of,
 )
-from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated, WeekHours
+from tandem_shared.contracts.capacity import (
+    BookingCreated,
+    BookingReleased,
+    PersonBurnoutRiskCleared,
+    PersonBurnoutRiskRaised,
+    PersonCreated,
+    PersonOverallocated,
+    PersonOverallocationCleared,
+    WeekHours,
+)
 from tandem_shared.contracts.change import (
     ChangeApproved,
     ChangeCanceled,
@@ -125,7 +134,9 @@ def test_registry_covers_what_it_consumes():
         "change.request.created.v1", "change.request.approved.v1", "change.request.canceled.v1",
         "change.request.scheduled.v1", "change.request.implemented.v1",
         "capacity.booking.created.v1", "capacity.booking.released.v1", "portfolio.project.created.v1",
-        "knowledge.article.created.v1"}
+        "knowledge.article.created.v1", "capacity.person.overallocated.v1",
+        "capacity.person.overallocation_cleared.v1", "capacity.person.burnout_risk_raised.v1",
+        "capacity.person.burnout_risk_cleared.v1"}
     assert [k for k, kpi in KPIS.items() if kpi.weekly] == ["change_hours_booked"]
     for kpi in KPIS.values():
         assert kpi.key and kpi.name and kpi.unit in {"count", "hours", "ratio"} and kpi.description
@@ -182,3 +193,31 @@ def test_iso_weeks_accepted(week):
 def test_malformed_iso_weeks_refused(week):
     with pytest.raises(ValueError):
         check_iso_week(week)
+
+
+def episode(contract, episode_id: uuid.UUID | None = None):  # noqa: ANN001 - an episode contract class
+    return contract(episode_id=episode_id or uuid.uuid4(), person_id=uuid.uuid4(), team="Platform",
+                    first_week="2027-W01", last_week="2027-W02", peak_utilisation=1.2)
+
+
+def test_episodes_count_once_and_open_ones_go_up_and_down():
+    assert as_map(increments(episode(PersonOverallocated))) == {
+        ("overallocation_episodes", ALL): 1, ("people_overallocated", ALL): 1}
+    assert as_map(increments(episode(PersonOverallocationCleared))) == {("people_overallocated", ALL): -1}
+    assert as_map(increments(episode(PersonBurnoutRiskRaised))) == {
+        ("burnout_risk_episodes", ALL): 1, ("people_at_burnout_risk", ALL): 1}
+    assert as_map(increments(episode(PersonBurnoutRiskCleared))) == {("people_at_burnout_risk", ALL): -1}
+
+
+def test_replaying_episodes_yields_the_same_numbers():
+    history = [episode(PersonOverallocated), episode(PersonBurnoutRiskRaised), episode(PersonOverallocated),
+               episode(PersonOverallocationCleared), episode(PersonBurnoutRiskCleared)]
+    runs = []
+    for _ in range(2):
+        values: dict[tuple[str, str], float] = defaultdict(float)
+        for event in history:
+            for inc in increments(event):
+                values[(inc.kpi, inc.period)] += inc.delta
+        runs.append(dict(values))
+    assert runs[0] == runs[1] == {("overallocation_episodes", ALL): 2, ("people_overallocated", ALL): 1,
+                                  ("burnout_risk_episodes", ALL): 1, ("people_at_burnout_risk", ALL): 0}

@@ -7,17 +7,23 @@ from tandem_shared.app import ServiceSpec, create_service_app
 
 from tandem_capacity.api.routes import router
 from tandem_capacity.handlers import HANDLERS
+from tandem_capacity.scenarios.routes import router as scenarios_router
+from tandem_capacity.supply.routes import router as supply_router
+from tandem_capacity.views.routes import router as views_router
 
 SPEC = ServiceSpec(
     name="capacity",
     title="Tandem capacity",
     description="Capacity: people and their skills, bookings of their hours spread over ISO weeks, "
     "and weekly utilisation; approved changes book their implementer's effort here.",
-    routers=[router],
+    routers=[router, supply_router, views_router, scenarios_router],
     handlers=HANDLERS,
     tags=[
         {"name": "people", "description": "The capacity pool: people, teams and skills."},
         {"name": "bookings", "description": "Booked hours per person and ISO week, and utilisation."},
+        {"name": "supply", "description": "Teams, the skill catalogue, working schedules, time off and holidays."},
+        {"name": "views", "description": "Utilisation of teams and skills, the heatmap, alerts, the resource finder."},
+        {"name": "scenarios", "description": "What-if copies of live bookings, moved without touching them."},
     ],
 )
 

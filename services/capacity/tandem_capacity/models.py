@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,8 +26,14 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     team: Mapped[str] = mapped_column(sa.String(100), index=True)
     weekly_hours: Mapped[float] = mapped_column(sa.Float)
+    location: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    cost_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    cost_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    version: Mapped[int] = mapped_column(default=1)
     created_by: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
 
     skills: Mapped[list[PersonSkill]] = relationship(
         lazy="selectin", order_by="PersonSkill.name", cascade="all, delete-orphan"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,6 +18,7 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from tandem_shared.api import Page
 
@@ -26,6 +28,7 @@ BookingStatus = Literal["active", "released"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Team = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")]
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
@@ -57,6 +60,15 @@ class Skill(BaseModel):
     proficiency: int = Field(ge=1, le=5)
 
 
+class CostRate(BaseModel):
+    """Cost of one hour of a person's work."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2, description="Per hour, e.g. `85.50`.")
+    currency: Currency = Field(description="ISO 4217 code, e.g. `EUR`.")
+
+
 class PersonCreate(BaseModel):
     """A new person in the capacity pool."""
 
@@ -70,6 +82,9 @@ class PersonCreate(BaseModel):
     team: Team
     skills: list[Skill] = Field(default_factory=list, max_length=100)
     weekly_hours: float = Field(gt=0, le=80, description="Hours available per week (0 < h <= 80).")
+    location: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+        None, description="Where the person works: its public holidays apply.")
+    cost_rate: CostRate | None = None
 
     @field_validator("skills")
     @classmethod
@@ -93,7 +108,20 @@ class PersonRead(BaseModel):
     team: str
     skills: list[Skill]
     weekly_hours: float
+    location: str | None = Field(None, description="Where the person works: its public holidays apply.")
+    cost_rate: CostRate | None = None
     created_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cost_rate(cls, value: Any) -> Any:
+        # Stored as two columns, read as one object.
+        if hasattr(value, "cost_currency"):
+            rate = None if value.cost_rate is None else {"amount": value.cost_rate, "currency": value.cost_currency}
+            return {name: getattr(value, name) for name in
+                    ("id", "name", "email", "team", "skills", "weekly_hours", "location", "created_at")} | {
+                "cost_rate": rate}
+        return value
 
     @field_validator("skills")
     @classmethod
@@ -151,6 +179,8 @@ class UtilisationWeek(BaseModel):
     change_hours: float
     project_hours: float
     operations_hours: float
+    soft_hours: float = Field(0.0, description="Hours of soft (planned) bookings.")
+    hard_hours: float = Field(0.0, description="Hours of hard (confirmed) bookings.")
     utilisation: float = Field(description="booked_hours / available_hours, to 4 decimals.")
 
 

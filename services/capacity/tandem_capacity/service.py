@@ -18,6 +18,10 @@ from tandem_capacity.domain.allocation import WeekLoad, spread_hours, weekly_loa
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 from tandem_capacity.repository import BookingRepository, PersonRepository
 from tandem_capacity.schemas import PersonCreate
+from tandem_capacity.supply.availability import available_by_person
+from tandem_capacity.supply.catalogue import catalogue
+from tandem_capacity.views.episodes import booking_changed
+from tandem_capacity.views.repository import ViewRepository
 
 
 async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person:
@@ -28,6 +32,7 @@ async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person:
 async def create_person(session: AsyncSession, *, actor: Actor, body: PersonCreate) -> Person:
     """Add a person to the capacity pool and announce them to the other services."""
     people = PersonRepository(session)
+    await catalogue(session, team=body.team, skills=[s.name for s in body.skills])
     taken = Conflict(f"a person with email {body.email} already exists",
                      errors=[{"field": "email", "message": "already used by another person"}])
     if body.email and await people.email_taken(body.email):
@@ -35,6 +40,8 @@ async def create_person(session: AsyncSession, *, actor: Actor, body: PersonCrea
     try:
         person = await people.add(Person(
             name=body.name, email=body.email, team=body.team, weekly_hours=body.weekly_hours, created_by=actor.sub,
+            location=body.location, cost_rate=body.cost_rate.amount if body.cost_rate else None,
+            cost_currency=body.cost_rate.currency if body.cost_rate else None,
             skills=[PersonSkill(name=s.name, proficiency=s.proficiency)
                     for s in sorted(body.skills, key=lambda s: s.name.casefold())],
         ))
@@ -77,6 +84,8 @@ async def book(
         id=booking.id, person_id=person_id, source=source, source_id=source_id, kind=kind,
         start=booking.start, end=booking.end, hours=hours, weeks=_weeks(booking),
     ), actor=actor)
+    await booking_changed(session, actor=actor, person_id=person_id,
+                          added=[(w.week, w.hours) for w in booking.weeks])
     return booking
 
 
@@ -91,18 +100,24 @@ async def release_booking(session: AsyncSession, *, actor: str, booking: Booking
         id=booking.id, person_id=booking.person_id, source=booking.source, source_id=booking.source_id,
         hours=booking.hours, weeks=_weeks(booking), reason=reason,
     ), actor=actor)
+    await booking_changed(session, actor=actor, person_id=booking.person_id,
+                          removed=[(w.week, w.hours) for w in booking.weeks])
     return booking
 
 
 async def available_hours(
     session: AsyncSession, people: list[Person], weeks: list[tuple[str, date]]
 ) -> dict[uuid.UUID, dict[str, float]]:
-    """Hours each person can work in each ISO week (today: their contracted weekly hours)."""
-    return {person.id: {key: person.weekly_hours for key, _ in weeks} for person in people}
+    """Hours each person can work in each ISO week: schedule minus approved time off, none on holidays."""
+    return await available_by_person(session, people, weeks)
 
 
 async def utilisation(session: AsyncSession, person: Person, weeks: list[tuple[str, date]]) -> list[WeekLoad]:
     """The person's booked against available hours in each of the weeks."""
     booked = await BookingRepository(session).booked_by_week_and_source(person.id, [key for key, _ in weeks])
+    split = (await ViewRepository(session).booked_split([person.id], weeks[0][0], weeks[-1][0])).get(person.id, {})
+    by_kind: dict[tuple[str, str], float] = {}
+    for (week, _source, kind), hours in split.items():
+        by_kind[(week, kind)] = by_kind.get((week, kind), 0.0) + hours
     available = (await available_hours(session, [person], weeks))[person.id]
-    return weekly_load(weeks, available, booked)
+    return weekly_load(weeks, available, booked, by_kind)

@@ -63,3 +63,36 @@ class BookingReleased(EventData):
     hours: float
     weeks: list[WeekHours]
     reason: str
+
+
+class _Episode(EventData):
+    """An over-allocation or burnout-risk episode of one person (keyed by person, so per-person order holds)."""
+
+    subject_field = "person_id"
+
+    episode_id: uuid.UUID
+    person_id: uuid.UUID
+    team: str
+    first_week: str
+    last_week: str
+    peak_utilisation: float
+
+
+@event_type("capacity.person.overallocated.v1")
+class PersonOverallocated(_Episode):
+    """A person became booked above 100 % of their available hours in one or more consecutive weeks."""
+
+
+@event_type("capacity.person.overallocation_cleared.v1")
+class PersonOverallocationCleared(_Episode):
+    """An over-allocation episode ended: none of its weeks is above 100 % any more."""
+
+
+@event_type("capacity.person.burnout_risk_raised.v1")
+class PersonBurnoutRiskRaised(_Episode):
+    """A person became booked at 90 % or more of their available hours for four or more weeks running."""
+
+
+@event_type("capacity.person.burnout_risk_cleared.v1")
+class PersonBurnoutRiskCleared(_Episode):
+    """A burnout-risk episode ended: no run of four weeks at 90 % or more is left where it was."""

@@ -182,9 +182,11 @@ async def test_bookings_and_utilisation_follow_the_change_events(databases, back
         assert report["person_id"] == pid and report["weekly_hours"] == 40.0
         assert report["weeks"] == [
             {"week": "2026-W53", "week_start": "2026-12-28", "available_hours": 40.0, "booked_hours": 8.0,
-             "change_hours": 8.0, "project_hours": 0.0, "operations_hours": 0.0, "utilisation": 0.2},
+             "change_hours": 8.0, "project_hours": 0.0, "operations_hours": 0.0, "soft_hours": 0.0,
+             "hard_hours": 8.0, "utilisation": 0.2},
             {"week": "2027-W01", "week_start": "2027-01-04", "available_hours": 40.0, "booked_hours": 8.0,
-             "change_hours": 8.0, "project_hours": 0.0, "operations_hours": 0.0, "utilisation": 0.2},
+             "change_hours": 8.0, "project_hours": 0.0, "operations_hours": 0.0, "soft_hours": 0.0,
+             "hard_hours": 8.0, "utilisation": 0.2},
         ]
         default = (await client.get(f"/capacity/v1/people/{pid}/utilisation", headers=VIEWER)).json()["weeks"]
         today = datetime.now(UTC).date()

@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from tandem_shared.consumer import Delivery
-from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, WeekHours
+from tandem_shared.contracts.capacity import (
+    BookingCreated,
+    BookingReleased,
+    PersonBurnoutRiskCleared,
+    PersonBurnoutRiskRaised,
+    PersonOverallocated,
+    PersonOverallocationCleared,
+    WeekHours,
+)
 from tandem_shared.contracts.change import (
     ChangeApproved,
     ChangeCanceled,
@@ -78,12 +86,21 @@ async def test_counts_and_ratio_from_events_and_a_redelivery_counts_once(databas
                                  start_date=None, go_live_date=None, created_by="pat")
         article = ArticleCreated(id=uuid.uuid4(), title="Runbook", kind="how_to", status="draft", author="kim",
                                  project_id=None, change_id=None)
+        episode = dict(person_id=uuid.uuid4(), team="Platform", first_week="2027-W01", last_week="2027-W01",
+                       peak_utilisation=1.2)
+        over, burnout = uuid.uuid4(), uuid.uuid4()
         envelopes = await _publish(app, _change("normal"), _change("emergency"), _change("standard"),
-                                   approved, canceled, project, article)
+                                   approved, canceled, project, article,
+                                   PersonOverallocated(episode_id=over, **episode),
+                                   PersonBurnoutRiskRaised(episode_id=burnout, **episode),
+                                   PersonOverallocationCleared(episode_id=over, **episode),
+                                   PersonOverallocated(episode_id=uuid.uuid4(), **episode))
         expected = {
             "changes_created": 3, "changes_approved": 1, "changes_canceled": 1, "emergency_changes": 1,
             "emergency_change_ratio": 1 / 3, "change_hours_booked": 0, "projects_created": 1, "articles_created": 1,
             **{key: 0 for key in CHANGE_OUTCOME_KPIS},
+            "overallocation_episodes": 2, "people_overallocated": 1, "burnout_risk_episodes": 1,
+            "people_at_burnout_risk": 1,
         }
 
         async def counted():
@@ -111,7 +128,7 @@ async def test_counts_and_ratio_from_events_and_a_redelivery_counts_once(databas
         assert values["emergency_change_ratio"] == 0.5
         async with app.state.runtime.engine.connect() as conn:
             inbox = (await conn.execute(sa.text("SELECT count(*) FROM inbox WHERE status = 'applied'"))).scalar()
-        assert inbox == 8
+        assert inbox == 12  # 7 + 4 episode events published, and the redelivered one once
 
 
 async def test_change_hours_booked_per_week_and_released_back_to_zero(databases, backend, broker):
@@ -158,6 +175,7 @@ async def test_empty_kpis_unknown_key_malformed_weeks_and_no_token(databases, ba
             "emergency_change_ratio", "changes_implemented", "changes_implemented_successfully",
             "change_success_rate", "changes_scheduled", "change_lead_time_hours", "change_mean_lead_time_hours",
             "changes_risk_low", "changes_risk_moderate", "changes_risk_high", "change_hours_booked",
+            "overallocation_episodes", "people_overallocated", "burnout_risk_episodes", "people_at_burnout_risk",
             "projects_created", "articles_created"]
         assert all(k["value"] == 0 and k["updated_at"] is None for k in kpis.values())
         assert {k: v["direction"] for k, v in kpis.items()}["articles_created"] == "higher_is_better"

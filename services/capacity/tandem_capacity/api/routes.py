@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from tandem_shared.api import PageDep, SessionDep, UTCDatetime
+from tandem_shared.api import PageDep, SessionDep, UTCDatetime, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
@@ -48,8 +48,10 @@ async def list_people(
 
 
 @router.get("/people/{person_id}", response_model=PersonRead, tags=["people"], summary="Read a person")
-async def get_person(person_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> PersonRead:
-    return PersonRead.model_validate(await service.get_person(session, person_id))
+async def get_person(person_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, response: Response) -> PersonRead:
+    person = await service.get_person(session, person_id)
+    response.headers["ETag"] = etag(person.version)
+    return PersonRead.model_validate(person)
 
 
 @router.get("/people/{person_id}/bookings", response_model=BookingPage, tags=["bookings"],

@@ -123,6 +123,8 @@ class WeekLoad:
     change_hours: float
     project_hours: float
     operations_hours: float
+    soft_hours: float = 0.0
+    hard_hours: float = 0.0
 
     @property
     def booked_hours(self) -> float:
@@ -135,14 +137,17 @@ class WeekLoad:
 
 
 def weekly_load(weeks: list[tuple[str, date]], available_hours: dict[str, float],
-                booked: dict[tuple[str, str], float]) -> list[WeekLoad]:
-    """One row per week from available hours per week and booked hours keyed by (week, source)."""
+                booked: dict[tuple[str, str], float], by_kind: dict[tuple[str, str], float] | None = None,
+                ) -> list[WeekLoad]:
+    """One row per week from available hours per week and booked hours keyed by (week, source) and (week, kind)."""
+    by_kind = by_kind or {}
     return [
         WeekLoad(
             week=key, week_start=monday, available_hours=available_hours.get(key, 0.0),
             change_hours=round(booked.get((key, "change"), 0.0), 2),
             project_hours=round(booked.get((key, "project"), 0.0), 2),
             operations_hours=round(booked.get((key, "operations"), 0.0), 2),
+            soft_hours=round(by_kind.get((key, "soft"), 0.0), 2), hard_hours=round(by_kind.get((key, "hard"), 0.0), 2),
         )
         for key, monday in weeks
     ]

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, WeekHours
+from tandem_shared.contracts.capacity import (
+    BookingCreated,
+    BookingReleased,
+    PersonBurnoutRiskCleared,
+    PersonBurnoutRiskRaised,
+    PersonOverallocated,
+    PersonOverallocationCleared,
+    WeekHours,
+)
 from tandem_shared.contracts.change import (
     ChangeApproved,
     ChangeCanceled,
@@ -95,6 +103,18 @@ KPIS: dict[str, Kpi] = {k.key: k for k in (
         "Implementer hours booked for changes per ISO week: capacity.booking.created.v1 with source change "
         "adds each week's hours, capacity.booking.released.v1 with source change takes them off; "
         "the value is the sum over all weeks.", weekly=True),
+    Kpi("overallocation_episodes", "Over-allocation episodes", "count", Direction.LOWER_IS_BETTER,
+        "Episodes of a person booked above 100 % of their available hours: one per "
+        "capacity.person.overallocated.v1 (an episode lasting several weeks counts once)."),
+    Kpi("people_overallocated", "People over-allocated now", "count", Direction.LOWER_IS_BETTER,
+        "Open over-allocation episodes: +1 per capacity.person.overallocated.v1, -1 per "
+        "capacity.person.overallocation_cleared.v1 (a person with two separate runs of weeks counts twice)."),
+    Kpi("burnout_risk_episodes", "Burnout-risk episodes", "count", Direction.LOWER_IS_BETTER,
+        "Episodes of a person booked at 90 % or more for four weeks running: one per "
+        "capacity.person.burnout_risk_raised.v1."),
+    Kpi("people_at_burnout_risk", "People at burnout risk now", "count", Direction.LOWER_IS_BETTER,
+        "Open burnout-risk episodes: +1 per capacity.person.burnout_risk_raised.v1, -1 per "
+        "capacity.person.burnout_risk_cleared.v1."),
     Kpi("projects_created", "Projects created", "count", Direction.NEUTRAL,
         "Projects entering the portfolio: one per portfolio.project.created.v1."),
     Kpi("articles_created", "Articles created", "count", Direction.HIGHER_IS_BETTER,
@@ -142,6 +162,10 @@ RULES: dict[type[EventData], Callable[[EventData], list[Increment]]] = {
     ChangeImplemented: _change_implemented,
     BookingCreated: _booking(+1.0),
     BookingReleased: _booking(-1.0),
+    PersonOverallocated: lambda _data: _count("overallocation_episodes") + _count("people_overallocated"),
+    PersonOverallocationCleared: lambda _data: [Increment("people_overallocated", ALL, -1.0)],
+    PersonBurnoutRiskRaised: lambda _data: _count("burnout_risk_episodes") + _count("people_at_burnout_risk"),
+    PersonBurnoutRiskCleared: lambda _data: [Increment("people_at_burnout_risk", ALL, -1.0)],
     ProjectCreated: lambda _data: _count("projects_created"),
     ArticleCreated: lambda _data: _count("articles_created"),
 }

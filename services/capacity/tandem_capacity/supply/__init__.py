@@ -1,0 +1,1 @@
+"""Supply: teams, the skill catalogue, working schedules, time off and public holidays."""

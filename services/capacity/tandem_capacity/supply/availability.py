@@ -1,0 +1,62 @@
+"""Available hours of many people at once: four batched queries, then shared arithmetic per kind of person."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_capacity.domain.availability import Absence, Calendar, Schedule, weekly_available_list
+from tandem_capacity.supply.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
+
+
+class Supplier(Protocol):
+    """What availability needs of a person (a `Person` or a row with these columns)."""
+
+    id: uuid.UUID
+    weekly_hours: float
+    location: str | None
+
+
+async def available_by_person(
+    session: AsyncSession, people: Sequence[Supplier], weeks: Sequence[tuple[str, date]]
+) -> dict[uuid.UUID, dict[str, float]]:
+    """{person id: {week key: available hours}} for consecutive ISO weeks given as (key, Monday)."""
+    lists = await available_lists(session, people, weeks)
+    keys = [key for key, _ in weeks]
+    return {person_id: dict(zip(keys, hours, strict=True)) for person_id, hours in lists.items()}
+
+
+async def available_lists(
+    session: AsyncSession, people: Sequence[Supplier], weeks: Sequence[tuple[str, date]]
+) -> dict[uuid.UUID, list[float]]:
+    """{person id: available hours per week, in the order of `weeks`}; people alike share one (read-only) list."""
+    if not people or not weeks:
+        return {person.id: [] for person in people}
+    first, count = weeks[0][1], len(weeks)
+    last = first + timedelta(weeks=count, days=-1)
+    ids = {person.id for person in people}
+    schedules = await ScheduleRepository(session).for_people(ids)
+    absences = await TimeOffRepository(session).approved_for_people(ids, first, last)
+    locations = {person.location for person in people if person.location}
+    holidays = await HolidayRepository(session).by_location(locations, first, last) if locations else {}
+    # Most people share a schedule and a location and have no time off: compute each such row once.
+    shared: dict[tuple, list[float]] = {}
+    result: dict[uuid.UUID, list[float]] = {}
+    for person in people:
+        own = tuple(schedules.get(person.id, ()))
+        key = (person.weekly_hours, own, person.location)
+        days_off = absences.get(person.id)
+        if days_off is None and key in shared:
+            result[person.id] = shared[key]
+            continue
+        calendar = Calendar(person.weekly_hours, [Schedule(start, hours) for start, hours in own])
+        free_days = holidays.get(person.location, ()) if person.location else ()
+        row = weekly_available_list(first, count, calendar, [Absence(*a) for a in days_off or ()], free_days)
+        if days_off is None:
+            shared[key] = row
+        result[person.id] = row
+    return result

@@ -1,0 +1,141 @@
+"""Every query of supply: teams, skills, schedules, time off and holidays (batched for many people)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import date
+
+import sqlalchemy as sa
+from tandem_shared.api import PageParams
+from tandem_shared.repository import EntityRepository, keyset_page
+
+from tandem_capacity.models import Person
+from tandem_capacity.supply.models import CatalogueSkill, Holiday, Team, TimeOff, WorkingSchedule
+
+# Above this many people a query reads the whole window and filters in Python: cheaper than a huge IN list.
+IN_LIST_LIMIT = 500
+
+
+def _for_people(stmt: sa.Select, column: sa.ColumnElement, person_ids: Collection[uuid.UUID]) -> sa.Select:
+    return stmt.where(column.in_(list(person_ids))) if len(person_ids) <= IN_LIST_LIMIT else stmt
+
+
+class TeamRepository(EntityRepository[Team]):
+    model, noun = Team, "team"
+
+    async def by_name(self, name: str) -> Team | None:
+        return (await self.session.execute(sa.select(Team).where(Team.name == name))).scalar_one_or_none()
+
+    async def missing(self, names: Collection[str]) -> set[str]:
+        """Which of the names are not teams yet."""
+        found = await self.session.execute(sa.select(Team.name).where(Team.name.in_(list(names))))
+        return set(names) - set(found.scalars())
+
+    async def page(self, page: PageParams) -> tuple[Sequence[Team], str | None]:
+        return await keyset_page(self.session, sa.select(Team), sort=Team.name, tiebreak=Team.id, descending=False,
+                                 page=page)
+
+
+class SkillRepository(EntityRepository[CatalogueSkill]):
+    model, noun = CatalogueSkill, "skill"
+
+    async def by_key(self, key: str) -> CatalogueSkill | None:
+        stmt = sa.select(CatalogueSkill).where(CatalogueSkill.key == key)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def missing_keys(self, keys: Collection[str]) -> set[str]:
+        found = await self.session.execute(sa.select(CatalogueSkill.key).where(CatalogueSkill.key.in_(list(keys))))
+        return set(keys) - set(found.scalars())
+
+    async def page(self, page: PageParams, *,
+                   category: str | None = None) -> tuple[Sequence[CatalogueSkill], str | None]:
+        stmt = sa.select(CatalogueSkill)
+        if category:
+            stmt = stmt.where(CatalogueSkill.category == category)
+        return await keyset_page(self.session, stmt, sort=CatalogueSkill.key, tiebreak=CatalogueSkill.id,
+                                 descending=False, page=page)
+
+
+class ScheduleRepository:
+    """Working schedules of people."""
+
+    def __init__(self, session) -> None:  # noqa: ANN001 - an AsyncSession
+        self.session = session
+
+    async def of_person(self, person_id: uuid.UUID) -> Sequence[WorkingSchedule]:
+        stmt = (sa.select(WorkingSchedule).where(WorkingSchedule.person_id == person_id)
+                .order_by(WorkingSchedule.effective_from))
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def replace(self, person_id: uuid.UUID, schedules: list[WorkingSchedule]) -> None:
+        await self.session.execute(sa.delete(WorkingSchedule).where(WorkingSchedule.person_id == person_id))
+        self.session.add_all(schedules)
+        await self.session.flush()
+
+    async def for_people(self, person_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[tuple]]:
+        """(effective_from, hours of mon..sun) per person, oldest first."""
+        ws = WorkingSchedule
+        stmt = _for_people(sa.select(ws.person_id, ws.effective_from, ws.mon, ws.tue, ws.wed, ws.thu, ws.fri,
+                                     ws.sat, ws.sun), ws.person_id, person_ids).order_by(ws.effective_from)
+        result: dict[uuid.UUID, list[tuple]] = {}
+        for row in (await self.session.execute(stmt)).all():
+            result.setdefault(row[0], []).append((row[1], tuple(row[2:])))
+        return result
+
+
+class TimeOffRepository(EntityRepository[TimeOff]):
+    model, noun = TimeOff, "time off"
+
+    async def page_for_person(self, person_id: uuid.UUID, page: PageParams) -> tuple[Sequence[TimeOff], str | None]:
+        stmt = sa.select(TimeOff).where(TimeOff.person_id == person_id)
+        return await keyset_page(self.session, stmt, sort=TimeOff.start_date, tiebreak=TimeOff.id, descending=False,
+                                 page=page)
+
+    async def approved_for_people(self, person_ids: Collection[uuid.UUID], first: date,
+                                  last: date) -> dict[uuid.UUID, list[tuple]]:
+        """(start, end, hours_per_day) of approved time off overlapping [first, last], per person."""
+        stmt = _for_people(
+            sa.select(TimeOff.person_id, TimeOff.start_date, TimeOff.end_date, TimeOff.hours_per_day)
+            .where(TimeOff.approved.is_(True), TimeOff.end_date >= first, TimeOff.start_date <= last),
+            TimeOff.person_id, person_ids)
+        result: dict[uuid.UUID, list[tuple]] = {}
+        for person_id, start, end, hours in (await self.session.execute(stmt)).all():
+            result.setdefault(person_id, []).append((start, end, hours))
+        return result
+
+
+class HolidayRepository(EntityRepository[Holiday]):
+    model, noun = Holiday, "holiday"
+
+    async def page(self, page: PageParams, *, location: str | None, first: date | None,
+                   last: date | None) -> tuple[Sequence[Holiday], str | None]:
+        stmt = sa.select(Holiday)
+        if location:
+            stmt = stmt.where(Holiday.location == location)
+        if first:
+            stmt = stmt.where(Holiday.date >= first)
+        if last:
+            stmt = stmt.where(Holiday.date <= last)
+        return await keyset_page(self.session, stmt, sort=Holiday.date, tiebreak=Holiday.id, descending=False,
+                                 page=page)
+
+    async def existing(self, pairs: Collection[tuple[str, date]]) -> dict[tuple[str, date], Holiday]:
+        locations = {location for location, _ in pairs}
+        dates = {day for _, day in pairs}
+        stmt = sa.select(Holiday).where(Holiday.location.in_(locations), Holiday.date.in_(dates))
+        return {(h.location, h.date): h for h in (await self.session.execute(stmt)).scalars()}
+
+    async def by_location(self, locations: Collection[str], first: date, last: date) -> dict[str, set[date]]:
+        stmt = sa.select(Holiday.location, Holiday.date).where(
+            Holiday.location.in_(list(locations)), Holiday.date >= first, Holiday.date <= last)
+        result: dict[str, set[date]] = {}
+        for location, day in (await self.session.execute(stmt)).all():
+            result.setdefault(location, set()).add(day)
+        return result
+
+
+async def people_at(session, locations: Collection[str]) -> list[uuid.UUID]:  # noqa: ANN001 - an AsyncSession
+    """Ids of the people at any of the locations."""
+    stmt = sa.select(Person.id).where(Person.location.in_(list(locations)))
+    return list((await session.execute(stmt)).scalars())

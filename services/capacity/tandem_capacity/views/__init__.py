@@ -1,0 +1,1 @@
+"""Views over supply and bookings: utilisation, heatmap, over-allocation episodes, the resource finder."""

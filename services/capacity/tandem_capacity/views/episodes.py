@@ -1,0 +1,103 @@
+"""Over-allocation and burnout-risk episodes kept in step with bookings and supply, published once each way."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.contracts.capacity import (
+    PersonBurnoutRiskCleared,
+    PersonBurnoutRiskRaised,
+    PersonOverallocated,
+    PersonOverallocationCleared,
+)
+from tandem_shared.db import utcnow
+from tandem_shared.outbox import record_event
+from tandem_shared.repository import record_audit
+
+from tandem_capacity.domain.allocation import iso_weeks
+from tandem_capacity.domain.episodes import OVERALLOCATED, OpenEpisode, find_runs, reconcile, utilisation
+from tandem_capacity.supply.availability import available_by_person
+from tandem_capacity.views.loads import add_hours
+from tandem_capacity.views.models import Episode
+from tandem_capacity.views.repository import EpisodeRepository, ViewRepository
+
+RAISED = {OVERALLOCATED: PersonOverallocated, "burnout_risk": PersonBurnoutRiskRaised}
+CLEARED = {OVERALLOCATED: PersonOverallocationCleared, "burnout_risk": PersonBurnoutRiskCleared}
+
+
+def _monday(week: str) -> date:
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
+async def booking_changed(session: AsyncSession, *, actor: str, person_id: uuid.UUID,
+                          added: Iterable[tuple[str, float]] = (), removed: Iterable[tuple[str, float]] = ()) -> None:
+    """Call after any change to a person's active bookings: updates their weekly load and their episodes.
+
+    `added` and `removed` are (ISO week, hours) of the booking weeks that became active or stopped being active.
+    """
+    await add_hours(session, person_id, added, +1.0)
+    await add_hours(session, person_id, removed, -1.0)
+    await recompute_episodes(session, actor=actor, person_ids=[person_id])
+
+
+async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: Collection[uuid.UUID]) -> None:
+    """Bring the people's episodes in line with their bookings and availability now.
+
+    Each person's whole booked span is recomputed (weeks without bookings end every run), so a change anywhere
+    can join, split, extend or end episodes; only starts and ends are published.
+    """
+    if not person_ids:
+        return
+    views = ViewRepository(session)
+    booked = await views.booked(set(person_ids))
+    episodes = EpisodeRepository(session)
+    stored = await episodes.open_for(person_ids)
+    involved = set(booked) | {e.person_id for e in stored}
+    if not involved:
+        return
+    people = {p.id: p for p in await views.people_by_id(involved)}
+    all_weeks = [week for weeks in booked.values() for week in weeks]
+    weeks = iso_weeks(_monday(min(all_weeks)), _monday(max(all_weeks))) if all_weeks else []
+    available = await available_by_person(session, list(people.values()), weeks)
+    open_by_person: dict[uuid.UUID, list[Episode]] = {}
+    for episode in stored:
+        open_by_person.setdefault(episode.person_id, []).append(episode)
+    for person_id in sorted(involved):
+        person = people[person_id]
+        hours = booked.get(person_id, {})
+        lo, hi = (min(hours), max(hours)) if hours else ("~", "")
+        span = [key for key, _ in weeks if lo <= key <= hi]
+        series = [(key, utilisation(hours.get(key, 0.0), available[person_id].get(key, 0.0))) for key in span]
+        mine = {e.id: e for e in open_by_person.get(person_id, [])}
+        changes = reconcile([OpenEpisode(e.id, e.kind, e.first_week, e.last_week, e.peak_utilisation)
+                             for e in mine.values()], find_runs(series))
+        for run in changes.raised:
+            episode = Episode(id=uuid.uuid4(), person_id=person_id, kind=run.kind, first_week=run.first_week,
+                              last_week=run.last_week, peak_utilisation=run.peak, status="open", opened_at=utcnow())
+            session.add(episode)
+            await _announce(session, actor, RAISED[run.kind], episode, person.team, "raise")
+        for before, run in changes.continued:
+            episode = mine[before.id]
+            episode.first_week, episode.last_week = run.first_week, run.last_week
+            episode.peak_utilisation = max(episode.peak_utilisation, run.peak)
+        for before in changes.cleared:
+            episode = mine[before.id]
+            episode.status, episode.cleared_at = "cleared", utcnow()
+            await _announce(session, actor, CLEARED[episode.kind], episode, person.team, "clear")
+    await session.flush()
+
+
+async def _announce(session: AsyncSession, actor: str, contract: type, episode: Episode, team: str,
+                    action: str) -> None:
+    await record_audit(session, actor=actor, action=action, entity_type="capacity_episode", entity_id=episode.id,
+                       to_state=episode.status, detail={"person_id": str(episode.person_id), "kind": episode.kind,
+                                                        "first_week": episode.first_week,
+                                                        "last_week": episode.last_week})
+    await record_event(session, contract(
+        episode_id=episode.id, person_id=episode.person_id, team=team, first_week=episode.first_week,
+        last_week=episode.last_week, peak_utilisation=episode.peak_utilisation,
+    ), actor=actor)

@@ -1,0 +1,47 @@
+"""Tables of the views: over-allocation and burnout-risk episodes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime, new_id, utcnow
+
+from tandem_capacity.models import Base
+
+
+class Episode(Base):
+    """A run of consecutive weeks in which a person is over-allocated or at risk of burnout."""
+
+    __tablename__ = "capacity_episodes"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('overallocated', 'burnout_risk')", name="kind"),
+        sa.CheckConstraint("status IN ('open', 'cleared')", name="status"),
+        sa.Index("ix_capacity_episodes_person_id_status", "person_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    first_week: Mapped[str] = mapped_column(sa.String(8))
+    last_week: Mapped[str] = mapped_column(sa.String(8))
+    peak_utilisation: Mapped[float] = mapped_column(sa.Float)
+    status: Mapped[str] = mapped_column(sa.String(10), default="open", index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PersonLoad(Base):
+    """Hours of a person's active bookings per ISO week ({week: hours}), kept with every booking change.
+
+    The heatmap reads one row per person instead of summing booking weeks: the sum over thousands of people
+    costs seconds, this read tens of milliseconds.
+    """
+
+    __tablename__ = "person_loads"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    weeks: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

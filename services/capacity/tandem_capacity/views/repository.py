@@ -1,0 +1,137 @@
+"""Every query of the views: booked hours summed per person and week, people to show, episodes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.api import PageParams, encode_cursor
+from tandem_shared.errors import ValidationProblem
+from tandem_shared.repository import keyset_page
+
+from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
+from tandem_capacity.supply.repository import IN_LIST_LIMIT
+from tandem_capacity.views import loads
+from tandem_capacity.views.models import Episode
+
+
+class PersonRow(NamedTuple):
+    """The columns of a person the views need (no ORM objects: thousands are read at once)."""
+
+    id: uuid.UUID
+    name: str
+    team: str
+    weekly_hours: float
+    location: str | None
+
+
+class PersonFilter(NamedTuple):
+    team: str | None = None
+    skill: str | None = None
+    min_proficiency: int = 1
+
+
+def _filtered(stmt: sa.Select, where: PersonFilter) -> sa.Select:
+    if where.team:
+        stmt = stmt.where(Person.team == where.team)
+    if where.skill:
+        skilled = sa.select(PersonSkill.person_id).where(
+            sa.func.lower(PersonSkill.name) == where.skill.strip().lower(),
+            PersonSkill.proficiency >= where.min_proficiency)
+        stmt = stmt.where(Person.id.in_(skilled))
+    return stmt
+
+
+_COLUMNS = (Person.id, Person.name, Person.team, Person.weekly_hours, Person.location)
+
+
+class ViewRepository:
+    """Read-only queries over people and bookings for the views."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def people(self, where: PersonFilter) -> list[PersonRow]:
+        """Every person matching the filter, by name."""
+        stmt = _filtered(sa.select(*_COLUMNS), where).order_by(Person.name, Person.id)
+        return [PersonRow(*row) for row in (await self.session.execute(stmt)).all()]
+
+    async def people_page(self, where: PersonFilter, page: PageParams) -> tuple[list[PersonRow], str | None]:
+        """One page of people matching the filter, by name then id."""
+        stmt = _filtered(sa.select(*_COLUMNS), where)
+        if page.cursor is not None:
+            try:
+                name, last_id = str(page.cursor[0]), uuid.UUID(str(page.cursor[1]))
+            except (IndexError, ValueError) as exc:
+                raise ValidationProblem.field("cursor", "not a cursor returned by this list") from exc
+            stmt = stmt.where(sa.tuple_(Person.name, Person.id) > sa.tuple_(sa.literal(name), sa.literal(last_id)))
+        rows = (await self.session.execute(stmt.order_by(Person.name, Person.id).limit(page.limit + 1))).all()
+        people = [PersonRow(*row) for row in rows[: page.limit]]
+        cursor = encode_cursor((people[-1].name, str(people[-1].id))) if len(rows) > page.limit else None
+        return people, cursor
+
+    async def people_by_id(self, person_ids: Collection[uuid.UUID]) -> list[PersonRow]:
+        stmt = sa.select(*_COLUMNS).where(Person.id.in_(list(person_ids)))
+        return [PersonRow(*row) for row in (await self.session.execute(stmt)).all()]
+
+    async def booked(self, person_ids: Collection[uuid.UUID], first_week: str | None = None,
+                     last_week: str | None = None) -> dict[uuid.UUID, dict[str, float]]:
+        """Hours of active bookings per person and ISO week, from the kept per-person loads."""
+        return await loads.booked(self.session, person_ids, first_week, last_week)
+
+    async def booked_split(self, person_ids: Collection[uuid.UUID], first_week: str,
+                           last_week: str) -> dict[uuid.UUID, dict[tuple[str, str, str], float]]:
+        """Hours of active bookings per person and (week, source, kind)."""
+        stmt = (sa.select(Booking.person_id, BookingWeek.week, Booking.source, Booking.kind,
+                          sa.func.sum(BookingWeek.hours))
+                .join(Booking, Booking.id == BookingWeek.booking_id)
+                .where(Booking.status == "active", BookingWeek.week >= first_week, BookingWeek.week <= last_week)
+                .group_by(Booking.person_id, BookingWeek.week, Booking.source, Booking.kind))
+        wanted = set(person_ids)
+        if len(wanted) <= IN_LIST_LIMIT:
+            stmt = stmt.where(Booking.person_id.in_(list(wanted)))
+        result: dict[uuid.UUID, dict[tuple[str, str, str], float]] = {}
+        for person_id, week, source, kind, hours in (await self.session.execute(stmt)).all():
+            if person_id in wanted:
+                result.setdefault(person_id, {})[(week, source, kind)] = hours
+        return result
+
+    async def active_bookings(self, first_week: str, last_week: str) -> Sequence[Booking]:
+        """Active bookings with at least one week in the window."""
+        inside = sa.select(BookingWeek.booking_id).where(BookingWeek.week >= first_week, BookingWeek.week <= last_week)
+        stmt = (sa.select(Booking).where(Booking.status == "active", Booking.id.in_(inside))
+                .order_by(Booking.start, Booking.id))
+        return (await self.session.execute(stmt)).scalars().all()
+
+
+class EpisodeRepository:
+    """Over-allocation and burnout-risk episodes."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def open_for(self, person_ids: Collection[uuid.UUID]) -> list[Episode]:
+        stmt = sa.select(Episode).where(Episode.status == "open", Episode.person_id.in_(list(person_ids)))
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def page(self, page: PageParams, *, status: str | None, kind: str | None,
+                   person_id: uuid.UUID | None) -> tuple[Sequence[Any], str | None]:
+        stmt = sa.select(Episode)
+        if status:
+            stmt = stmt.where(Episode.status == status)
+        if kind:
+            stmt = stmt.where(Episode.kind == kind)
+        if person_id:
+            stmt = stmt.where(Episode.person_id == person_id)
+        return await keyset_page(self.session, stmt, sort=Episode.opened_at, tiebreak=Episode.id, descending=True,
+                                 page=page)
+
+
+async def proficiencies(session: AsyncSession, skill: str) -> dict[uuid.UUID, int]:
+    """Each holder of a skill (name compared regardless of case) and their proficiency."""
+    stmt = sa.select(PersonSkill.person_id, PersonSkill.proficiency).where(
+        sa.func.lower(PersonSkill.name) == skill.strip().lower())
+    return {person_id: level for person_id, level in (await session.execute(stmt)).all()}

@@ -1,0 +1,78 @@
+"""Over-allocation and burnout-risk episodes reach the capacity topic through the real broker, once each way."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tandem_capacity import service
+
+from tests.support import auth, create_app, eventually, read_topic, running, topic
+
+MANAGER = auth("rita", "resource_manager")
+VIEWER = auth("vera", "viewer")
+BASE = "/capacity/v1"
+MONDAY = datetime(2027, 1, 4, tzinfo=UTC)  # 2027-W01
+
+
+async def _book(app, person: uuid.UUID, week: int, hours: float):
+    start = MONDAY + timedelta(weeks=week - 1)
+    async with app.state.runtime.sessionmaker() as session, session.begin():
+        return await service.book(session, actor="rita", person_id=person, source="project",
+                                  source_id=f"w{week}-{hours}", kind="hard", start=start,
+                                  end=start + timedelta(days=5), hours=hours)
+
+
+async def _release(app, booking_id: uuid.UUID) -> None:
+    async with app.state.runtime.sessionmaker() as session, session.begin():
+        booking = await service.get_booking(session, booking_id)
+        await service.release_booking(session, actor="rita", booking=booking, reason="replanned")
+
+
+async def test_episodes_are_published_when_they_start_and_end_never_while_they_continue(databases, backend, broker):
+    app = create_app("capacity", database_url=await databases.fresh("capacity", backend),
+                     bootstrap=broker.bootstrap, run_consumer=False)
+    async with running(app) as client:
+        created = await client.post(f"{BASE}/people", headers=MANAGER,
+                                    json={"name": "Ana", "team": "Platform", "weekly_hours": 40})
+        ana = uuid.UUID(created.json()["id"])
+        first = await _book(app, ana, 1, 45)  # W01 at 112.5 %: over-allocated
+        second = await _book(app, ana, 2, 42)  # W02 at 105 %: the same episode goes on
+        await _book(app, ana, 3, 38)
+        await _book(app, ana, 4, 38)  # four weeks at 90 % or more: burnout risk
+        await _release(app, first.id)  # W01 free: over-allocation goes on in W02; burnout run down to 3 weeks
+        await _release(app, second.id)  # nothing above 100 % any more
+        await _book(app, ana, 6, 36)  # 90 %, not over
+        off = await client.post(f"{BASE}/people/{ana}/time-off", headers=MANAGER,
+                                json={"start_date": "2027-02-08", "end_date": "2027-02-08", "kind": "sick"})
+        assert off.status_code == 201  # W06 now has 32 h available for 36 h booked
+        deleted = await client.delete(f"{BASE}/people/{ana}/time-off/{off.json()['id']}", headers=MANAGER)
+        assert deleted.status_code == 204
+
+        expected = ["capacity.person.overallocated.v1", "capacity.person.burnout_risk_raised.v1",
+                    "capacity.person.burnout_risk_cleared.v1", "capacity.person.overallocation_cleared.v1",
+                    "capacity.person.overallocated.v1", "capacity.person.overallocation_cleared.v1"]
+
+        async def published():
+            messages = await read_topic(broker.bootstrap, topic("capacity"))
+            envelopes = [json.loads(m.value) for m in messages]
+            episodes = [e for e in envelopes if e["type"].startswith("capacity.person.") and "episode_id"
+                        in e["data"]]
+            return episodes if len(episodes) >= len(expected) else None
+
+        episodes = await eventually(published, timeout=20)
+        assert [e["type"] for e in episodes] == expected
+        assert all(e["subject"] == str(ana) and e["data"]["team"] == "Platform" for e in episodes)
+        raised, burnout, burnout_end, cleared = (e["data"] for e in episodes[:4])
+        assert (raised["first_week"], raised["last_week"], raised["peak_utilisation"]) == ("2027-W01", "2027-W01",
+                                                                                           1.125)
+        assert (burnout["first_week"], burnout["last_week"]) == ("2027-W01", "2027-W04")
+        assert burnout_end["episode_id"] == burnout["episode_id"]
+        assert cleared["episode_id"] == raised["episode_id"] and cleared["last_week"] == "2027-W02"
+        supply = episodes[4]["data"]
+        assert (supply["first_week"], supply["peak_utilisation"]) == ("2027-W06", 1.125)
+
+        alerts = (await client.get(f"{BASE}/alerts?status=cleared&person_id={ana}", headers=VIEWER)).json()["items"]
+        assert sorted(a["kind"] for a in alerts) == ["burnout_risk", "overallocated", "overallocated"]
+        assert (await client.get(f"{BASE}/alerts?status=open", headers=VIEWER)).json()["items"] == []
