@@ -6,14 +6,17 @@ from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
 from tandem_change.api.routes import router
+from tandem_change.cmdb.impact_routes import router as impact_router
+from tandem_change.cmdb.routes import router as cmdb_router
 from tandem_change.handlers import HANDLERS
+from tandem_change.scheduling.routes import router as scheduling_router
 
 SPEC = ServiceSpec(
     name="change",
     title="Tandem change",
     description="Change enablement: change requests through new → assess → authorize → scheduled, "
     "with approvals that book the implementer's hours in capacity.",
-    routers=[router],
+    routers=[router, cmdb_router, impact_router, scheduling_router],
     handlers=HANDLERS,
 )
 

@@ -12,7 +12,6 @@ from tandem_shared.api import Page, UTCDatetime
 from tandem_change.domain.lifecycle import ChangeState, ChangeType
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-CiName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class ChangeCreate(BaseModel):
@@ -22,7 +21,7 @@ class ChangeCreate(BaseModel):
         "title": "Patch the payment gateway cluster", "type": "normal",
         "planned_start": "2026-12-01T22:00:00+00:00", "planned_end": "2026-12-02T02:00:00+00:00",
         "assignee_id": "6f1c1b7e-3f5a-4a59-9a57-1f5d8c0b2c11", "effort_hours": 6,
-        "affected_cis": ["pay-gw-01", "pay-gw-02"], "justification": "CVE-2026-1234",
+        "affected_cis": ["0b5f3a52-8a53-4a5e-9f37-7a2e5d1c9e01"], "justification": "CVE-2026-1234",
     }]})
 
     title: Title
@@ -31,7 +30,8 @@ class ChangeCreate(BaseModel):
     planned_end: UTCDatetime
     assignee_id: uuid.UUID | None = Field(None, description="A person id known to capacity.")
     effort_hours: float = Field(0, ge=0, le=10_000, description="Implementer hours, booked on approval.")
-    affected_cis: list[CiName] = Field(default_factory=list, max_length=500)
+    affected_cis: list[uuid.UUID] = Field(default_factory=list, max_length=500,
+                                          description="Ids of active configuration items the change touches.")
     description: str | None = Field(None, max_length=20_000)
     justification: str | None = Field(None, max_length=20_000)
     project_id: uuid.UUID | None = None

@@ -18,9 +18,11 @@ from tandem_shared.errors import Forbidden, ValidationProblem
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
+from tandem_change.cmdb import service as cmdb_service
 from tandem_change.domain.lifecycle import ChangeState, ChangeType, next_state
 from tandem_change.models import Change
 from tandem_change.repository import ChangeRepository, PeopleProjection
+from tandem_change.scheduling.service import check_conflicts
 from tandem_change.schemas import ChangeCreate
 
 APPROVER_ROLES = ("change_manager", "cab_member")
@@ -39,10 +41,11 @@ async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCrea
         Change(
             title=body.title, type=body.type.value, state=ChangeState.NEW.value, requested_by=actor.sub,
             assignee_id=body.assignee_id, effort_hours=body.effort_hours, planned_start=body.planned_start,
-            planned_end=body.planned_end, affected_cis=list(body.affected_cis), description=body.description,
-            justification=body.justification, project_id=body.project_id,
+            planned_end=body.planned_end, affected_cis=[str(i) for i in dict.fromkeys(body.affected_cis)],
+            description=body.description, justification=body.justification, project_id=body.project_id,
         )
     )
+    await cmdb_service.link_affected_cis(session, change, body.affected_cis)
     await record_audit(session, actor=actor.sub, action="create", entity_type="change", entity_id=change.id,
                        to_state=change.state)
     await record_event(session, ChangeCreated(
@@ -50,6 +53,7 @@ async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCrea
         assignee_id=change.assignee_id, effort_hours=change.effort_hours, planned_start=change.planned_start,
         planned_end=change.planned_end, affected_cis=change.affected_cis,
     ), actor=actor.sub)
+    await check_conflicts(session, change)
     return change
 
 
