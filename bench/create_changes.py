@@ -19,7 +19,7 @@ from embedded import embedded_platform, headers, machine  # noqa: E402
 
 REQ = headers("bench-requester", "requester")
 BODY = {"title": "Throughput change", "type": "normal", "planned_start": "2030-01-07T08:00:00+00:00",
-        "planned_end": "2030-01-07T10:00:00+00:00", "affected_cis": ["bench-ci"]}
+        "planned_end": "2030-01-07T10:00:00+00:00"}
 
 
 async def client_loop(url: str, stop_at: float, latencies: list[float], errors: list[int]) -> None:
@@ -36,6 +36,10 @@ async def client_loop(url: str, stop_at: float, latencies: list[float], errors: 
 async def run(url: str, seconds: float, clients: int, database: str) -> None:
     latencies: list[float] = []
     errors: list[int] = []
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:  # every change names one CI by id
+        ci = await client.post("/change/v1/cis", headers=headers("bench-cmdb", "change_manager"),
+                               json={"name": "bench-ci", "ci_class": "server"})
+        BODY["affected_cis"] = [ci.json()["id"]]
     started = time.perf_counter()
     await asyncio.gather(*(client_loop(url, started + seconds, latencies, errors) for _ in range(clients)))
     elapsed = time.perf_counter() - started

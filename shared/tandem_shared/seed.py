@@ -32,6 +32,31 @@ PROJECTS = [
     ("Data centre network refresh", "run", "Head of Infrastructure", 280000),
     ("Customer portal redesign", "grow", "CMO office", 120000),
 ]
+# The demo CMDB: name, class, criticality (1 = most critical), owner team, min_up (redundancy).
+CIS = [
+    ("Payments", "business_service", 1, "Applications", None),
+    ("Customer portal", "business_service", 2, "Applications", None),
+    ("pay-gw-app", "application", 1, "Applications", 1),  # runs on two gateway nodes; one is enough
+    ("pay-gw-01", "server", 2, "Platform", None),
+    ("pay-gw-02", "server", 2, "Platform", None),
+    ("pay-db", "database", 1, "Platform", None),
+    ("core-switch-01", "network_device", 1, "Network", None),
+    ("vpn-concentrator", "network_device", 2, "Network", None),
+    ("k8s-control-plane", "other", 2, "Platform", None),
+    ("portal-app", "application", 2, "Applications", None),
+    ("legacy-ftp", "server", 4, "Platform", None),
+]
+RELATIONSHIPS = [  # source depends on / runs on target
+    ("Payments", "pay-gw-app", "depends_on"),
+    ("pay-gw-app", "pay-gw-01", "runs_on"),
+    ("pay-gw-app", "pay-gw-02", "runs_on"),
+    ("pay-gw-app", "pay-db", "depends_on"),
+    ("pay-gw-01", "core-switch-01", "depends_on"),
+    ("pay-gw-02", "core-switch-01", "depends_on"),
+    ("Customer portal", "portal-app", "depends_on"),
+    ("portal-app", "k8s-control-plane", "runs_on"),
+    ("portal-app", "pay-gw-app", "depends_on"),
+]
 ARTICLES = [
     ("Restart the payment gateway safely", "runbook"),
     ("Known error: VPN drops after sleep", "known_error"),
@@ -105,21 +130,22 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
 
         monday = (datetime.now(UTC) + timedelta(days=7 - datetime.now(UTC).weekday())).replace(
             hour=20, minute=0, second=0, microsecond=0)
-        plans = [  # title, type, assignee index, effort, day offset, hours long, final state
-            ("Patch payment gateway cluster", "normal", 4, 6, 0, 4, "scheduled"),
-            ("Replace core switch line card", "normal", 2, 8, 2, 6, "assess"),
-            ("Rotate database TLS certificates", "standard", 0, 2, 3, 2, "scheduled"),
-            ("Hotfix VPN concentrator", "emergency", 3, 3, 1, 2, "scheduled"),
-            ("Upgrade Kubernetes control plane", "normal", 1, 12, 8, 8, "new"),
-            ("Decommission legacy FTP server", "normal", 5, 4, 9, 3, "canceled"),
+        cis = _seed_cmdb(client, cab, monday)
+        plans = [  # title, type, assignee index, effort, day offset, hours long, final state, affected CI
+            ("Patch payment gateway cluster", "normal", 4, 6, 0, 4, "scheduled", "pay-gw-01"),
+            ("Replace core switch line card", "normal", 2, 8, 2, 6, "assess", "core-switch-01"),
+            ("Rotate database TLS certificates", "standard", 0, 2, 3, 2, "scheduled", "pay-db"),
+            ("Hotfix VPN concentrator", "emergency", 3, 3, 1, 2, "scheduled", "vpn-concentrator"),
+            ("Upgrade Kubernetes control plane", "normal", 1, 12, 8, 8, "new", "k8s-control-plane"),
+            ("Decommission legacy FTP server", "normal", 5, 4, 9, 3, "canceled", "legacy-ftp"),
         ]
         deadline = time.monotonic() + timeout
         made = 0
-        for title, kind, who, effort, offset, length, final in plans:
+        for title, kind, who, effort, offset, length, final, ci in plans:
             start = monday + timedelta(days=offset)
             body = {"title": title, "type": kind, "assignee_id": people[who]["id"], "effort_hours": effort,
                     "planned_start": start.isoformat(), "planned_end": (start + timedelta(hours=length)).isoformat(),
-                    "affected_cis": [title.split()[-2].lower()]}
+                    "affected_cis": [cis[ci]]}
             if kind == "standard":
                 body["model_id"] = model["id"]
             while True:  # change learns about people from capacity's events, a few milliseconds later
@@ -129,6 +155,7 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
                 time.sleep(0.1)
             change = _check(response)
             path = f"/change/v1/changes/{change['id']}"
+            _check(client.post(f"{path}/impact", headers=cab))
             if final != "new":
                 _check(client.post(f"{path}/submit", headers=requester))
             if final == "scheduled" and kind == "normal":
@@ -138,9 +165,29 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
             if final == "canceled":
                 _check(client.post(f"{path}/cancel", headers=requester, json={"comment": "No longer needed"}))
             made += 1
-    counts = {"people": len(people), "projects": len(PROJECTS), "articles": len(ARTICLES), "changes": made}
+    counts = {"people": len(people), "projects": len(PROJECTS), "articles": len(ARTICLES), "cis": len(cis),
+              "changes": made}
     log.info("demo data loaded: %s", counts)
     return counts
+
+
+def _seed_cmdb(client: httpx.Client, headers: dict[str, str], monday: datetime) -> dict[str, str]:
+    """Create the demo CIs, their relationships and a blackout window; return CI ids by name."""
+    ids = {}
+    for name, ci_class, criticality, team, min_up in CIS:
+        ids[name] = _check(client.post("/change/v1/cis", headers=headers, json={
+            "name": name, "ci_class": ci_class, "criticality": criticality, "owner_team": team,
+            "min_up": min_up, "environment": "production"}))["id"]
+    for source, target, kind in RELATIONSHIPS:
+        _check(client.post(f"/change/v1/cis/{ids[source]}/relationships", headers=headers,
+                           json={"target_id": ids[target], "type": kind}))
+    # Weeks after the demo changes, so it never blocks them.
+    start = monday + timedelta(days=28)
+    _check(client.post("/change/v1/blackout-windows", headers=headers, json={
+        "name": "Payments quarter-end close", "scope": "service", "ci_id": ids["Payments"],
+        "start": start.isoformat(), "end": (start + timedelta(days=3)).isoformat(),
+        "reason": "Finance closes the quarter; no changes to payments."}))
+    return ids
 
 
 def seed_once(url: str, data_dir: Path) -> None:

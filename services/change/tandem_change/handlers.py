@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.consumer import Handler
-from tandem_shared.contracts.capacity import PersonCreated
+from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated
 from tandem_shared.events import CloudEvent
 
 from tandem_change.repository import PeopleProjection
+from tandem_change.scheduling.handlers import on_booking_created, on_booking_released
 
 
 async def on_person_created(session: AsyncSession, event: CloudEvent, data: PersonCreated) -> None:
@@ -15,4 +16,8 @@ async def on_person_created(session: AsyncSession, event: CloudEvent, data: Pers
     await PeopleProjection(session).upsert(data.id, name=data.name, team=data.team, email=data.email)
 
 
-HANDLERS: dict[str, Handler] = {PersonCreated.event_type: on_person_created}
+HANDLERS: dict[str, Handler] = {
+    PersonCreated.event_type: on_person_created,
+    BookingCreated.event_type: on_booking_created,
+    BookingReleased.event_type: on_booking_released,
+}

@@ -13,7 +13,6 @@ from tandem_change.domain.lifecycle import ChangeState, ChangeType, Outcome
 from tandem_change.domain.risk import RiskLevel
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-CiName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 Comment = Annotated[str, StringConstraints(max_length=5_000)]
 Answers = Annotated[dict[str, str], Field(max_length=100, description="Risk questionnaire answers: question key → "
@@ -37,7 +36,7 @@ class ChangeCreate(_Window):
         "title": "Patch the payment gateway cluster", "type": "normal",
         "planned_start": "2026-12-01T22:00:00+00:00", "planned_end": "2026-12-02T02:00:00+00:00",
         "assignee_id": "6f1c1b7e-3f5a-4a59-9a57-1f5d8c0b2c11", "effort_hours": 6,
-        "affected_cis": ["pay-gw-01", "pay-gw-02"], "justification": "CVE-2026-1234",
+        "affected_cis": ["0b5f3a52-8a53-4a5e-9f37-7a2e5d1c9e01"], "justification": "CVE-2026-1234",
         "implementation_plan": "Drain, patch and re-enable each node in turn.",
         "backout_plan": "Reinstall the previous package from the local mirror.", "outage_required": False,
     }]})
@@ -49,7 +48,8 @@ class ChangeCreate(_Window):
     assignee_id: uuid.UUID | None = Field(None, description="A person id known to capacity.")
     effort_hours: float = Field(0, ge=0, le=10_000, description="Implementer hours, booked on approval; a standard "
                                 "change without it takes its model's default effort.")
-    affected_cis: list[CiName] = Field(default_factory=list, max_length=500)
+    affected_cis: list[uuid.UUID] = Field(default_factory=list, max_length=500,
+                                          description="Ids of active configuration items the change touches.")
     description: LongText | None = None
     justification: LongText | None = Field(None, description="Why the change is needed.")
     implementation_plan: LongText | None = Field(None, description="How it is done (standard: the model's plan "
@@ -85,7 +85,8 @@ class ChangeUpdate(BaseModel):
     backout_plan: LongText | None = None
     test_plan: LongText | None = None
     outage_required: bool | None = None
-    affected_cis: list[CiName] | None = Field(None, max_length=500)
+    affected_cis: list[uuid.UUID] | None = Field(None, max_length=500,
+                                                 description="Ids of active configuration items (replaces the list).")
     project_id: uuid.UUID | None = None
     review_notes: LongText | None = Field(None, description="Only in state review.")
 

@@ -12,6 +12,7 @@ from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
+from tandem_change.cmdb import service as cmdb_service
 from tandem_change.domain.lifecycle import (
     EDITABLE_FIELDS,
     ChangeState,
@@ -21,6 +22,7 @@ from tandem_change.domain.lifecycle import (
 )
 from tandem_change.models import Change, KnownPerson
 from tandem_change.repository import ChangeRepository, PeopleProjection
+from tandem_change.scheduling.service import check_conflicts
 from tandem_change.schemas import ChangeCreate, ChangeUpdate, RescheduleRequest
 from tandem_change.standard.service import active_model
 
@@ -61,7 +63,8 @@ async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCrea
     if body.assignee_id and not await PeopleProjection(session).exists(body.assignee_id):
         raise ValidationProblem.field("assignee_id", f"no person {body.assignee_id} is known to capacity")
     model = await _check_model(session, body.type.value, body.model_id)
-    fields = body.model_dump(exclude={"type"})
+    fields = body.model_dump(exclude={"type", "affected_cis"})
+    fields["affected_cis"] = [str(ci) for ci in dict.fromkeys(body.affected_cis)]  # linked below, checked there
     if model is not None:
         fields["implementation_plan"] = body.implementation_plan or model.implementation_plan
         fields["backout_plan"] = body.backout_plan or model.backout_plan
@@ -70,6 +73,7 @@ async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCrea
     change = await ChangeRepository(session).add(
         Change(**fields, type=body.type.value, state=ChangeState.NEW.value, requested_by=actor.sub)
     )
+    await cmdb_service.link_affected_cis(session, change, body.affected_cis)
     await record_audit(session, actor=actor.sub, action="create", entity_type="change", entity_id=change.id,
                        to_state=change.state)
     await record_event(session, ChangeCreated(
@@ -77,6 +81,7 @@ async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCrea
         assignee_id=change.assignee_id, effort_hours=change.effort_hours, planned_start=change.planned_start,
         planned_end=change.planned_end, affected_cis=change.affected_cis,
     ), actor=actor.sub)
+    await check_conflicts(session, change)
     return change
 
 
@@ -97,6 +102,12 @@ async def update_change(session: AsyncSession, *, actor: Actor, change: Change, 
     if state is ChangeState.NEW and ("type" in fields or "model_id" in fields):
         await _check_model(session, new_type, new_model)
     changed = {}
+    if "affected_cis" in fields:
+        ci_ids = fields.pop("affected_cis") or []
+        before = list(change.affected_cis)
+        await cmdb_service.link_affected_cis(session, change, ci_ids)
+        if change.affected_cis != before:
+            changed["affected_cis"] = change.affected_cis
     for name, value in fields.items():
         if getattr(change, name) != value:
             changed[name] = value
@@ -135,4 +146,5 @@ async def reschedule_change(session: AsyncSession, *, actor: Actor, change: Chan
         previous_assignee_id=previous[2], assignee_id=change.assignee_id, effort_hours=change.effort_hours,
         reason=body.reason,
     ), actor=actor.sub)
+    await check_conflicts(session, change)
     return change

@@ -25,6 +25,7 @@ from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_change.approvals import service as approvals
+from tandem_change.cmdb.impact_service import assess_impact, stored_impact
 from tandem_change.domain.lifecycle import (
     ChangeState,
     ChangeType,
@@ -37,6 +38,7 @@ from tandem_change.domain.quorum import StepState
 from tandem_change.domain.risk import RiskLevel
 from tandem_change.models import Change
 from tandem_change.risk.service import assess_risk
+from tandem_change.scheduling.service import check_conflicts
 from tandem_change.schemas import AssessRequest, CloseRequest, CompleteRequest, StartRequest
 from tandem_change.scores.service import apply_outcome, team_of
 from tandem_change.service import assignee_identities, is_assignee, require_requester_or_manager
@@ -92,6 +94,7 @@ async def submit_change(session: AsyncSession, *, actor: Actor, change: Change, 
         assessment = await assess_risk(session, change, None)
         change.risk, change.risk_explanation = assessment.risk.value, assessment.explanation
     previous = await _move(session, change, "submit", actor.sub, comment)
+    await check_conflicts(session, change)
     policy = await _open_approval(session, change) if change_type is ChangeType.EMERGENCY else None
     await record_event(session, ChangeSubmitted(
         id=change.id, type=change.type, from_state=previous, state=change.state, submitted_by=actor.sub,
@@ -110,6 +113,8 @@ async def assess_change(session: AsyncSession, *, actor: Actor, change: Change, 
     if not actor.has_any(MANAGER):
         raise Forbidden("assessing needs the role change_manager", required_roles=[MANAGER])
     next_state(ChangeType(change.type), ChangeState(change.state), "assess")
+    if change.affected_cis and not await stored_impact(session, change.id):
+        await assess_impact(session, actor=actor, change=change)  # risk needs the impact; compute it if nobody did
     assessment = await assess_risk(session, change, body.answers)
     change.risk, change.risk_explanation = assessment.risk.value, assessment.explanation
     change.risk_answers = dict(body.answers) if body.answers else None

@@ -214,3 +214,134 @@ class TeamSuccessScoreChanged(EventData):
     delta: int
     change_id: uuid.UUID
     outcome: Outcome
+
+
+# --- CMDB: configuration items, relationships, windows, impact ---
+
+
+@event_type("change.ci.created.v1")
+class CICreated(EventData):
+    """A configuration item was added to the CMDB (by the API or a bulk import)."""
+
+    id: uuid.UUID
+    name: str
+    ci_class: str
+    criticality: int
+    environment: str
+    owner_team: str | None
+    service_owner: str | None
+    min_up: int | None
+    status: str
+    created_by: str
+
+
+@event_type("change.ci.updated.v1")
+class CIUpdated(EventData):
+    """A configuration item changed; `changes` holds the new value of each changed field."""
+
+    id: uuid.UUID
+    name: str
+    changed_fields: list[str]
+    changes: dict[str, str | int | None]
+    version: int
+    updated_by: str
+
+
+@event_type("change.ci.retired.v1")
+class CIRetired(EventData):
+    """A configuration item was retired; its relationships stay for history."""
+
+    id: uuid.UUID
+    name: str
+    retired_by: str
+
+
+@event_type("change.ci_relationship.created.v1")
+class CIRelationshipCreated(EventData):
+    """Source now depends on / runs on / connects to target (impact flows from target to source)."""
+
+    id: uuid.UUID
+    source_id: uuid.UUID
+    target_id: uuid.UUID
+    type: str
+    created_by: str
+
+
+@event_type("change.ci_relationship.deleted.v1")
+class CIRelationshipDeleted(EventData):
+    """A relationship between two configuration items was removed."""
+
+    id: uuid.UUID
+    source_id: uuid.UUID
+    target_id: uuid.UUID
+    type: str
+    deleted_by: str
+
+
+@event_type("change.maintenance_window.created.v1")
+class MaintenanceWindowCreated(EventData):
+    """A recurring maintenance window (RFC 5545 RRULE from starts_at) was defined for a CI."""
+
+    id: uuid.UUID
+    ci_id: uuid.UUID
+    rrule: str
+    starts_at: datetime
+    duration_minutes: int
+    created_by: str
+
+
+@event_type("change.maintenance_window.deleted.v1")
+class MaintenanceWindowDeleted(EventData):
+    """A maintenance window was removed from a CI."""
+
+    id: uuid.UUID
+    ci_id: uuid.UUID
+    deleted_by: str
+
+
+@event_type("change.blackout_window.created.v1")
+class BlackoutWindowCreated(EventData):
+    """A blackout window was declared: no change may run in it (globally, on a service, or on a CI)."""
+
+    id: uuid.UUID
+    name: str
+    start: datetime
+    end: datetime
+    scope: str
+    ci_id: uuid.UUID | None
+    created_by: str
+
+
+@event_type("change.blackout_window.updated.v1")
+class BlackoutWindowUpdated(EventData):
+    """A blackout window changed (its state after the change)."""
+
+    id: uuid.UUID
+    name: str
+    start: datetime
+    end: datetime
+    scope: str
+    ci_id: uuid.UUID | None
+    version: int
+    updated_by: str
+
+
+@event_type("change.blackout_window.deleted.v1")
+class BlackoutWindowDeleted(EventData):
+    """A blackout window was removed."""
+
+    id: uuid.UUID
+    deleted_by: str
+
+
+@event_type("change.request.impact_assessed.v1")
+class ChangeImpactAssessed(EventData):
+    """The impact of a change on the CMDB was (re)computed."""
+
+    id: uuid.UUID
+    assessed_by: str
+    depth: int
+    impacted_count: int
+    business_service_count: int
+    impacted_business_services: list[uuid.UUID]
+    most_critical: int | None

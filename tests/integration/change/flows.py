@@ -49,3 +49,22 @@ async def act(client, change_id: str, action: str, headers, body: dict | None = 
     response = await client.post(f"/change/v1/changes/{change_id}/{action}", headers=headers, json=body)
     assert response.status_code == status, (action, response.text)
     return response.json()
+
+
+async def standard_model(client) -> str:
+    """A new standard change model (the catalogue entry standard changes are raised from); returns its id."""
+    name = f"Routine deployment {uuid.uuid4().hex[:8]}"
+    response = await client.post("/change/v1/change-models", headers=MANAGER, json={"name": name})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def cis(client, *names: str) -> list[str]:
+    """Configuration items made through the CMDB API; returns their ids."""
+    ids = []
+    for name in names:
+        response = await client.post("/change/v1/cis", headers=MANAGER, json={
+            "name": name, "ci_class": "server", "criticality": 3, "environment": "production"})
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return ids

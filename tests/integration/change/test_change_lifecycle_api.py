@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from tests.integration.change.flows import (
+    cis,
     ADMIN,
     MANAGER,
     REQUESTER,
@@ -37,9 +38,10 @@ async def test_normal_change_from_new_to_closed_audited_and_published(databases,
     async with running(app) as client:
         person = await known_person(app, team="Platform")
         await set_members(client, "Change managers", ["bob"])
+        web = await cis(client, "web-01")
         change = await raise_change(client, assignee_id=str(person), effort_hours=4, justification="CVE",
                                     implementation_plan="rolling", backout_plan="restore", test_plan="smoke",
-                                    affected_cis=["web-01"])
+                                    affected_cis=web)
         cid = change["id"]
         assert change["allowed_actions"] == ["cancel", "reschedule", "submit"]
         assert (change["backout_plan"], change["risk"], change["outage_required"]) == ("restore", None, False)
@@ -62,21 +64,23 @@ async def test_normal_change_from_new_to_closed_audited_and_published(databases,
         history = (await client.get(f"/change/v1/changes/{cid}/history", headers=MANAGER)).json()
         assert [(h["actor"], h["action"], h["from_state"], h["to_state"]) for h in history] == [
             ("alice", "create", None, "new"), ("alice", "submit", "new", "assess"),
-            ("bob", "assess", "assess", "authorize"), ("bob", "vote_approve", "authorize", "authorize"),
+            ("bob", "assess_impact", None, None), ("bob", "assess", "assess", "authorize"), ("bob", "vote_approve", "authorize", "authorize"),
             ("bob", "authorize", "authorize", "scheduled"), ("alice", "start", "scheduled", "implement"),
             ("bob", "complete", "implement", "review"), ("alice", "close", "review", "closed")]
-        assert history[3]["detail"]["comment"] == "ok" and history[2]["detail"]["comment"] == "routine"
+        assert history[4]["detail"]["comment"] == "ok" and history[3]["detail"]["comment"] == "routine"
+        assert history[2]["detail"]["impacted"] == 1  # the assessment computed the impact risk needs
 
         events = await _outbox(app)
         assert [e.event_type for e in events] == [
-            "change.request.created.v1", "change.request.submitted.v1", "change.request.assessed.v1",
+            "change.ci.created.v1", "change.request.created.v1", "change.request.submitted.v1",
+            "change.request.impact_assessed.v1", "change.request.assessed.v1",
             "change.approval.vote_cast.v1", "change.request.approved.v1", "change.request.scheduled.v1",
             "change.request.started.v1", "change.request.implemented.v1", "change.team.success_score_changed.v1",
             "change.request.closed.v1"]
-        implemented = events[7].payload["data"]
+        implemented = events[9].payload["data"]
         assert (implemented["outcome"], implemented["team"], implemented["affected_cis"]) == (
-            "successful", "Platform", ["web-01"])
-        assert events[5].payload["data"]["risk"] == "low" and events[5].payload["data"]["lead_time_hours"] >= 0
+            "successful", "Platform", web)
+        assert events[7].payload["data"]["risk"] == "low" and events[7].payload["data"]["lead_time_hours"] >= 0
         score = (await client.get("/change/v1/teams/Platform/success-score", headers=REQUESTER)).json()
         assert (score["score"], score["successful"]) == (3, 1)
 
@@ -262,7 +266,7 @@ async def test_risk_conditions_and_questionnaire_decide_the_risk(databases, back
         bad = await client.post("/change/v1/risk-conditions", headers=MANAGER, json={
             "name": "Broken", "kind": "lead_time_below", "params": {}, "risk": "high"})
         assert bad.status_code == 422
-        wide = await raise_change(client, affected_cis=["a", "b"])
+        wide = await raise_change(client, affected_cis=await cis(client, "a", "b"))
         assert (await act(client, wide["id"], "risk", REQUESTER))["risk"] == "moderate"
         gone = await client.delete(f"/change/v1/risk-conditions/{added.json()['id']}", headers=MANAGER)
         assert gone.status_code == 204

@@ -10,6 +10,7 @@ from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, ValidationProblem
 from tandem_shared.repository import record_audit
 
+from tandem_change.cmdb.impact_service import impact_summary
 from tandem_change.domain import risk as engine
 from tandem_change.models import Change
 from tandem_change.risk.models import RiskCondition, RiskQuestionnaire
@@ -19,17 +20,15 @@ from tandem_change.scores.service import score_of, team_of
 
 
 async def risk_inputs(session: AsyncSession, change: Change) -> engine.RiskInputs:
-    """What the risk engine knows about a change now.
-
-    Impact is zero until the CMDB lands: at merge, the CMDB's `impact_summary(session, change_id)` feeds
-    `impacted_critical_services` and `max_impacted_criticality` here.
-    """
+    """What the risk engine knows about a change now, its stored impact analysis included."""
     team = await team_of(session, change)
     score = await score_of(session, team)
+    impact = await impact_summary(session, change.id)
     return engine.RiskInputs(
         change_type=change.type, planned_start=change.planned_start, now=utcnow(),
         outage_required=change.outage_required, affected_ci_count=len(change.affected_cis or []),
-        impacted_critical_services=0, max_impacted_criticality=None,
+        impacted_critical_services=impact.critical_business_services,
+        max_impacted_criticality=impact.most_critical,
         team=team, team_success_score=score.score if score else None,
     )
 

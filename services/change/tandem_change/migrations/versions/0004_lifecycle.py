@@ -13,7 +13,7 @@ from alembic import op
 from tandem_shared.db import UTCDateTime, utcnow
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

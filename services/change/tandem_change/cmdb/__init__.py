@@ -1,0 +1,1 @@
+"""The configuration management database: CIs, relationships, maintenance and blackout windows, impact."""

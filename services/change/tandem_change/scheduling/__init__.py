@@ -1,0 +1,1 @@
+"""Change scheduling: capacity's bookings, conflict checks, next free windows and the change calendar."""

@@ -1,0 +1,188 @@
+"""Scheduling use cases: conflict checks, next free windows, the calendar, the bookings projection."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_change.domain import maintenance
+from tandem_change.domain.conflicts import (
+    BLOCKING_STATES,
+    Blackout,
+    Booking,
+    ConflictFacts,
+    ConflictKind,
+    OtherChange,
+    PlannedChange,
+    find_conflicts,
+)
+from tandem_change.domain.windows import Interval, intersect_all, merge, next_windows
+from tandem_change.models import Change
+from tandem_change.scheduling.models import ChangeConflict
+from tandem_change.scheduling.repository import MAX_WALKED_CIS, BookingProjection, ScheduleRepository
+
+SEARCH_HORIZON = timedelta(days=90)
+CALENDAR_STATES = ("authorize", "scheduled", "implement", "review", "closed")
+KIND_ORDER = {kind.value: i for i, kind in enumerate(ConflictKind)}
+
+
+@dataclass
+class Surroundings:
+    """Everything near a change's CIs in a span of time, as the domain wants it."""
+
+    planned: PlannedChange
+    facts: ConflictFacts
+    # CI id -> maintenance occurrences overlapping the span; absent when the CI has no windows.
+    occurrences: dict[uuid.UUID, list[Interval]]
+
+
+async def _surroundings(session: AsyncSession, change: Change, start: datetime, end: datetime) -> Surroundings:
+    """Other changes, blackouts, maintenance occurrences and bookings around the change in [start, end)."""
+    repo = ScheduleRepository(session)
+    ci_ids: set[uuid.UUID] = set()
+    via_of: dict[uuid.UUID, uuid.UUID] = {}
+    names: dict[uuid.UUID, str] = {}
+    windows = []
+    for row in await repo.affected_and_related(change.id):
+        names[row.ci_id] = row.name
+        if row.via is None:
+            ci_ids.add(row.ci_id)
+            if row.rrule is not None:
+                windows.append(row)
+        elif len(via_of) < MAX_WALKED_CIS:
+            via_of.setdefault(row.ci_id, row.via)
+    for ci_id in ci_ids:
+        via_of.pop(ci_id, None)  # a CI both affected and related overlaps as itself
+
+    same_ci: list[OtherChange] = []
+    related: list[OtherChange] = []
+    blackouts: list[Blackout] = []
+    bookings: list[Booking] = []
+    for r in await repo.busy_facts(start, end, ci_ids=ci_ids, related_ids=via_of.keys(), change_id=change.id,
+                                   assignee_id=change.assignee_id, states=BLOCKING_STATES):
+        if r.fact == "change" and r.ci_id in ci_ids:
+            same_ci.append(OtherChange(r.id, r.label, r.detail, r.start, r.end, r.ci_id))
+        elif r.fact == "change":
+            related.append(OtherChange(r.id, r.label, r.detail, r.start, r.end, r.ci_id, via_of[r.ci_id]))
+        elif r.fact == "blackout":
+            blackouts.append(Blackout(r.id, r.label, r.start, r.end, r.detail, r.ci_id))
+            if r.ci_id is not None:
+                names[r.ci_id] = r.ci_name
+        else:
+            bookings.append(Booking(r.id, r.detail, r.label, r.start, r.end, r.hours))
+    occurrences: dict[uuid.UUID, list[Interval]] = {}
+    for window in windows:
+        found = occurrences.setdefault(window.ci_id, [])
+        try:
+            found += [Interval(s, e) for s, e in maintenance.occurrences(
+                window.rrule, window.starts_at, timedelta(minutes=window.duration_minutes), start, end)]
+        except ValueError:
+            pass  # a rule that no longer parses offers no occurrence: the change is reported outside it
+    planned = PlannedChange(change.id, change.planned_start, change.planned_end, frozenset(ci_ids), change.assignee_id)
+    facts = ConflictFacts(
+        same_ci=same_ci, related_ci=related, blackouts=blackouts, maintenance=occurrences, bookings=bookings,
+        ci_names=names,
+    )
+    return Surroundings(planned, facts, occurrences)
+
+
+async def check_conflicts(session: AsyncSession, change: Change) -> list[ChangeConflict]:
+    """Find the change's schedule conflicts, store them in place of the previous ones and return them."""
+    around = await _surroundings(session, change, change.planned_start, change.planned_end)
+    detected_at = datetime.now(UTC)
+    rows = [
+        ChangeConflict(change_id=change.id, kind=c.kind.value, reason=c.reason, ci_id=c.ci_id,
+                       other_change_id=c.other_change_id, blackout_id=c.blackout_id, booking_id=c.booking_id,
+                       detected_at=detected_at)
+        for c in find_conflicts(around.planned, around.facts)
+    ]
+    await ScheduleRepository(session).replace_conflicts(change.id, rows)
+    return rows
+
+
+async def stored_conflicts(session: AsyncSession, change: Change) -> list[ChangeConflict]:
+    """The conflicts found by the last check, in the order the check reports them."""
+    rows = await ScheduleRepository(session).conflicts(change.id)
+    return sorted(rows, key=lambda c: (KIND_ORDER.get(c.kind, 99), c.reason, str(c.id)))
+
+
+def _ceil_minutes(moment: datetime, minutes: int) -> datetime:
+    step = timedelta(minutes=minutes)
+    floor = moment.replace(second=0, microsecond=0) - timedelta(minutes=moment.minute % minutes)
+    return floor if floor == moment else floor + step
+
+
+async def suggest_windows(
+    session: AsyncSession, change: Change, *, after: datetime | None, count: int,
+) -> dict[str, Any]:
+    """The next `count` free windows of the change's duration within 90 days of `after`."""
+    if after is None:
+        # Proposals start on a quarter hour: nobody plans a change for 14:07:31.
+        after = _ceil_minutes(max(datetime.now(UTC), change.planned_start), 15)
+    until = after + SEARCH_HORIZON
+    duration = change.planned_end - change.planned_start
+    around = await _surroundings(session, change, after, until)
+    facts = around.facts
+    own = str(change.id)
+    busy = [Interval(o.start, o.end) for o in [*facts.same_ci, *facts.related_ci]]
+    busy += [Interval(b.start, b.end) for b in facts.blackouts]
+    busy += [Interval(b.start, b.end) for b in facts.bookings if not (b.source == "change" and b.source_id == own)]
+    allowed = intersect_all(list(around.occurrences.values())) if around.occurrences else None
+    windows = next_windows(duration=duration, search=Interval(after, until), busy=merge(busy), allowed=allowed,
+                           count=count)
+    return {"change_id": change.id, "after": after, "until": until,
+            "duration_minutes": duration.total_seconds() / 60,
+            "uses_maintenance_windows": allowed is not None,
+            "windows": [{"start": w.start, "end": w.end} for w in windows]}
+
+
+async def calendar(
+    session: AsyncSession, *, start: datetime, end: datetime, service: uuid.UUID | None, ci: uuid.UUID | None,
+    team: str | None, limit: int,
+) -> dict[str, Any]:
+    """Changes and blackout windows overlapping [start, end), narrowed by service, CI and assignee team."""
+    repo = ScheduleRepository(session)
+    change_cis: set[uuid.UUID] | None = None
+    blackout_cis: set[uuid.UUID] | None = None
+    services: set[uuid.UUID] = set()
+    services_above: set[uuid.UUID] = set()
+    if service is not None:
+        # The service's own CI and every CI it depends on (transitively) support it.
+        change_cis = {service, *await repo.reachable([service], upward=False)}
+        blackout_cis, services = set(), {service}
+    if ci is not None:
+        change_cis = {ci} if change_cis is None else change_cis & {ci}
+        blackout_cis = {ci}
+        if service is None:
+            services_above = {ci}  # the services the CI supports
+    rows = await repo.calendar_changes(start, end, states=CALENDAR_STATES, ci_ids=change_cis, team=team,
+                                       limit=limit + 1)
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    cis = await repo.cis_of_changes([r[0].id for r in rows])
+    blackouts = await repo.blackouts(start, end, ci_ids=blackout_cis, service_ids=services,
+                                     services_above=services_above)
+    return {
+        "start": start, "end": end, "truncated": truncated,
+        "changes": [{"id": c.id, "title": c.title, "type": c.type, "state": c.state, "planned_start": c.planned_start,
+                     "planned_end": c.planned_end, "assignee_id": c.assignee_id, "assignee_name": name,
+                     "ci_ids": cis.get(c.id, [])} for c, name in rows],
+        "blackouts": [{"id": b.id, "name": b.name, "reason": b.reason, "start": b.start, "end": b.end,
+                       "scope": b.scope, "ci_id": b.ci_id} for b in blackouts],
+    }
+
+
+async def record_booking(session: AsyncSession, *, booking_id: uuid.UUID, person_id: uuid.UUID, source: str,
+                         source_id: str, start: datetime, end: datetime, hours: float) -> None:
+    """Remember (or refresh) a booking of capacity's."""
+    await BookingProjection(session).upsert(booking_id, person_id=person_id, source=source, source_id=source_id,
+                                            start=start, end=end, hours=hours)
+
+
+async def release_booking(session: AsyncSession, *, booking_id: uuid.UUID) -> None:
+    """Forget a booking's hours; releasing one never seen is a no-op."""
+    await BookingProjection(session).release(booking_id)
