@@ -2,70 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
-from tandem_shared.broker import free_port
 from tandem_shared.settings import SERVICES
 
+from tests.e2e.conftest import wait as _wait
 from tests.support import auth
 
 pytestmark = pytest.mark.e2e
 RM = auth("rita.manager", "resource_manager")
 REQUESTER = auth("sam.requester", "requester")
 CAB = auth("carol.cab", "cab_member")
-
-
-def _wait(client: httpx.Client, probe, timeout: float = 30.0, interval: float = 0.05):  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe(client)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout}s: last {value!r}")
-        time.sleep(interval)
-
-
-@pytest.fixture(scope="module")
-def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`tandem up` in a subprocess, exactly as `make run` starts it, on a free port."""
-    data = tmp_path_factory.mktemp("tandem-up")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
-    env.update(TANDEM_DATA_DIR=str(data), TANDEM_ENVIRONMENT="development")
-    tandem = Path(sys.executable).with_name("tandem")
-    log = open(data / "tandem.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([str(tandem), "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=url, timeout=5) as client:
-            def ready(c: httpx.Client) -> bool:
-                try:
-                    return all(c.get(f"/{s}/readyz").status_code == 200 for s in SERVICES)
-                except httpx.TransportError:
-                    assert process.poll() is None, (data / "tandem.log").read_text()
-                    return False
-            _wait(client, ready, timeout=90)
-            _wait(client, lambda _c: (data / "seeded.json").exists(), timeout=60)
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-        log.close()
-        output = (data / "tandem.log").read_text()
-        assert process.returncode == 0 and "Tandem stopped cleanly" in output, output[-3000:]
 
 
 def test_demo_data_and_every_service_behind_one_address(platform_url: str) -> None:
