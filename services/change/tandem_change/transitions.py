@@ -241,7 +241,7 @@ async def complete_change(session: AsyncSession, *, actor: Actor, change: Change
         id=change.id, type=change.type, outcome=change.outcome, team=team, assignee_id=change.assignee_id,
         risk=change.risk, affected_cis=change.affected_cis, project_id=change.project_id,
         actual_start=change.actual_start, actual_end=end, incidents_caused=incidents, completed_by=actor.sub,
-        state=change.state,
+        state=change.state, title=change.title,
     ), actor=actor.sub)
     await apply_outcome(session, team=team, change_id=change.id, outcome=body.outcome,
                         incident_priorities=incidents, actor=actor.sub)

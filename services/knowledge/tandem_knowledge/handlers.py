@@ -1,7 +1,39 @@
-"""Events the knowledge service consumes (none yet)."""
+"""Events the knowledge service consumes: failed changes ask for a review, changed CIs for runbook refreshes."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.consumer import Handler
+from tandem_shared.contracts.change import ChangeImplemented, CIRetired, CIUpdated
+from tandem_shared.events import CloudEvent
 
-HANDLERS: dict[str, Handler] = {}
+from tandem_knowledge import service
+from tandem_knowledge.domain.change_review import needs_review
+
+
+async def on_change_implemented(session: AsyncSession, event: CloudEvent, data: ChangeImplemented) -> None:
+    """Draft a post-implementation review when a change failed or was backed out."""
+    if needs_review(data.outcome):
+        await service.draft_change_review(session, data=data, event_id=event.id, triggered_by=event.actor)
+
+
+async def on_ci_updated(session: AsyncSession, event: CloudEvent, data: CIUpdated) -> None:
+    """Flag the published runbooks of a changed configuration item for refresh."""
+    fields = ", ".join(data.changed_fields) or "no field named"
+    await service.flag_runbooks_for_refresh(
+        session, ci_id=data.id, reason=f"CI {data.name} was updated by {data.updated_by} ({fields})",
+        event_id=event.id, triggered_by=event.actor)
+
+
+async def on_ci_retired(session: AsyncSession, event: CloudEvent, data: CIRetired) -> None:
+    """Flag the published runbooks of a retired configuration item for refresh."""
+    await service.flag_runbooks_for_refresh(
+        session, ci_id=data.id, reason=f"CI {data.name} was retired by {data.retired_by}",
+        event_id=event.id, triggered_by=event.actor)
+
+
+HANDLERS: dict[str, Handler] = {
+    ChangeImplemented.event_type: on_change_implemented,
+    CIUpdated.event_type: on_ci_updated,
+    CIRetired.event_type: on_ci_retired,
+}

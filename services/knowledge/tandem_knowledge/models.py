@@ -31,6 +31,10 @@ class Article(Base):
     project_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     change_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     review_due: Mapped[date | None] = mapped_column(sa.Date)
+    # Configuration items (ids as strings) the article documents; a change to one flags the article for refresh.
+    ci_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    needs_refresh: Mapped[bool] = mapped_column(default=False, index=True)
+    refresh_reason: Mapped[str | None] = mapped_column(sa.String(500))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -187,6 +187,8 @@ class ChangeImplemented(EventData):
     incidents_caused: list[int]
     completed_by: str
     state: str
+    # Added after the first release, so events recorded before it carry no title.
+    title: str | None = None
 
 
 @event_type("change.request.closed.v1")

@@ -80,6 +80,7 @@ async def test_normal_change_from_new_to_closed_audited_and_published(databases,
         implemented = events[9].payload["data"]
         assert (implemented["outcome"], implemented["team"], implemented["affected_cis"]) == (
             "successful", "Platform", web)
+        assert implemented["title"] == done["title"]
         assert events[7].payload["data"]["risk"] == "low" and events[7].payload["data"]["lead_time_hours"] >= 0
         score = (await client.get("/change/v1/teams/Platform/success-score", headers=REQUESTER)).json()
         assert (score["score"], score["successful"]) == (3, 1)

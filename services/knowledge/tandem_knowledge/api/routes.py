@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
-from tandem_shared.api import PageDep, SessionDep, etag
+from fastapi import APIRouter, Query, Request, Response
+from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.repository import AuditEntry, audit_trail
@@ -15,7 +15,7 @@ from tandem_knowledge import service
 from tandem_knowledge.domain.lifecycle import ArticleKind, ArticleStatus
 from tandem_knowledge.domain.tags import MAX_TAG_LENGTH, normalise_tag
 from tandem_knowledge.repository import ArticleRepository
-from tandem_knowledge.schemas import ArticleCreate, ArticlePage, ArticleRead
+from tandem_knowledge.schemas import ArticleCreate, ArticlePage, ArticleRead, ArticleUpdate
 
 router = APIRouter(tags=["articles"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("knowledge_editor", "requester", "change_manager", "project_manager", "service_owner")
@@ -40,12 +40,15 @@ async def list_articles(
     project_id: uuid.UUID | None = None,
     change_id: uuid.UUID | None = None,
     author: str | None = None,
+    ci_id: Annotated[uuid.UUID | None, Query(description="Articles documenting this configuration item.")] = None,
+    needs_refresh: Annotated[bool | None, Query(
+        description="true: articles flagged because a linked configuration item changed; false: the others.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Case-insensitive part of the title.")] = None,
     sort: Literal["-created_at", "created_at", "title"] = "-created_at",
 ) -> ArticlePage:
     rows, cursor = await ArticleRepository(session).page(
         page, kind=kind, status=status, tag=normalise_tag(tag) if tag else None, project_id=project_id,
-        change_id=change_id, author=author, q=q, sort=sort,
+        change_id=change_id, author=author, ci_id=ci_id, needs_refresh=needs_refresh, q=q, sort=sort,
     )
     return ArticlePage(items=[ArticleRead.model_validate(a) for a in rows], next_cursor=cursor, limit=page.limit)
 
@@ -54,6 +57,19 @@ async def list_articles(
 async def get_article(article_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
                       response: Response) -> ArticleRead:
     article = await service.get_article(session, article_id)
+    response.headers["ETag"] = etag(article.version)
+    return ArticleRead.model_validate(article)
+
+
+@router.patch("/articles/{article_id}", response_model=ArticleRead, dependencies=[require_roles(*CREATOR_ROLES)],
+              summary="Edit an article",
+              description="Replaces the fields given. Each edit is a new version (send the ETag as If-Match; 412 "
+                          "when stale) and clears the refresh flag. Retired articles cannot be edited (409).")
+async def update_article(article_id: uuid.UUID, body: ArticleUpdate, session: SessionDep, actor: CurrentActor,
+                         request: Request, response: Response) -> ArticleRead:
+    article = await service.get_article(session, article_id)
+    check_if_match(request, article.version)
+    article = await service.update_article(session, actor=actor, article=article, body=body)
     response.headers["ETag"] = etag(article.version)
     return ArticleRead.model_validate(article)
 

@@ -12,6 +12,8 @@ class ArticleKind(StrEnum):
     LESSONS_LEARNED = "lessons_learned"
     HANDOVER = "handover"
     FAQ = "faq"
+    # A post-implementation review, drafted by Tandem when a change fails or is backed out.
+    CHANGE_REVIEW = "change_review"
 
 
 class ArticleStatus(StrEnum):
