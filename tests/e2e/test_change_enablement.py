@@ -1,4 +1,4 @@
-"""Change enablement end to end on `tandem up`: CMDB, blackout conflict, a two-step CAB, reschedule, a failed outcome."""
+"""Change enablement end to end on `tandem up`: CMDB, blackout conflict, two-step CAB, reschedule, failed outcome."""
 
 from __future__ import annotations
 
@@ -103,3 +103,7 @@ def test_blackout_conflict_two_step_cab_reschedule_and_failed_review(platform_ur
         assert after["change_success_rate"] < 1
         score = _ok(client.get("/change/v1/teams/Network/success-score", headers=REQUESTER))
         assert score["score"] == -5 and score["failed"] == 1
+        # Knowledge drafted the post-implementation review from the failed outcome.
+        reviews = wait(client, lambda c: c.get(f"/knowledge/v1/articles?change_id={change['id']}",
+                                               headers=RM).json()["items"], timeout=10)
+        assert [(a["kind"], a["status"], a["owner"]) for a in reviews] == [("change_review", "draft", "Network")]
