@@ -19,7 +19,7 @@ from tandem_shared.broker import broker_reachable
 from tandem_shared.consumer import Handler
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from tandem_shared.events import correlation_id_var
-from tandem_shared.runtime import ServiceRuntime
+from tandem_shared.runtime import BackgroundTask, ServiceRuntime
 from tandem_shared.settings import PlatformSettings, ServiceSettings, platform_settings, service_settings
 
 PROBLEM_SCHEMA = {
@@ -49,6 +49,8 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     handlers: dict[str, Handler] = field(default_factory=dict)
     version: str = "0.1.0"
+    # Long-running coroutines started with the relay and consumer (e.g. periodic publishers).
+    background: Sequence[BackgroundTask] = ()
     tags: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -86,7 +88,8 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = ServiceRuntime(spec.name, handlers=spec.handlers, settings=settings, platform=platform)
+        runtime = ServiceRuntime(spec.name, handlers=spec.handlers, settings=settings, platform=platform,
+                                 background=spec.background)
         app.state.runtime = runtime
         app.state.authenticator = Authenticator(platform)
         await runtime.start(workers=workers)

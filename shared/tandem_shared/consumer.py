@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +20,12 @@ from tandem_shared.broker import ensure_topics
 from tandem_shared.db import utcnow
 from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead_letter_topic_of, parse_data
 from tandem_shared.tables import inbox
+from tandem_shared.writes import buffer_rows, flush_rows
 
 log = logging.getLogger(__name__)
 COMMIT_TIMEOUT = 5.0
+MAX_BATCH = 500  # messages applied in one transaction at most
+# A handler may carry `prefetch(session, items: list[EventData])`, called once per batch before its events.
 Handler = Callable[[AsyncSession, CloudEvent, EventData], Awaitable[None]]
 
 
@@ -156,35 +160,116 @@ class EventConsumer:
                 pass
 
     async def poll_once(self, timeout_ms: int = 200) -> int:
-        """Fetch a batch, handle each message in order, then commit the offsets; return the count."""
+        """Fetch a batch, apply it (in one transaction when it can), then commit the offsets; return the count."""
         assert self._consumer is not None
-        batches = await self._consumer.getmany(timeout_ms=timeout_ms)
+        batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=MAX_BATCH)
         self.last_poll = time.monotonic()
-        handled = 0
+        # Take what the fetcher already holds too: a broker answering with small record batches would
+        # otherwise make many small transactions out of a backlog.
+        count = sum(map(len, batches.values()))
+        while batches and count < MAX_BATCH:
+            more = await self._consumer.getmany(timeout_ms=0, max_records=MAX_BATCH - count)
+            if not more:
+                break
+            for tp, messages in more.items():
+                batches.setdefault(tp, []).extend(messages)
+            count += sum(map(len, more.values()))
+        deliveries = [Delivery(tp.topic, tp.partition, m.offset, m.value, m.key)
+                      for tp, messages in batches.items() for m in messages]
         self._busy = True
         try:
-            for tp, messages in batches.items():
-                for message in messages:
-                    await self.handle(Delivery(tp.topic, tp.partition, message.offset, message.value, message.key))
-                    handled += 1
-                if messages:
-                    await self.commit_offset(tp, messages[-1].offset + 1)
+            if len(deliveries) < 2 or await self.handle_batch(deliveries) is None:
+                for delivery in deliveries:
+                    await self.handle(delivery)
+            offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items() if messages}
+            if offsets:
+                await self.commit_offset(offsets)
         finally:
             self._busy = False
-        return handled
+        return len(deliveries)
 
-    async def commit_offset(self, tp: TopicPartition, offset: int) -> None:
-        """Commit after the database transaction; a stale commit after a rebalance is harmless."""
+    async def handle_batch(self, deliveries: list[Delivery]) -> list[str] | None:
+        """Apply a fetched batch in one transaction; None (nothing written) when any message fails.
+
+        One multi-row insert claims the batch's inbox rows; audit and outbox rows (and whatever else handlers
+        write with `insert_row`) are collected and written with one multi-row insert per table before the commit.
+        A handler with a `prefetch(session, items)` attribute gets every event of its type in the batch first, to
+        load in one query what each would look up.
+        On None the caller applies each message alone, so a poison event is retried and dead-lettered by itself
+        while the others are applied (in partition order, as before).
+        """
+        parsed = []
+        for delivery in deliveries:
+            try:
+                event = CloudEvent.from_bytes(delivery.value)
+                parsed.append((delivery, event, parse_data(event)))
+            except Exception:  # noqa: BLE001 - a malformed message is dead-lettered on the one-by-one path
+                return None
+        outcomes: list[str] = []
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                buffer_rows(session)
+                handled = [(d, e, data) for d, e, data in parsed if data is not None and e.type in self.handlers]
+                claimed = await self._claim_many(session, [(d, e) for d, e, _ in handled])
+                prefetch: dict[str, list[EventData]] = {}
+                for _, event, data in handled:
+                    if hasattr(self.handlers[event.type], "prefetch"):
+                        prefetch.setdefault(event.type, []).append(data)
+                for event_type, items in prefetch.items():
+                    await self.handlers[event_type].prefetch(session, items)  # type: ignore[attr-defined]
+                for _delivery, event, data in parsed:
+                    handler = self.handlers.get(event.type)
+                    if handler is None or data is None:
+                        outcomes.append("ignored")
+                        continue
+                    if (event.source, event.id) not in claimed:
+                        outcomes.append("duplicate")
+                        continue
+                    claimed.discard((event.source, event.id))  # the same event twice in one batch is applied once
+                    token = correlation_id_var.set(event.correlationid)
+                    try:
+                        await handler(session, event, data)
+                    finally:
+                        correlation_id_var.reset(token)
+                    outcomes.append("applied")
+                await flush_rows(session)
+        except Exception as exc:  # noqa: BLE001 - rolled back whole; retried message by message
+            log.info("%s: batch of %d rolled back (%s: %s); applying its messages one by one",
+                     self.name, len(deliveries), type(exc).__name__, exc)
+            return None
+        return outcomes
+
+    async def _claim_many(self, session: AsyncSession,
+                          items: list[tuple[Delivery, CloudEvent]]) -> set[tuple[str, uuid.UUID]]:
+        """Insert the inbox rows of a batch in one statement; return the keys it inserted (the rest were claimed).
+
+        ON CONFLICT DO NOTHING on the primary key: no lookup whose plan depends on table statistics, and a member
+        racing on one of these events makes this wait on its key, then skip it.
+        """
+        rows: dict[tuple[str, uuid.UUID], dict] = {}
+        for delivery, event in items:
+            rows.setdefault((event.source, event.id), self._inbox_row(delivery, event, "applied"))
+        if not rows:
+            return set()
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(inbox).on_conflict_do_nothing(
+            index_elements=[inbox.c.consumer, inbox.c.source, inbox.c.event_id],
+        ).returning(inbox.c.source, inbox.c.event_id)
+        result = await session.execute(stmt, list(rows.values()))
+        return {(source, event_id) for source, event_id in result.all()}
+
+    async def commit_offset(self, offsets: dict[TopicPartition, int]) -> None:
+        """Commit after the database transaction, every partition in one request; a stale commit is harmless."""
         assert self._consumer is not None
         try:
             # aiokafka retries a commit for as long as the broker answers with a retriable error (a restarted
             # broker that lost the topic does so forever): bound it and reconnect instead.
-            await asyncio.wait_for(self._consumer.commit({tp: offset}), COMMIT_TIMEOUT)
+            await asyncio.wait_for(self._consumer.commit(offsets), COMMIT_TIMEOUT)
         except CommitFailedError as exc:
-            log.info("%s: commit of %s@%d refused after a rebalance (%s); the inbox skips re-reads",
-                     self.name, tp, offset, exc)
+            log.info("%s: commit of %s refused after a rebalance (%s); the inbox skips re-reads",
+                     self.name, offsets, exc)
         except asyncio.TimeoutError as exc:
-            raise KafkaError(f"offset commit of {tp}@{offset} did not complete in {COMMIT_TIMEOUT}s") from exc
+            raise KafkaError(f"offset commit of {offsets} did not complete in {COMMIT_TIMEOUT}s") from exc
 
     async def handle(self, delivery: Delivery) -> str:
         """Apply one message once: returns applied, duplicate, ignored or dead_lettered."""

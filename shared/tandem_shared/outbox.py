@@ -23,6 +23,7 @@ from tandem_shared.events import (
     topic_of,
 )
 from tandem_shared.tables import outbox
+from tandem_shared.writes import insert_row
 
 log = logging.getLogger(__name__)
 OUTBOX_DIRTY = "tandem_outbox_dirty"
@@ -31,16 +32,14 @@ OUTBOX_DIRTY = "tandem_outbox_dirty"
 async def record_event(session: AsyncSession, data: EventData, *, actor: str | None) -> CloudEvent:
     """Write one event to the outbox inside the caller's transaction."""
     envelope = build_envelope(data, actor=actor)
-    await session.execute(
-        sa.insert(outbox).values(
-            event_id=envelope.id,
-            topic=topic_of(REGISTRY[envelope.type].service, session.info.get(TOPIC_PREFIX_KEY, DEFAULT_TOPIC_PREFIX)),
-            key=envelope.subject,
-            event_type=envelope.type,
-            payload=envelope.model_dump(mode="json"),
-            created_at=envelope.time,
-        )
-    )
+    await insert_row(session, outbox, {
+        "event_id": envelope.id,
+        "topic": topic_of(REGISTRY[envelope.type].service, session.info.get(TOPIC_PREFIX_KEY, DEFAULT_TOPIC_PREFIX)),
+        "key": envelope.subject,
+        "event_type": envelope.type,
+        "payload": envelope.model_dump(mode="json"),
+        "created_at": envelope.time,
+    })
     session.info[OUTBOX_DIRTY] = True
     return envelope
 

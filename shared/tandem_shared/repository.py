@@ -16,6 +16,7 @@ from tandem_shared.db import new_id, utcnow
 from tandem_shared.errors import NotFound, ValidationProblem
 from tandem_shared.events import correlation_id_var
 from tandem_shared.tables import audit_log
+from tandem_shared.writes import insert_row
 
 M = TypeVar("M")
 
@@ -62,13 +63,11 @@ async def record_audit(
     from_state: str | None = None, to_state: str | None = None, detail: dict[str, Any] | None = None,
 ) -> None:
     """Write who did what, in the caller's transaction."""
-    await session.execute(
-        sa.insert(audit_log).values(
-            id=new_id(), at=utcnow(), actor=actor, action=action, entity_type=entity_type,
-            entity_id=str(entity_id), from_state=from_state, to_state=to_state, detail=detail,
-            correlation_id=correlation_id_var.get(),
-        )
-    )
+    await insert_row(session, audit_log, {
+        "id": new_id(), "at": utcnow(), "actor": actor, "action": action, "entity_type": entity_type,
+        "entity_id": str(entity_id), "from_state": from_state, "to_state": to_state, "detail": detail,
+        "correlation_id": correlation_id_var.get(),
+    })
 
 
 class AuditEntry(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -17,16 +19,20 @@ from tandem_shared.db import is_sqlite, make_engine
 from tandem_shared.events import REGISTRY, TOPIC_PREFIX_KEY, dead_letter_topic_of, topic_of
 from tandem_shared.outbox import OUTBOX_DIRTY, OutboxRelay
 from tandem_shared.settings import PlatformSettings, ServiceSettings, database_url
+from tandem_shared.writes import write_before_reads
 
 log = logging.getLogger(__name__)
+BackgroundTask = Callable[["ServiceRuntime"], Awaitable[None]]
 
 
 class ServiceRuntime:
     """Engine, sessions, relay and consumer of one service; started and stopped by its lifespan."""
 
     def __init__(self, service: str, *, handlers: dict[str, Handler], settings: ServiceSettings,
-                 platform: PlatformSettings) -> None:
+                 platform: PlatformSettings, background: Sequence[BackgroundTask] = ()) -> None:
         self.service = service
+        self.background = list(background)
+        self._background_tasks: list[asyncio.Task[None]] = []
         self.settings = settings
         self.platform = platform
         self.handlers = handlers
@@ -51,6 +57,8 @@ class ServiceRuntime:
 
         class ServiceSession(Session):
             """A session that wakes the relay right after a commit that wrote outbox rows."""
+
+        write_before_reads(ServiceSession)
 
         @event.listens_for(ServiceSession, "after_commit")
         def _wake_relay(session: Session) -> None:
@@ -111,9 +119,21 @@ class ServiceRuntime:
                 dead_letter_topic=dead_letters,
             )
             self.consumer.start()
+        self._background_tasks = [asyncio.create_task(task(self), name=f"{self.service}-{task.__name__}")
+                                  for task in self.background]
 
     async def stop(self) -> None:
-        """Stop consuming first, then publish what is pending, then close the database."""
+        """Stop background tasks and consuming first, then publish what is pending, then close the database."""
+        for task in self._background_tasks:
+            task.cancel()
+        for task in self._background_tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # noqa: BLE001 - a task that died already logged why; shutdown goes on
+                log.exception("%s: background task %s failed", self.service, task.get_name())
+        self._background_tasks = []
         if self.consumer is not None:
             await self.consumer.stop()
         if self.relay is not None:

@@ -55,7 +55,7 @@ class Booking(Base):
 
     __tablename__ = "bookings"
     __table_args__ = (
-        sa.Index("ix_bookings_source_source_id", "source", "source_id"),
+        sa.Index("ix_bookings_source_id_source", "source_id", "source"),
         sa.CheckConstraint("source IN ('change', 'project', 'operations')", name="source"),
         sa.CheckConstraint("kind IN ('soft', 'hard')", name="kind"),
         sa.CheckConstraint("status IN ('active', 'released')", name="status"),
@@ -75,10 +75,15 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     release_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    skill: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    role: Mapped[str | None] = mapped_column(sa.String(100))
+    source_line: Mapped[str | None] = mapped_column(sa.String(100))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     weeks: Mapped[list[BookingWeek]] = relationship(
         lazy="selectin", order_by="BookingWeek.week", cascade="all, delete-orphan"
     )
+    __mapper_args__ = {"version_id_col": version}
 
 
 class BookingWeek(Base):

@@ -23,6 +23,13 @@ class PersonRepository(EntityRepository[Person]):
         found = await self.session.execute(sa.select(Person.id).where(Person.id == person_id))
         return found.first() is not None
 
+    async def existing(self, person_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of the ids that are known people (one query)."""
+        if not person_ids:
+            return set()
+        found = await self.session.execute(sa.select(Person.id).where(Person.id.in_(person_ids)))
+        return set(found.scalars())
+
     async def email_taken(self, email: str) -> bool:
         return (await self.session.execute(sa.select(Person.id).where(Person.email == email))).first() is not None
 
@@ -59,6 +66,32 @@ class BookingRepository(EntityRepository[Booking]):
         stmt = sa.select(Booking).where(Booking.person_id == person_id)
         if status:
             stmt = stmt.where(Booking.status == status)
+        if start:
+            stmt = stmt.where(Booking.end > start)
+        if end:
+            stmt = stmt.where(Booking.start < end)
+        return await keyset_page(self.session, stmt, sort=Booking.start, tiebreak=Booking.id, descending=False,
+                                 page=page)
+
+    async def sources_with_active(self, source: str, source_ids: set[str]) -> set[str]:
+        """Those of the source ids that have an active booking (one query)."""
+        if not source_ids:
+            return set()
+        stmt = sa.select(Booking.source_id).where(Booking.source == source, Booking.source_id.in_(source_ids),
+                                                  Booking.status == "active")
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def page(
+        self, page: PageParams, *, person_id: uuid.UUID | None = None, source: str | None = None,
+        source_id: str | None = None, kind: str | None = None, status: str | None = None,
+        start: datetime | None = None, end: datetime | None = None,
+    ) -> tuple[Sequence[Booking], str | None]:
+        """Bookings by start, filtered; the window keeps those overlapping [start, end)."""
+        stmt = sa.select(Booking)
+        for column, value in ((Booking.person_id, person_id), (Booking.source, source),
+                              (Booking.source_id, source_id), (Booking.kind, kind), (Booking.status, status)):
+            if value is not None:
+                stmt = stmt.where(column == value)
         if start:
             stmt = stmt.where(Booking.end > start)
         if end:

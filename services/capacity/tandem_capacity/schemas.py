@@ -160,6 +160,11 @@ class BookingRead(BaseModel):
     created_at: datetime
     released_at: datetime | None
     release_reason: str | None
+    skill: str | None = Field(description="Skill the booked work needs (from a project's demand line).")
+    role: str | None = Field(description="Role the person plays (from a project's demand line).")
+    source_line: str | None = Field(
+        description="The demand line (project), the person's share (run work) or the turn (rotation) it books.")
+    version: int
     weeks: list[WeekHours]
 
 

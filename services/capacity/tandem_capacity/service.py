@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
-from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated, Skill, WeekHours
-from tandem_shared.db import utcnow
+from tandem_shared.contracts.capacity import (
+    BookingConfirmed,
+    BookingCreated,
+    BookingMoved,
+    BookingReleased,
+    PersonCreated,
+    Skill,
+    WeekHours,
+)
+from tandem_shared.db import new_id, utcnow
 from tandem_shared.errors import Conflict, InvalidTransition
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
+from tandem_shared.writes import insert_row
 
-from tandem_capacity.domain.allocation import WeekLoad, spread_hours, weekly_load
+from tandem_capacity.domain.allocation import WeekLoad, WeekShare, spread_hours, weekly_load
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
+from tandem_capacity.outlook.repository import mark_snapshot_dirty
 from tandem_capacity.repository import BookingRepository, PersonRepository
 from tandem_capacity.schemas import PersonCreate
 from tandem_capacity.supply.availability import available_by_person
@@ -67,25 +80,55 @@ def _weeks(booking: Booking) -> list[WeekHours]:
     return [WeekHours(week=w.week, hours=w.hours) for w in booking.weeks]
 
 
+class _Keep:
+    """Leave this attribute of a moved booking as it is."""
+
+
+KEEP: Any = _Keep()
+
+
+async def _insert_booking(session: AsyncSession, row: dict[str, Any], shares: list[WeekShare]) -> Booking:
+    """Insert a booking and its weeks as plain rows (buffered in a consumer's batch) and return it as persistent.
+
+    The ORM's unit of work costs more than the rest of applying an approval; the rows go out as one multi-row
+    insert per batch instead, and the object joins the session as if loaded, so later changes are UPDATEs.
+    """
+    await insert_row(session, Booking.__table__, row)
+    week_rows = [{"booking_id": row["id"], "week": s.week, "hours": s.hours} for s in shares]
+    for week_row in week_rows:
+        await insert_row(session, BookingWeek.__table__, week_row)
+    booking = Booking(**row)
+    weeks = [BookingWeek(**week_row) for week_row in week_rows]
+    for entity in (booking, *weeks):
+        make_transient_to_detached(entity)
+    set_committed_value(booking, "weeks", weeks)
+    session.add(booking)
+    return booking
+
+
 async def book(
     session: AsyncSession, *, actor: str, person_id: uuid.UUID, source: str, source_id: str, kind: str,
-    start: datetime, end: datetime, hours: float,
+    start: datetime, end: datetime, hours: float, skill: str | None = None, role: str | None = None,
+    source_line: str | None = None, weeks: list[WeekShare] | None = None,
 ) -> Booking:
-    """Book a person's hours over a window, spread over ISO weeks."""
-    shares = spread_hours(start, end, hours)
-    booking = await BookingRepository(session).add(Booking(
-        person_id=person_id, source=source, source_id=source_id, kind=kind, start=start, end=end, hours=hours,
-        status="active", weeks=[BookingWeek(week=s.week, hours=s.hours) for s in shares],
-    ))
+    """Book a person's hours over a window: spread over its ISO weeks, or as the given week shares."""
+    shares = spread_hours(start, end, hours) if weeks is None else weeks
+    booking = await _insert_booking(session, {
+        "id": new_id(), "person_id": person_id, "source": source, "source_id": source_id, "kind": kind,
+        "start": start, "end": end, "hours": hours, "status": "active", "created_at": utcnow(), "released_at": None,
+        "release_reason": None, "skill": skill, "role": role, "source_line": source_line, "version": 1,
+    }, shares)
     await record_audit(session, actor=actor, action="book", entity_type="booking", entity_id=booking.id,
                        to_state=booking.status, detail={
-                           "person_id": str(person_id), "source": source, "source_id": source_id, "hours": hours})
+                           "person_id": str(person_id), "source": source, "source_id": source_id, "hours": hours,
+                           "kind": kind, "source_line": source_line})
     await record_event(session, BookingCreated(
         id=booking.id, person_id=person_id, source=source, source_id=source_id, kind=kind,
         start=booking.start, end=booking.end, hours=hours, weeks=_weeks(booking),
     ), actor=actor)
     await booking_changed(session, actor=actor, person_id=person_id,
                           added=[(w.week, w.hours) for w in booking.weeks])
+    await mark_snapshot_dirty(session)
     return booking
 
 
@@ -102,6 +145,77 @@ async def release_booking(session: AsyncSession, *, actor: str, booking: Booking
     ), actor=actor)
     await booking_changed(session, actor=actor, person_id=booking.person_id,
                           removed=[(w.week, w.hours) for w in booking.weeks])
+    await mark_snapshot_dirty(session)
+    return booking
+
+
+def _allowed(booking: Booking) -> list[str]:
+    if booking.status != "active":
+        return []
+    return ["move", "release"] + (["confirm"] if booking.kind == "soft" else [])
+
+
+async def confirm_booking(session: AsyncSession, *, actor: str, booking: Booking) -> Booking:
+    """Make a soft (planned) booking hard (confirmed)."""
+    if booking.status != "active" or booking.kind != "soft":
+        state = booking.status if booking.status != "active" else booking.kind
+        raise InvalidTransition(entity="booking", state=state, action="confirm", allowed=_allowed(booking))
+    booking.kind = "hard"
+    await session.flush()
+    await record_audit(session, actor=actor, action="confirm", entity_type="booking", entity_id=booking.id,
+                       from_state="soft", to_state="hard")
+    await record_event(session, BookingConfirmed(
+        id=booking.id, person_id=booking.person_id, source=booking.source, source_id=booking.source_id,
+        confirmed_by=actor), actor=actor)
+    return booking
+
+
+async def move_booking(
+    session: AsyncSession, *, actor: str, booking: Booking, person_id: uuid.UUID, start: datetime, end: datetime,
+    hours: float, reason: str, weeks: list[WeekShare] | None = None, kind: str | None = None,
+    skill: str | None | _Keep = KEEP, role: str | None | _Keep = KEEP,
+) -> Booking:
+    """Give an active booking a new window, person, hours (and kind, skill, role); rebuild its weeks.
+
+    The weeks are spread over the new window, or taken as given. Publishes the old and the new weeks so
+    consumers can subtract the one and add the other.
+    """
+    if booking.status != "active":
+        raise InvalidTransition(entity="booking", state=booking.status, action="move", allowed=[])
+    shares = spread_hours(start, end, hours) if weeks is None else weeks
+    previous = {"person_id": booking.person_id, "start": booking.start, "end": booking.end, "hours": booking.hours,
+                "weeks": _weeks(booking), "kind": booking.kind}
+    booking.person_id, booking.start, booking.end, booking.hours = person_id, start, end, hours
+    booking.kind = kind or booking.kind
+    if not isinstance(skill, _Keep):
+        booking.skill = skill
+    if not isinstance(role, _Keep):
+        booking.role = role
+    # In place: a week present before and after keeps its row (same primary key), others go or come.
+    wanted = {s.week: s.hours for s in shares}
+    for row in list(booking.weeks):
+        if row.week in wanted:
+            row.hours = wanted.pop(row.week)
+        else:
+            booking.weeks.remove(row)
+    booking.weeks.extend(BookingWeek(week=week, hours=h) for week, h in wanted.items())
+    booking.weeks.sort(key=lambda row: row.week)
+    await session.flush()
+    await record_audit(session, actor=actor, action="move", entity_type="booking", entity_id=booking.id,
+                       from_state="active", to_state="active", detail={
+                           "reason": reason,
+                           "from": {"person_id": str(previous["person_id"]), "start": previous["start"].isoformat(),
+                                    "end": previous["end"].isoformat(), "hours": previous["hours"],
+                                    "kind": previous["kind"]},
+                           "to": {"person_id": str(person_id), "start": start.isoformat(), "end": end.isoformat(),
+                                  "hours": hours, "kind": booking.kind}})
+    await record_event(session, BookingMoved(
+        id=booking.id, source=booking.source, source_id=booking.source_id, kind=booking.kind,
+        person_id=person_id, start=booking.start, end=booking.end, hours=hours, weeks=_weeks(booking),
+        previous_person_id=previous["person_id"], previous_start=previous["start"], previous_end=previous["end"],
+        previous_hours=previous["hours"], previous_weeks=previous["weeks"], reason=reason,
+    ), actor=actor)
+    await mark_snapshot_dirty(session)
     return booking
 
 

@@ -6,13 +6,15 @@ from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
 from tandem_portfolio.api.routes import router
+from tandem_portfolio.decisions.routes import router as decisions_router
+from tandem_portfolio.demand.routes import router as demand_router
 from tandem_portfolio.handlers import HANDLERS
 
 SPEC = ServiceSpec(
     name="portfolio",
     title="Tandem portfolio",
     description="Portfolio management: projects (run, grow, transform) from proposal through delivery to closure.",
-    routers=[router],
+    routers=[router, demand_router, decisions_router],
     handlers=HANDLERS,
 )
 

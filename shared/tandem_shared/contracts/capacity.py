@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tandem_shared.events import EventData, event_type
 
@@ -96,3 +96,70 @@ class PersonBurnoutRiskRaised(_Episode):
 @event_type("capacity.person.burnout_risk_cleared.v1")
 class PersonBurnoutRiskCleared(_Episode):
     """A burnout-risk episode ended: no run of four weeks at 90 % or more is left where it was."""
+
+
+@event_type("capacity.booking.moved.v1")
+class BookingMoved(EventData):
+    """A booking changed its window, person, hours or kind; consumers subtract `previous_weeks`, add `weeks`."""
+
+    id: uuid.UUID
+    source: Literal["change", "project", "operations"]
+    source_id: str
+    kind: Literal["soft", "hard"]
+    person_id: uuid.UUID
+    start: datetime
+    end: datetime
+    hours: float
+    weeks: list[WeekHours]
+    previous_person_id: uuid.UUID
+    previous_start: datetime
+    previous_end: datetime
+    previous_hours: float
+    previous_weeks: list[WeekHours]
+    reason: str
+
+
+@event_type("capacity.booking.confirmed.v1")
+class BookingConfirmed(EventData):
+    """A soft (planned) booking became hard (confirmed); its hours do not change."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    source: Literal["change", "project", "operations"]
+    source_id: str
+    confirmed_by: str
+
+
+class SkillWeek(BaseModel):
+    """Hours of one skill in one ISO week."""
+
+    week: str = Field(description="ISO week, e.g. `2026-W49`.")
+    supply_hours: float = Field(description="Available hours of the people holding the skill (any proficiency).")
+    booked_hours: float = Field(description="Those people's hours in active bookings (any source).")
+    free_hours: float = Field(description="Sum over those people of max(0, available - booked).")
+    requested_hours: float = Field(description="Hours of open role requests for the skill (not yet assigned).")
+
+
+class SkillOutlook(BaseModel):
+    """One skill, week by week."""
+
+    skill: str = Field(description="Skill name, lower-cased.")
+    weeks: list[SkillWeek]
+
+
+@event_type("capacity.snapshot.published.v1")
+class CapacitySnapshotPublished(EventData):
+    """Free hours per skill per ISO week for the next weeks; published, coalesced, when the figures change.
+
+    Each snapshot replaces the previous one whole; `sequence` grows by one per snapshot, so a consumer keeps
+    the highest it has seen.
+    """
+
+    subject_field: ClassVar[str] = "pool"
+
+    pool: str = Field("all", description="The capacity pool the figures cover (one pool today); the Kafka key.")
+    sequence: int
+    generated_at: datetime
+    first_week: str
+    week_count: int
+    skills: list[SkillOutlook]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -43,6 +43,7 @@ class ResourceDemand(BaseModel):
 class ProjectDemandPlanned(EventData):
     """A project's resource demand was planned or re-planned; `demands` replaces every earlier line."""
 
+    subject_field: ClassVar[str] = "project_id"  # keyed by the project, so it stays ordered with its deferral
     project_id: uuid.UUID
     project_name: str
     demands: list[ResourceDemand]

@@ -87,5 +87,8 @@ async def person_utilisation(
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingRead, tags=["bookings"], summary="Read a booking")
-async def get_booking(booking_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> BookingRead:
-    return BookingRead.model_validate(await service.get_booking(session, booking_id))
+async def get_booking(booking_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+                      response: Response) -> BookingRead:
+    booking = await service.get_booking(session, booking_id)
+    response.headers["ETag"] = etag(booking.version)
+    return BookingRead.model_validate(booking)

@@ -1,0 +1,1 @@
+"""The bookings API: manual bookings, confirmation, release and moves."""

@@ -1,0 +1,1 @@
+"""Operational baseline work: recurring run work and on-call rotations, booked with source operations."""

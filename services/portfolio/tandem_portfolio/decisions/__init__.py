@@ -1,0 +1,1 @@
+"""Decisions that stop a project: deferral and termination, each with who, why and when."""

@@ -1,0 +1,27 @@
+"""Decision records of a project's deferral or termination."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime, new_id, utcnow
+
+from tandem_portfolio.models import Base
+
+
+class Decision(Base):
+    """Who stopped a project, why, when, and from which stage."""
+
+    __tablename__ = "project_decisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_stage: Mapped[str] = mapped_column(sa.String(20))
+    to_stage: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    decided_by: Mapped[str] = mapped_column(sa.String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
