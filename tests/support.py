@@ -16,7 +16,9 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import mint_dev_token
+from tandem_shared.db import run_before_commit
 from tandem_shared.migrations import upgrade
 from tandem_shared.settings import PlatformSettings, service_settings
 
@@ -227,3 +229,11 @@ class TcpProxy:
                 self._writers.discard(writer)
 
         await asyncio.gather(pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer))
+
+
+@asynccontextmanager
+async def transaction(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """One unit of work on the app's database, committed as a request or a consumed event commits it."""
+    async with app.state.runtime.sessionmaker() as session, session.begin():
+        yield session
+        await run_before_commit(session)

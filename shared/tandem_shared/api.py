@@ -12,6 +12,7 @@ from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_shared.db import run_before_commit
 from tandem_shared.errors import PreconditionFailed, ValidationProblem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -23,6 +24,7 @@ async def _transactional_session(request: Request) -> AsyncIterator[AsyncSession
     maker = runtime.read_sessionmaker if request.method in SAFE_METHODS else runtime.sessionmaker
     async with maker() as session, session.begin():
         yield session
+        await run_before_commit(session)
 
 
 # scope="function" commits before the response is sent, so a failed commit is the client's error too.

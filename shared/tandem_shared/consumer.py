@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_shared.broker import ensure_topics
-from tandem_shared.db import utcnow
+from tandem_shared.db import run_before_commit, utcnow
 from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead_letter_topic_of, parse_data
 from tandem_shared.tables import inbox
 from tandem_shared.writes import buffer_rows, flush_rows
@@ -232,6 +232,7 @@ class EventConsumer:
                     finally:
                         correlation_id_var.reset(token)
                     outcomes.append("applied")
+                await run_before_commit(session)
                 await flush_rows(session)
         except Exception as exc:  # noqa: BLE001 - rolled back whole; retried message by message
             log.info("%s: batch of %d rolled back (%s: %s); applying its messages one by one",
@@ -304,6 +305,7 @@ class EventConsumer:
             if not await self._claim(session, delivery, event, "applied"):
                 return "duplicate"
             await handler(session, event, data)
+            await run_before_commit(session)
         return "applied"
 
     async def _claim(self, session: AsyncSession, delivery: Delivery, event: CloudEvent, status: str,

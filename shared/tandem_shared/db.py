@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
@@ -110,3 +111,23 @@ def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> As
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+BEFORE_COMMIT_KEY = "tandem_before_commit"
+
+
+def before_commit(session: AsyncSession, key: str, callback: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """Run `callback(session)` once, just before this transaction commits, however often it is registered.
+
+    For work that is cheaper once per transaction than once per row, e.g. a consumer's batch of events. The
+    request dependency and the consumer run the callbacks; code committing its own session calls
+    `run_before_commit` itself.
+    """
+    session.info.setdefault(BEFORE_COMMIT_KEY, {})[key] = callback
+
+
+async def run_before_commit(session: AsyncSession) -> None:
+    """Run the callbacks registered with `before_commit` (and any they register in turn)."""
+    while callbacks := session.info.pop(BEFORE_COMMIT_KEY, None):
+        for callback in callbacks.values():
+            await callback(session)

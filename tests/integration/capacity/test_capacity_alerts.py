@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from tandem_capacity import service
 
-from tests.support import auth, create_app, eventually, read_topic, running, topic
+from tests.support import auth, create_app, eventually, read_topic, running, topic, transaction
 
 MANAGER = auth("rita", "resource_manager")
 VIEWER = auth("vera", "viewer")
@@ -18,14 +18,14 @@ MONDAY = datetime(2027, 1, 4, tzinfo=UTC)  # 2027-W01
 
 async def _book(app, person: uuid.UUID, week: int, hours: float):
     start = MONDAY + timedelta(weeks=week - 1)
-    async with app.state.runtime.sessionmaker() as session, session.begin():
+    async with transaction(app) as session:
         return await service.book(session, actor="rita", person_id=person, source="project",
                                   source_id=f"w{week}-{hours}", kind="hard", start=start,
                                   end=start + timedelta(days=5), hours=hours)
 
 
 async def _release(app, booking_id: uuid.UUID) -> None:
-    async with app.state.runtime.sessionmaker() as session, session.begin():
+    async with transaction(app) as session:
         booking = await service.get_booking(session, booking_id)
         await service.release_booking(session, actor="rita", booking=booking, reason="replanned")
 

@@ -12,7 +12,7 @@ from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
 from tandem_shared.tables import outbox
 
-from tests.support import auth, create_app, eventually, running
+from tests.support import auth, create_app, eventually, running, transaction
 
 MANAGER = auth("rita", "resource_manager")
 VIEWER = auth("vera", "viewer")
@@ -204,8 +204,8 @@ async def test_bookings_and_utilisation_follow_the_change_events(databases, back
         assert released[0]["released_at"] is not None
         every = (await client.get(f"/capacity/v1/people/{pid}/bookings?status=all", headers=VIEWER)).json()["items"]
         assert len(every) == 2
-        # Other sources (booked directly until portfolio and operations feed capacity) count separately.
-        async with app.state.runtime.sessionmaker() as session, session.begin():
+        # Other sources count separately.
+        async with transaction(app) as session:
             person = await service.get_person(session, uuid.UUID(pid))
             await service.book(session, actor="rita", person_id=person.id, source="operations", source_id="on-call",
                                kind="soft", start=datetime(2027, 1, 4, tzinfo=UTC),

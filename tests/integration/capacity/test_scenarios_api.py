@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tandem_capacity import service
 from tandem_shared.tables import outbox
 
-from tests.support import auth, create_app, running
+from tests.support import auth, create_app, running, transaction
 
 PLANNER = auth("pam", "pmo")
 VIEWER = auth("vera", "viewer")
@@ -37,7 +37,7 @@ async def test_scenario_moves_compare_and_leave_live_bookings_alone(databases, b
     async with running(app) as client:
         ana, ben = await _person(client, "Ana", "Platform"), await _person(client, "Ben", "Platform")
         cy = await _person(client, "Cy", "Network")
-        async with app.state.runtime.sessionmaker() as session, session.begin():
+        async with transaction(app) as session:
             big = await service.book(session, actor="rita", person_id=uuid.UUID(ana), source="project",
                                      source_id="p1", kind="hard", start=datetime(2027, 1, 4, tzinfo=UTC),
                                      end=datetime(2027, 1, 9, tzinfo=UTC), hours=50)

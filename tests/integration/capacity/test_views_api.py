@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from tandem_capacity import service
 
-from tests.support import auth, create_app, running
+from tests.support import auth, create_app, running, transaction
 
 MANAGER = auth("rita", "resource_manager")
 VIEWER = auth("vera", "viewer")
@@ -29,7 +29,7 @@ async def _person(client, name: str, team: str, skills: list | None = None, hour
 
 
 async def _book(app, person: str, source: str, kind: str, start: str, end: str, hours: float) -> None:
-    async with app.state.runtime.sessionmaker() as session, session.begin():
+    async with transaction(app) as session:
         await service.book(session, actor="rita", person_id=uuid.UUID(person), source=source,
                            source_id=f"{source}-{uuid.uuid4().hex[:6]}", kind=kind,
                            start=datetime.fromisoformat(start).replace(tzinfo=UTC),

@@ -13,7 +13,7 @@ from tandem_shared.contracts.capacity import (
     PersonOverallocated,
     PersonOverallocationCleared,
 )
-from tandem_shared.db import utcnow
+from tandem_shared.db import before_commit, utcnow
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
@@ -24,6 +24,7 @@ from tandem_capacity.views.loads import add_hours
 from tandem_capacity.views.models import Episode
 from tandem_capacity.views.repository import EpisodeRepository, ViewRepository
 
+PENDING_LOADS = "capacity.pending_loads"
 RAISED = {OVERALLOCATED: PersonOverallocated, "burnout_risk": PersonBurnoutRiskRaised}
 CLEARED = {OVERALLOCATED: PersonOverallocationCleared, "burnout_risk": PersonBurnoutRiskCleared}
 
@@ -35,13 +36,28 @@ def _monday(week: str) -> date:
 
 async def booking_changed(session: AsyncSession, *, actor: str, person_id: uuid.UUID,
                           added: Iterable[tuple[str, float]] = (), removed: Iterable[tuple[str, float]] = ()) -> None:
-    """Call after any change to a person's active bookings: updates their weekly load and their episodes.
+    """Call after any change to a person's active bookings: their weekly load and episodes follow before commit.
 
     `added` and `removed` are (ISO week, hours) of the booking weeks that became active or stopped being active.
+    Collected per transaction, so a consumer's batch of hundreds of bookings updates each person once.
     """
-    await add_hours(session, person_id, added, +1.0)
-    await add_hours(session, person_id, removed, -1.0)
-    await recompute_episodes(session, actor=actor, person_ids=[person_id])
+    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.setdefault(PENDING_LOADS, {})
+    _actor, deltas = pending.get(person_id, (actor, []))
+    deltas.extend((week, hours) for week, hours in added)
+    deltas.extend((week, -hours) for week, hours in removed)
+    pending[person_id] = (actor, deltas)
+    before_commit(session, PENDING_LOADS, _apply_pending_loads)
+
+
+async def _apply_pending_loads(session: AsyncSession) -> None:
+    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.pop(PENDING_LOADS, {})
+    by_actor: dict[str, list[uuid.UUID]] = {}
+    for person_id in sorted(pending):  # a fixed lock order, so two transactions never wait on each other
+        actor, deltas = pending[person_id]
+        await add_hours(session, person_id, deltas, +1.0)
+        by_actor.setdefault(actor, []).append(person_id)
+    for actor, person_ids in by_actor.items():
+        await recompute_episodes(session, actor=actor, person_ids=person_ids)
 
 
 async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: Collection[uuid.UUID]) -> None:
