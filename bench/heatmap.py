@@ -29,7 +29,9 @@ from tandem_capacity.main import create_app
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 from tandem_capacity.supply.models import Holiday, TimeOff, WorkingSchedule
 from tandem_capacity.views import loads
-from tandem_capacity.views.repository import PersonFilter
+from tandem_capacity.supply.availability import available_rows
+from tandem_capacity.views import service
+from tandem_capacity.views.repository import PersonFilter, ViewRepository
 from tandem_capacity.views.service import heatmap
 from tandem_shared.api import PageParams
 from tandem_shared.auth import mint_dev_token
@@ -98,6 +100,23 @@ async def fill(app, data: dict[str, list[dict]]) -> None:  # noqa: ANN001
             await conn.execute(sa.text("ANALYZE"))
 
 
+async def phases(app, weeks: list, people: int) -> dict[str, float]:  # noqa: ANN001
+    """Milliseconds of each step of `views.service.heatmap` plus the JSON encoding, for one run."""
+    keys, marks = [key for key, _ in weeks], [time.perf_counter()]
+    async with app.state.runtime.read_sessionmaker() as session, session.begin():
+        rows, cursor = await ViewRepository(session).people_page_with_loads(
+            PersonFilter(), PageParams(limit=people, cursor=None))
+        marks.append(time.perf_counter())
+        available = await available_rows(session, [person for person, _ in rows], weeks)
+        marks.append(time.perf_counter())
+    cells = service._cells(rows, keys, available)
+    marks.append(time.perf_counter())
+    service.encode_heatmap({"weeks": keys, "people": cells, "next_cursor": cursor, "limit": people})
+    marks.append(time.perf_counter())
+    names = ("people + loads query", "availability", "cell arrays", "JSON encoding")
+    return {name: (marks[i + 1] - marks[i]) * 1000 for i, name in enumerate(names)}
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -125,7 +144,7 @@ async def run(args: argparse.Namespace) -> None:
             weeks = iso_weeks(FIRST, FIRST + timedelta(weeks=args.weeks - 1))
             token = mint_dev_token(platform, "bench", ["viewer"])
             query = f"/capacity/v1/heatmap?from={weeks[0][1]}&to={weeks[-1][1]}&limit={args.people}"
-            direct, http, size = [], [], 0
+            direct, http, steps, size = [], [], {}, 0
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://bench") as client:
                 for i in range(args.runs + 1):
                     began = time.perf_counter()
@@ -138,9 +157,12 @@ async def run(args: argparse.Namespace) -> None:
                     through = (time.perf_counter() - began) * 1000
                     assert response.status_code == 200, response.text[:300]
                     size = len(response.content)
+                    split = await phases(app, weeks, args.people)
                     if i:  # the first run warms caches and the statement cache
                         direct.append(elapsed)
                         http.append(through)
+                        for name, value in split.items():
+                            steps.setdefault(name, []).append(value)
         backend = "PostgreSQL" if args.postgres else "SQLite"
         print(f"machine: {host.machine()} · {host.python_version()} · {backend}")
         print(f"people {args.people}, weeks {args.weeks}, bookings {len(data['bookings'])}, "
@@ -148,6 +170,7 @@ async def run(args: argparse.Namespace) -> None:
         for label, values in (("query+assembly", direct), ("HTTP (ASGI)", http)):
             print(f"{label:>15}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
                   f"max {max(values):.1f} ms over {len(values)} runs")
+        print("steps (p50 ms): " + ", ".join(f"{name} {statistics.median(v):.1f}" for name, v in steps.items()))
     finally:
         if pg_name:
             conn = await asyncpg.connect(args.postgres)

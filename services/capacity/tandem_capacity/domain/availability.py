@@ -102,8 +102,10 @@ def weekly_available_list(
         if first_monday <= day <= last:
             off[day] = None
     touched = set()
+    starts, weeks = calendar.starts, calendar.weeks
     for day, hours in off.items():
-        scheduled = calendar.scheduled(day)
+        # calendar.scheduled(day), inlined: this runs for every holiday of every person shown.
+        scheduled = weeks[bisect.bisect_right(starts, day) if starts else 0][day.weekday()]
         lost = scheduled if hours is None else min(hours, scheduled)
         index = (day - first_monday).days // 7
         totals[index] -= lost
