@@ -117,3 +117,21 @@ def test_walk_driven_step_by_step_sees_nodes_added_between_steps() -> None:
     g.ci("c").rel("c", "b")
     walk.step()
     assert walk.impacted == {g.ids["a"]: 0, g.ids["b"]: 1, g.ids["c"]: 2}
+
+
+def test_walk_on_bare_ids_lists_the_details_given_at_the_end() -> None:
+    # The database loader records only min_up during the walk (ids as the driver returns them) and reads the
+    # names of the impacted CIs at the end.
+    graph = ImpactGraph()
+    graph.min_up.update({"sw": None, "srv": 1, "other": None, "app": None})
+    graph.add_relationship("srv", "sw", "depends_on")
+    graph.add_relationship("srv", "other", "depends_on")
+    graph.add_relationship("app", "sw", "depends_on")
+    walk = ImpactWalk(graph, ["sw"], depth=5)
+    while not walk.done:
+        walk.step()
+    assert walk.impacted == {"sw": 0, "app": 1}  # srv keeps one of its two providers
+    details = {raw: CINode(uuid.uuid4(), raw, "server", 3) for raw in walk.impacted}
+    result = walk.result(details=details)
+    assert [(c.id, c.name, c.depth) for c in result.impacted] == [
+        (details["sw"].id, "sw", 0), (details["app"].id, "app", 1)]

@@ -35,17 +35,19 @@ class ImpactSummary:
 
 async def walk_impact(session: AsyncSession, affected: list[uuid.UUID], *, depth: int = DEFAULT_DEPTH,
                       max_criticality: int | None = None) -> ImpactResult:
-    """Impact from these CIs, loading the graph level by level (only what the walk reaches)."""
+    """Impact from these CIs, loading the graph level by level (only what the walk reaches).
+
+    The walk runs on the driver's raw ids; names, classes and criticality are read for the impacted CIs only.
+    """
     graph = ImpactGraph()
     loader = GraphLoader(session, graph)
-    await loader.load_nodes(affected)
-    walk = ImpactWalk(graph, affected, depth)
+    walk = ImpactWalk(graph, await loader.start(affected), depth)
     while not walk.done:
         await loader.load_dependents(walk.frontier)
         candidates = walk.candidates()
         await loader.load_providers(walk.needs_providers(candidates))
         walk.step(candidates)
-    return walk.result(max_criticality)
+    return walk.result(max_criticality, await loader.details(list(walk.impacted)))
 
 
 def _open(change: Change, action: str) -> None:

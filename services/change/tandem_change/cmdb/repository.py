@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
@@ -183,44 +185,102 @@ class ImpactRepository:
                 sa.delete(ChangeImpact).where(ChangeImpact.change_id == change_id, ChangeImpact.ci_id.in_(part)))
 
 
+def _impact_statements(dialect: str) -> dict[str, sa.Executable]:
+    """The walk's queries for one dialect, built once; ids go in and come out as the driver holds them.
+
+    SQLite stores a Uuid as 32 hex digits: the columns are read and compared as strings there, so no UUID object is
+    built per row, and a frontier is one JSON array bound as one parameter (`json_each`: one cached statement, no
+    chunking, no IN list rendered per call). asyncpg returns its own (C) UUIDs unconverted, and a frontier is one
+    bound array (`= ANY(:ids)`).
+    """
+    r, ci = CIRelationship, ConfigurationItem
+
+    def raw(column: sa.ColumnElement) -> sa.ColumnElement:
+        return sa.type_coerce(column, sa.String) if dialect == "sqlite" else column
+
+    def among(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        if dialect == "postgresql":
+            return column == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid)))
+        return raw(column).in_(sa.select(sa.func.json_each(sa.bindparam("ids", type_=sa.String))
+                                         .table_valued("value").c.value))
+
+    cols = (raw(r.source_id), raw(r.target_id), r.type)
+    return {
+        "nodes": sa.select(raw(ci.id), ci.min_up).where(among(ci.id), ci.status == "active"),
+        # from providers to the CIs their outage reaches (active ones, with their min_up)
+        "outward": sa.union_all(
+            sa.select(*cols, raw(ci.id), ci.min_up).join(ci, ci.id == r.source_id)
+            .where(among(r.target_id), ci.status == "active"),
+            sa.select(*cols, raw(ci.id), ci.min_up).join(ci, ci.id == r.target_id)
+            .where(among(r.source_id), r.type == BOTH_WAYS, ci.status == "active")),
+        # from CIs to their providers, without the providers' status: most are already known to the walk, and
+        # a join per row costs more than one `nodes` query for the unknown ones
+        "inward": sa.union_all(
+            sa.select(*cols).where(among(r.source_id)),
+            sa.select(*cols).where(among(r.target_id), r.type == BOTH_WAYS)),
+        "details": sa.select(raw(ci.id), ci.id, ci.name, ci.ci_class, ci.criticality, ci.min_up).where(among(ci.id)),
+    }
+
+
+_IMPACT_STATEMENTS = {name: _impact_statements(name) for name in ("sqlite", "postgresql")}
+
+
 class GraphLoader:
-    """Loads the CMDB graph around a walk's frontier, one round trip per level (active CIs only)."""
+    """Loads the CMDB graph around a walk's frontier, one query per level and direction (active CIs only).
+
+    The walk runs on the driver's raw ids (`start` converts the affected CIs); only the impacted CIs' details are
+    read, at the end, with their UUIDs.
+    """
 
     def __init__(self, session: AsyncSession, graph: ImpactGraph) -> None:
         self.session = session
         self.graph = graph
-        self._expanded: set[uuid.UUID] = set()
-        self._with_providers: set[uuid.UUID] = set()
+        self.dialect = session.get_bind().dialect.name
+        self._stmts = _IMPACT_STATEMENTS["postgresql" if self.dialect == "postgresql" else "sqlite"]
+        self._expanded: set[Hashable] = set()
+        self._with_providers: set[Hashable] = set()
 
-    async def load_nodes(self, ids: Sequence[uuid.UUID]) -> None:
-        ci = ConfigurationItem
-        for part in chunks([i for i in ids if i not in self.graph.nodes]):
-            stmt = sa.select(ci.id, ci.name, ci.ci_class, ci.criticality, ci.min_up).where(
-                ci.id.in_(part), ci.status == "active")
-            for row in (await self.session.execute(stmt)).all():
-                self.graph.add_node(CINode(*row))
+    def raw_ids(self, ids: Iterable[uuid.UUID]) -> list[Hashable]:
+        return list(ids) if self.dialect == "postgresql" else [i.hex for i in ids]
 
-    async def load_dependents(self, providers: Sequence[uuid.UUID]) -> None:
-        """The relationships through which these CIs' outage spreads, with the reached CIs."""
-        await self._load_edges([p for p in providers if p not in self._expanded], outward=True)
-        self._expanded.update(providers)
+    async def _rows(self, name: str, ids: list[Hashable]) -> list[sa.Row]:
+        if not ids:
+            return []
+        conn = await self.session.connection()  # Core: these rows need no ORM processing
+        bound = ids if self.dialect == "postgresql" else json.dumps(ids)
+        return list((await conn.execute(self._stmts[name], {"ids": bound})).all())
 
-    async def load_providers(self, cis: Sequence[uuid.UUID]) -> None:
-        """The relationships through which outages reach these CIs (what min_up counts)."""
-        await self._load_edges([c for c in cis if c not in self._with_providers], outward=False)
+    async def start(self, affected: Sequence[uuid.UUID]) -> list[Hashable]:
+        """Record the affected CIs (the active ones) in the graph; return their raw ids, for the walk to start from."""
+        raw = self.raw_ids(affected)
+        await self._load_nodes(raw)
+        return [i for i in dict.fromkeys(raw) if i in self.graph.min_up]
+
+    async def load_providers(self, cis: Sequence[Hashable]) -> None:
+        """The relationships through which outages reach these CIs from active providers (what min_up counts)."""
+        cis = [c for c in cis if c not in self._with_providers]
         self._with_providers.update(cis)
+        edges = await self._rows("inward", cis)
+        known = self.graph.min_up
+        # the near end of each edge is one of `cis`, already known; the far end is the provider
+        await self._load_nodes([p for p in {p for s, t, _ in edges for p in (s, t)} if p not in known])
+        add = self.graph.add_relationship
+        for source, target, type in edges:
+            if source in known and target in known:  # a retired provider does not count
+                add(source, target, type)
 
-    async def _load_edges(self, ids: list[uuid.UUID], *, outward: bool) -> None:
-        r, ci = CIRelationship, ConfigurationItem
-        # outward: from providers to the CIs they reach; else from CIs to their providers. connects_to both ways.
-        near, far = (r.target_id, r.source_id) if outward else (r.source_id, r.target_id)
-        cols = (ci.id, ci.name, ci.ci_class, ci.criticality, ci.min_up)
-        for part in chunks(ids):
-            direct = (sa.select(r.source_id, r.target_id, r.type, *cols).join(ci, ci.id == far)
-                      .where(near.in_(part), ci.status == "active"))
-            reverse = (sa.select(r.source_id, r.target_id, r.type, *cols).join(ci, ci.id == near)
-                       .where(far.in_(part), r.type == BOTH_WAYS, ci.status == "active"))
-            for source, target, type, *node in (await self.session.execute(sa.union_all(direct, reverse))).all():
-                if node[0] not in self.graph.nodes:
-                    self.graph.add_node(CINode(*node))
-                self.graph.add_relationship(source, target, type)
+    async def _load_nodes(self, ids: list[Hashable]) -> None:
+        self.graph.min_up.update(await self._rows("nodes", ids))
+
+    async def load_dependents(self, providers: Sequence[Hashable]) -> None:
+        """The relationships through which these CIs' outage spreads, with the reached (active) CIs."""
+        providers = [p for p in providers if p not in self._expanded]
+        self._expanded.update(providers)
+        min_up, add = self.graph.min_up, self.graph.add_relationship
+        for source, target, type, reached, reached_min_up in await self._rows("outward", providers):
+            min_up[reached] = reached_min_up
+            add(source, target, type)
+
+    async def details(self, ids: Sequence[Hashable]) -> dict[Hashable, CINode]:
+        """Raw id -> CINode (with its UUID) for these CIs."""
+        return {raw: CINode(*node) for raw, *node in await self._rows("details", list(ids))}

@@ -10,7 +10,7 @@ over an in-memory graph (`analyse_impact`) or over a graph loaded level by level
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 DEFAULT_DEPTH = 5
@@ -32,18 +32,26 @@ class CINode:
 
 @dataclass
 class ImpactGraph:
-    """The part of the CMDB a walk has seen: nodes, and who reaches whom."""
+    """The part of the CMDB a walk has seen: the CIs it may enter, and who reaches whom.
 
-    nodes: dict[uuid.UUID, CINode] = field(default_factory=dict)
+    Ids are whatever the caller uses consistently (UUIDs in memory; the database driver's raw ids for a walk
+    loaded from the database). `nodes` holds the CIs' details for the result; a loader may instead record a CI
+    in `min_up` only and give the details of the impacted CIs to `ImpactWalk.result` at the end.
+    """
+
+    nodes: dict[Hashable, CINode] = field(default_factory=dict)
+    # every CI the walk may enter -> its min_up (None: needs every provider)
+    min_up: dict[Hashable, int | None] = field(default_factory=dict)
     # provider -> the CIs its outage reaches
-    dependents: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
+    dependents: dict[Hashable, set[Hashable]] = field(default_factory=dict)
     # CI -> the CIs whose outage reaches it (what min_up counts)
-    providers: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
+    providers: dict[Hashable, set[Hashable]] = field(default_factory=dict)
 
     def add_node(self, node: CINode) -> None:
         self.nodes[node.id] = node
+        self.min_up[node.id] = node.min_up
 
-    def add_relationship(self, source: uuid.UUID, target: uuid.UUID, type: str) -> None:
+    def add_relationship(self, source: Hashable, target: Hashable, type: str) -> None:
         """Source depends on / runs on / connects to target."""
         self.dependents.setdefault(target, set()).add(source)
         self.providers.setdefault(source, set()).add(target)
@@ -82,31 +90,32 @@ def check_depth(depth: int) -> int:
 class ImpactWalk:
     """A breadth-first walk that advances one depth level per `step`; the graph may grow between steps."""
 
-    def __init__(self, graph: ImpactGraph, affected: Iterable[uuid.UUID], depth: int = DEFAULT_DEPTH) -> None:
+    def __init__(self, graph: ImpactGraph, affected: Iterable[Hashable], depth: int = DEFAULT_DEPTH) -> None:
         self.graph = graph
         self.max_depth = check_depth(depth)
         self.level = 0
-        self.impacted: dict[uuid.UUID, int] = {ci: 0 for ci in affected if ci in graph.nodes}
-        self.frontier: list[uuid.UUID] = list(self.impacted)
+        self.impacted: dict[Hashable, int] = {ci: 0 for ci in affected if ci in graph.min_up}
+        self.frontier: list[Hashable] = list(self.impacted)
 
     @property
     def done(self) -> bool:
         return not self.frontier or self.level >= self.max_depth
 
-    def candidates(self) -> list[uuid.UUID]:
+    def candidates(self) -> list[Hashable]:
         """CIs the current frontier reaches that are not down yet (known nodes only), in a stable order."""
-        seen: dict[uuid.UUID, None] = {}
+        seen: dict[Hashable, None] = {}
+        known, impacted, dependents = self.graph.min_up, self.impacted, self.graph.dependents
         for provider in self.frontier:
-            for ci in self.graph.dependents.get(provider, ()):
-                if ci not in self.impacted and ci in self.graph.nodes:
+            for ci in dependents.get(provider, ()):
+                if ci not in impacted and ci in known:
                     seen[ci] = None
         return list(seen)
 
-    def needs_providers(self, candidates: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    def needs_providers(self, candidates: Iterable[Hashable]) -> list[Hashable]:
         """The candidates whose providers must be known before the step (those with min_up)."""
-        return [ci for ci in candidates if self.graph.nodes[ci].min_up is not None]
+        return [ci for ci in candidates if self.graph.min_up[ci] is not None]
 
-    def step(self, candidates: list[uuid.UUID] | None = None) -> list[uuid.UUID]:
+    def step(self, candidates: list[Hashable] | None = None) -> list[Hashable]:
         """Go one level deeper; return the CIs that went down at it."""
         pending = self.candidates() if candidates is None else candidates
         self.level += 1
@@ -118,19 +127,24 @@ class ImpactWalk:
         self.frontier = down
         return down
 
-    def _goes_down(self, ci: uuid.UUID) -> bool:
-        min_up = self.graph.nodes[ci].min_up
+    def _goes_down(self, ci: Hashable) -> bool:
+        min_up = self.graph.min_up[ci]
         if min_up is None:
             return True
         up = sum(1 for p in self.graph.providers.get(ci, ()) if p not in self.impacted)
         return up < min_up
 
-    def result(self, max_criticality: int | None = None) -> ImpactResult:
-        """The impacted CIs, listing only those with criticality <= max_criticality when given."""
+    def result(self, max_criticality: int | None = None, details: Mapping[Hashable, CINode] | None = None
+               ) -> ImpactResult:
+        """The impacted CIs, listing only those with criticality <= max_criticality when given.
+
+        `details` maps each impacted CI's walk id to its CINode (whose `id` is the one listed); default the graph's.
+        """
+        nodes = self.graph.nodes if details is None else details
         listed = [
-            ImpactedCI(ci, node.name, node.ci_class, node.criticality, depth)
+            ImpactedCI(node.id, node.name, node.ci_class, node.criticality, depth)
             for ci, depth in self.impacted.items()
-            if (node := self.graph.nodes[ci]) and (max_criticality is None or node.criticality <= max_criticality)
+            if (node := nodes[ci]) and (max_criticality is None or node.criticality <= max_criticality)
         ]
         listed.sort(key=lambda c: (c.depth, c.criticality, c.name))
         return ImpactResult(
