@@ -194,13 +194,16 @@ class TcpProxy:
         self.target_port = target_port
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._open = False
 
     async def start(self) -> None:
         """Accept connections and forward them to the target."""
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port)
+        self._open = True
 
     async def cut(self) -> None:
         """Refuse new connections and drop every open one."""
+        self._open = False
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -214,6 +217,10 @@ class TcpProxy:
             upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
             client_writer.transport.abort()
+            return
+        if not self._open:  # accepted just before a cut, connected just after it: drop it too
+            client_writer.transport.abort()
+            upstream_writer.transport.abort()
             return
         self._writers.update({client_writer, upstream_writer})
 
