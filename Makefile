@@ -26,9 +26,14 @@ test: install
 test-fast: install
 	TANDEM_TEST_DATABASES=sqlite $(BIN)/pytest -q -x
 
+# Each script runs on SQLite; `--postgres postgresql://postgres@127.0.0.1:5432` adds or switches to PostgreSQL.
 bench: install
 	$(BIN)/python bench/propagation.py
 	$(BIN)/python bench/create_changes.py
+	$(BIN)/python bench/conflicts.py
+	$(BIN)/python bench/impact.py --sqlite-only
+	$(BIN)/python bench/heatmap.py
+	$(BIN)/python bench/capacity_consumer.py
 
 catalogue: install
 	$(BIN)/tandem events catalogue --output docs/events.md
