@@ -13,6 +13,7 @@ from tandem_shared.errors import InvalidTransition, NotFound
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
+from tandem_change.cmdb.graph_cache import graph_cache, has_pending_cmdb_writes
 from tandem_change.cmdb.models import ChangeImpact, ConfigurationItem
 from tandem_change.cmdb.repository import ChangeCIRepository, GraphLoader, ImpactRepository
 from tandem_change.domain.impact import BUSINESS_SERVICE, DEFAULT_DEPTH, ImpactGraph, ImpactResult, ImpactWalk
@@ -35,6 +36,21 @@ class ImpactSummary:
 
 async def walk_impact(session: AsyncSession, affected: list[uuid.UUID], *, depth: int = DEFAULT_DEPTH,
                       max_criticality: int | None = None) -> ImpactResult:
+    """Impact from these CIs, walked over the engine's cached graph (reloaded when the CMDB version moved).
+
+    A transaction holding CMDB writes of its own walks the database instead: the cache cannot see them yet.
+    """
+    if has_pending_cmdb_writes(session):
+        return await walk_impact_in_database(session, affected, depth=depth, max_criticality=max_criticality)
+    cached = await graph_cache(session).graph(session)
+    walk = ImpactWalk(cached.graph, cached.raw_ids(affected), depth)
+    while not walk.done:
+        walk.step()
+    return walk.result(max_criticality, cached.details(list(walk.impacted)))
+
+
+async def walk_impact_in_database(session: AsyncSession, affected: list[uuid.UUID], *, depth: int = DEFAULT_DEPTH,
+                                  max_criticality: int | None = None) -> ImpactResult:
     """Impact from these CIs, loading the graph level by level (only what the walk reaches).
 
     The walk runs on the driver's raw ids; names, classes and criticality are read for the impacted CIs only.

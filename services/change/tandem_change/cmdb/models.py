@@ -113,3 +113,13 @@ class ChangeImpact(Base):
     status: Mapped[str] = mapped_column(sa.String(10), default="computed")
     decided_by: Mapped[str | None] = mapped_column(sa.String(200))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CMDBVersion(Base):
+    """The single row counting CMDB writes; in-process graph caches compare it to know they are current."""
+
+    __tablename__ = "cmdb_version"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -18,6 +18,7 @@ from tandem_change.cmdb.models import (
     ChangeCI,
     ChangeImpact,
     CIRelationship,
+    CMDBVersion,
     ConfigurationItem,
     MaintenanceWindow,
 )
@@ -219,6 +220,9 @@ def _impact_statements(dialect: str) -> dict[str, sa.Executable]:
             sa.select(*cols).where(among(r.source_id)),
             sa.select(*cols).where(among(r.target_id), r.type == BOTH_WAYS)),
         "details": sa.select(raw(ci.id), ci.id, ci.name, ci.ci_class, ci.criticality, ci.min_up).where(among(ci.id)),
+        # the whole graph, for the in-process cache: active CIs, then every relationship (ends filtered by the caller)
+        "all_nodes": sa.select(raw(ci.id), ci.name, ci.ci_class, ci.criticality, ci.min_up).where(ci.status == "active"),
+        "all_edges": sa.select(*cols),
     }
 
 
@@ -284,3 +288,54 @@ class GraphLoader:
     async def details(self, ids: Sequence[Hashable]) -> dict[Hashable, CINode]:
         """Raw id -> CINode (with its UUID) for these CIs."""
         return {raw: CINode(*node) for raw, *node in await self._rows("details", list(ids))}
+
+
+class CMDBVersionRepository:
+    """The CMDB version: raised once by every transaction that writes CIs or relationships."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def current(self) -> int:
+        conn = await self.session.connection()
+        return (await conn.execute(sa.select(CMDBVersion.version).where(CMDBVersion.id == 1))).scalar_one()
+
+    async def bump(self) -> None:
+        await self.session.execute(
+            sa.update(CMDBVersion).where(CMDBVersion.id == 1).values(version=CMDBVersion.version + 1),
+            execution_options={"synchronize_session": False})
+
+
+class GraphSnapshotRepository:
+    """The whole active CMDB graph in two queries, on the driver's raw ids (see `_impact_statements`).
+
+    Read straight from the driver (aiosqlite's `execute_fetchall`, asyncpg's `fetch`): for 130,000 rows,
+    SQLAlchemy's row processing costs more than the queries themselves.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        dialect = session.get_bind().dialect
+        self.dialect = "postgresql" if dialect.name == "postgresql" else "sqlite"
+        self._sql = _SNAPSHOT_SQL.get(self.dialect) or _SNAPSHOT_SQL.setdefault(self.dialect, {
+            name: str(_IMPACT_STATEMENTS[self.dialect][name].compile(
+                dialect=dialect, compile_kwargs={"literal_binds": True}))
+            for name in ("all_nodes", "all_edges")})
+
+    async def _fetch(self, name: str) -> Sequence[Sequence]:
+        conn = await self.session.connection()  # joins the session's transaction
+        driver = (await conn.get_raw_connection()).driver_connection
+        if self.dialect == "postgresql":
+            return await driver.fetch(self._sql[name])
+        return await driver.execute_fetchall(self._sql[name])
+
+    async def nodes(self) -> Sequence[Sequence]:
+        """(raw id, name, ci_class, criticality, min_up) of every active CI."""
+        return await self._fetch("all_nodes")
+
+    async def edges(self) -> Sequence[Sequence]:
+        """(raw source id, raw target id, type) of every relationship, retired ends included."""
+        return await self._fetch("all_edges")
+
+
+_SNAPSHOT_SQL: dict[str, dict[str, str]] = {}

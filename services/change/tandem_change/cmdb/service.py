@@ -25,6 +25,7 @@ from tandem_shared.errors import Conflict, InvalidTransition, ValidationProblem
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
+from tandem_change.cmdb.graph_cache import mark_cmdb_changed
 from tandem_change.cmdb.models import BlackoutWindow, CIRelationship, ConfigurationItem, MaintenanceWindow
 from tandem_change.cmdb.repository import (
     BlackoutRepository,
@@ -77,6 +78,7 @@ async def create_ci(session: AsyncSession, *, actor: Actor, body: CICreate, uniq
         await session.flush()
     except IntegrityError as exc:  # a concurrent insert of the same name
         raise Conflict(f"a configuration item named '{body.name}' already exists") from exc
+    mark_cmdb_changed(session)
     await record_audit(session, actor=actor.sub, action="create", entity_type="configuration_item",
                        entity_id=ci.id, to_state=ci.status)
     await record_event(session, _created_event(ci, actor), actor=actor.sub)
@@ -96,6 +98,7 @@ async def update_ci(session: AsyncSession, *, actor: Actor, ci: ConfigurationIte
     for name, value in changes.items():
         setattr(ci, name, value)
     await session.flush()
+    mark_cmdb_changed(session)
     await record_audit(session, actor=actor.sub, action="update", entity_type="configuration_item",
                        entity_id=ci.id, detail={"changes": changes})
     await record_event(session, CIUpdated(id=ci.id, name=ci.name, changed_fields=sorted(changes), changes=changes,
@@ -109,6 +112,7 @@ async def retire_ci(session: AsyncSession, *, actor: Actor, ci: ConfigurationIte
         raise InvalidTransition(entity="configuration item", state=ci.status, action="retire", allowed=[])
     ci.status = RETIRED
     await session.flush()
+    mark_cmdb_changed(session)
     await record_audit(session, actor=actor.sub, action="retire", entity_type="configuration_item",
                        entity_id=ci.id, from_state=ACTIVE, to_state=RETIRED)
     await record_event(session, CIRetired(id=ci.id, name=ci.name, retired_by=actor.sub), actor=actor.sub)
@@ -138,6 +142,7 @@ async def add_relationship(session: AsyncSession, *, actor: Actor, source: Confi
     if await repo.exists(source.id, target.id, kind) or (
             kind == "connects_to" and await repo.exists(target.id, source.id, kind)):
         raise Conflict(f"'{source.name}' already has a {kind} relationship with '{target.name}'")
+    mark_cmdb_changed(session)
     rel = await repo.add(CIRelationship(source_id=source.id, target_id=target.id, type=kind, created_by=actor.sub))
     detail = {"source_id": str(source.id), "target_id": str(target.id), "type": kind}
     await record_audit(session, actor=actor.sub, action="create", entity_type="ci_relationship", entity_id=rel.id,
@@ -151,6 +156,7 @@ async def delete_relationship(session: AsyncSession, *, actor: Actor, rel: CIRel
     """Remove a relationship."""
     await session.delete(rel)
     await session.flush()
+    mark_cmdb_changed(session)
     detail = {"source_id": str(rel.source_id), "target_id": str(rel.target_id), "type": rel.type}
     await record_audit(session, actor=actor.sub, action="delete", entity_type="ci_relationship", entity_id=rel.id,
                        detail=detail)
