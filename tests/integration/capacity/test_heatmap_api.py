@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tandem_capacity import service
 
-from tests.support import auth, create_app, running
+from tests.support import auth, create_app, running, transaction
 
 MANAGER = auth("rita", "resource_manager")
 VIEWER = auth("vera", "viewer")
@@ -31,7 +31,7 @@ async def test_heatmap_follows_time_off_holidays_and_schedules(databases, backen
                 "name": name, "team": "Platform", "weekly_hours": 40, "location": "Berlin"})
             assert created.status_code == 201, created.text
             people[name] = created.json()["id"]
-        async with app.state.runtime.sessionmaker() as session, session.begin():
+        async with transaction(app) as session:
             # 20 h in each of W01 and W02, and 10 h in W05 (outside the window).
             for start, end, hours in (("2027-01-04", "2027-01-18", 40), ("2027-02-01", "2027-02-06", 10)):
                 await service.book(session, actor="rita", person_id=uuid.UUID(people["Ana"]), source="project",
