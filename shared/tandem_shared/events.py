@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,8 +65,8 @@ class CloudEvent(BaseModel):
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CloudEvent:
-        """Parse and validate a JSON envelope."""
-        return cls.model_validate(json.loads(raw))
+        """Parse and validate a JSON envelope (pydantic parses the bytes itself: no intermediate dict)."""
+        return cls.model_validate_json(raw)
 
 
 @dataclass(frozen=True)

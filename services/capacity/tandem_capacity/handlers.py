@@ -70,7 +70,7 @@ async def on_change_approved(session: AsyncSession, event: CloudEvent, data: Cha
     if await _change_booked(session, source_id):
         return
     await _known(session, data.id, data.assignee_id)
-    await service.book(
+    await service.add_booking(
         session, actor=event.actor or SYSTEM_ACTOR, person_id=data.assignee_id, source="change", source_id=source_id,
         kind="hard", start=data.planned_start, end=data.planned_end, hours=data.effort_hours,
     )
@@ -101,8 +101,9 @@ async def on_change_rescheduled(session: AsyncSession, event: CloudEvent, data: 
         return
     await _known(session, data.id, data.assignee_id)
     if not active:
-        await service.book(session, actor=actor, person_id=data.assignee_id, source="change", source_id=str(data.id),
-                           kind="hard", start=data.planned_start, end=data.planned_end, hours=data.effort_hours)
+        await service.add_booking(session, actor=actor, person_id=data.assignee_id, source="change",
+                                  source_id=str(data.id), kind="hard", start=data.planned_start,
+                                  end=data.planned_end, hours=data.effort_hours)
         _note_change(session, str(data.id), True)
         return
     booking, *extra = active

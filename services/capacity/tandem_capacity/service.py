@@ -87,7 +87,8 @@ class _Keep:
 KEEP: Any = _Keep()
 
 
-async def _insert_booking(session: AsyncSession, row: dict[str, Any], shares: list[WeekShare]) -> Booking:
+async def _insert_booking(session: AsyncSession, row: dict[str, Any], shares: list[WeekShare], *,
+                          attach: bool = True) -> Booking | None:
     """Insert a booking and its weeks as plain rows (buffered in a consumer's batch) and return it as persistent.
 
     The ORM's unit of work costs more than the rest of applying an approval; the rows go out as one multi-row
@@ -97,6 +98,8 @@ async def _insert_booking(session: AsyncSession, row: dict[str, Any], shares: li
     week_rows = [{"booking_id": row["id"], "week": s.week, "hours": s.hours} for s in shares]
     for week_row in week_rows:
         await insert_row(session, BookingWeek.__table__, week_row)
+    if not attach:
+        return None
     booking = Booking(**row)
     weeks = [BookingWeek(**week_row) for week_row in week_rows]
     for entity in (booking, *weeks):
@@ -112,22 +115,46 @@ async def book(
     source_line: str | None = None, weeks: list[WeekShare] | None = None,
 ) -> Booking:
     """Book a person's hours over a window: spread over its ISO weeks, or as the given week shares."""
+    booking = await _book(session, actor=actor, person_id=person_id, source=source, source_id=source_id, kind=kind,
+                          start=start, end=end, hours=hours, skill=skill, role=role, source_line=source_line,
+                          weeks=weeks, attach=True)
+    assert booking is not None
+    return booking
+
+
+async def add_booking(
+    session: AsyncSession, *, actor: str, person_id: uuid.UUID, source: str, source_id: str, kind: str,
+    start: datetime, end: datetime, hours: float,
+) -> None:
+    """Book as `book` does, without building the booking's ORM objects (for a consumer's batch that never uses them).
+
+    Later reads in the transaction load the booking from its (buffered, then written) rows like any other.
+    """
+    await _book(session, actor=actor, person_id=person_id, source=source, source_id=source_id, kind=kind,
+                start=start, end=end, hours=hours, attach=False)
+
+
+async def _book(
+    session: AsyncSession, *, actor: str, person_id: uuid.UUID, source: str, source_id: str, kind: str,
+    start: datetime, end: datetime, hours: float, attach: bool, skill: str | None = None, role: str | None = None,
+    source_line: str | None = None, weeks: list[WeekShare] | None = None,
+) -> Booking | None:
     shares = spread_hours(start, end, hours) if weeks is None else weeks
-    booking = await _insert_booking(session, {
+    row = {
         "id": new_id(), "person_id": person_id, "source": source, "source_id": source_id, "kind": kind,
         "start": start, "end": end, "hours": hours, "status": "active", "created_at": utcnow(), "released_at": None,
         "release_reason": None, "skill": skill, "role": role, "source_line": source_line, "version": 1,
-    }, shares)
-    await record_audit(session, actor=actor, action="book", entity_type="booking", entity_id=booking.id,
-                       to_state=booking.status, detail={
+    }
+    booking = await _insert_booking(session, row, shares, attach=attach)
+    await record_audit(session, actor=actor, action="book", entity_type="booking", entity_id=row["id"],
+                       to_state=row["status"], detail={
                            "person_id": str(person_id), "source": source, "source_id": source_id, "hours": hours,
                            "kind": kind, "source_line": source_line})
     await record_event(session, BookingCreated(
-        id=booking.id, person_id=person_id, source=source, source_id=source_id, kind=kind,
-        start=booking.start, end=booking.end, hours=hours, weeks=_weeks(booking),
+        id=row["id"], person_id=person_id, source=source, source_id=source_id, kind=kind,
+        start=start, end=end, hours=hours, weeks=[WeekHours(week=s.week, hours=s.hours) for s in shares],
     ), actor=actor)
-    await booking_changed(session, actor=actor, person_id=person_id,
-                          added=[(w.week, w.hours) for w in booking.weeks])
+    await booking_changed(session, actor=actor, person_id=person_id, added=[(s.week, s.hours) for s in shares])
     await mark_snapshot_dirty(session)
     return booking
 

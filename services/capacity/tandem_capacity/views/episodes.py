@@ -20,7 +20,7 @@ from tandem_shared.repository import record_audit
 from tandem_capacity.domain.allocation import iso_weeks
 from tandem_capacity.domain.episodes import OVERALLOCATED, OpenEpisode, find_runs, reconcile, utilisation
 from tandem_capacity.supply.availability import available_by_person
-from tandem_capacity.views.loads import add_hours
+from tandem_capacity.views.loads import add_hours_many
 from tandem_capacity.views.models import Episode
 from tandem_capacity.views.repository import EpisodeRepository, ViewRepository
 
@@ -51,25 +51,28 @@ async def booking_changed(session: AsyncSession, *, actor: str, person_id: uuid.
 
 async def _apply_pending_loads(session: AsyncSession) -> None:
     pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.pop(PENDING_LOADS, {})
+    loads = await add_hours_many(session, {person_id: deltas for person_id, (_actor, deltas) in pending.items()})
     by_actor: dict[str, list[uuid.UUID]] = {}
-    for person_id in sorted(pending):  # a fixed lock order, so two transactions never wait on each other
-        actor, deltas = pending[person_id]
-        await add_hours(session, person_id, deltas, +1.0)
-        by_actor.setdefault(actor, []).append(person_id)
+    for person_id in sorted(pending):
+        by_actor.setdefault(pending[person_id][0], []).append(person_id)
     for actor, person_ids in by_actor.items():
-        await recompute_episodes(session, actor=actor, person_ids=person_ids)
+        await recompute_episodes(session, actor=actor, person_ids=person_ids,
+                                 booked={p: loads[p] for p in person_ids if loads[p]})
 
 
-async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: Collection[uuid.UUID]) -> None:
+async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: Collection[uuid.UUID],
+                             booked: dict[uuid.UUID, dict[str, float]] | None = None) -> None:
     """Bring the people's episodes in line with their bookings and availability now.
 
     Each person's whole booked span is recomputed (weeks without bookings end every run), so a change anywhere
-    can join, split, extend or end episodes; only starts and ends are published.
+    can join, split, extend or end episodes; only starts and ends are published. `booked`: the people's loads
+    when the caller has just written them (people without bookings left out), saving the read.
     """
     if not person_ids:
         return
     views = ViewRepository(session)
-    booked = await views.booked(set(person_ids))
+    if booked is None:
+        booked = await views.booked(set(person_ids))
     episodes = EpisodeRepository(session)
     stored = await episodes.open_for(person_ids)
     involved = set(booked) | {e.person_id for e in stored}

@@ -3,46 +3,79 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import utcnow
 
 from tandem_capacity.models import Booking, BookingWeek
 from tandem_capacity.supply.repository import IN_LIST_LIMIT
 from tandem_capacity.views.models import PersonLoad
 
 
-async def _locked(session: AsyncSession, person_id: uuid.UUID) -> PersonLoad:
-    stmt = sa.select(PersonLoad).where(PersonLoad.person_id == person_id).with_for_update()
-    load = (await session.execute(stmt)).scalar_one_or_none()
-    if load is not None:
-        return load
-    try:
-        async with session.begin_nested():
-            load = PersonLoad(person_id=person_id, weeks={})
-            session.add(load)
-    except IntegrityError:
-        # A concurrent transaction added the person's row first: lock that one.
-        return (await session.execute(stmt)).scalar_one()
-    return load
+def _insert_missing(session: AsyncSession) -> Any:
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(PersonLoad.__table__).on_conflict_do_nothing(index_elements=[PersonLoad.__table__.c.person_id])
+
+
+async def _lock_loads(session: AsyncSession, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, float]]:
+    """Lock the people's load rows in id order (a fixed order: two batches never wait on each other) and read them."""
+    table = PersonLoad.__table__
+    found: dict[uuid.UUID, dict[str, float]] = {}
+    for first in range(0, len(person_ids), IN_LIST_LIMIT):
+        chunk = person_ids[first:first + IN_LIST_LIMIT]
+        by_hex = {person_id.hex: person_id for person_id in chunk}
+        stmt = (sa.select(sa.type_coerce(table.c.person_id, sa.String), sa.cast(table.c.weeks, sa.Text))
+                .where(table.c.person_id.in_(chunk)).order_by(table.c.person_id).with_for_update())
+        for raw_id, text in (await session.execute(stmt)).all():
+            person_id = raw_id if isinstance(raw_id, uuid.UUID) else by_hex[raw_id]
+            found[person_id] = orjson.loads(text) if text else {}
+    return found
+
+
+async def add_hours_many(session: AsyncSession, deltas: Mapping[uuid.UUID, Iterable[tuple[str, float]]]) -> \
+        dict[uuid.UUID, dict[str, float]]:
+    """Add each person's (week, signed hours) to their load: three statements for them all, however many.
+
+    Returns the new loads ({week: hours}, weeks at zero dropped), so callers need not read them again.
+    """
+    person_ids = sorted(deltas)
+    if not person_ids:
+        return {}
+    # Rows first (ON CONFLICT DO NOTHING: it waits only on another transaction's uncommitted insert of the same id,
+    # in id order), then the locks, in id order: two transactions never hold what the other waits for.
+    now = utcnow()
+    await session.execute(_insert_missing(session), [{"person_id": p, "weeks": {}, "updated_at": now}
+                                                     for p in person_ids])
+    current = await _lock_loads(session, person_ids)
+    totals_by_person: dict[uuid.UUID, dict[str, float]] = {}
+    for person_id in person_ids:
+        totals = dict(current[person_id])
+        for week, hours in deltas[person_id]:
+            value = round(totals.get(week, 0.0) + hours, 2)
+            if abs(value) < 0.005:
+                totals.pop(week, None)
+            else:
+                totals[week] = value
+        totals_by_person[person_id] = dict(sorted(totals.items()))
+    table = PersonLoad.__table__
+    await session.execute(
+        sa.update(table).where(table.c.person_id == sa.bindparam("b_person_id"))
+        .values(weeks=sa.bindparam("b_weeks"), updated_at=sa.bindparam("b_updated_at")),
+        [{"b_person_id": p, "b_weeks": w, "b_updated_at": utcnow()} for p, w in totals_by_person.items()],
+    )
+    return totals_by_person
 
 
 async def add_hours(session: AsyncSession, person_id: uuid.UUID, weeks: Iterable[tuple[str, float]],
                     sign: float) -> None:
     """Add (sign +1) or take off (sign -1) a booking's weekly hours from the person's load."""
-    load = await _locked(session, person_id)
-    totals = dict(load.weeks)
-    for week, hours in weeks:
-        value = round(totals.get(week, 0.0) + sign * hours, 2)
-        if abs(value) < 0.005:
-            totals.pop(week, None)
-        else:
-            totals[week] = value
-    load.weeks = dict(sorted(totals.items()))  # a new object, so the JSON column is written
-    await session.flush()
+    await add_hours_many(session, {person_id: [(week, sign * hours) for week, hours in weeks]})
 
 
 async def booked(session: AsyncSession, person_ids: Collection[uuid.UUID], first_week: str | None = None,

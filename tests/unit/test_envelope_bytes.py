@@ -1,0 +1,34 @@
+"""The relay's bytes (orjson over the stored outbox payload) are the envelope's own JSON, and parse back the same."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from tandem_shared.contracts.capacity import BookingCreated, WeekHours
+from tandem_shared.events import CloudEvent, build_envelope, parse_data
+
+
+def _envelope() -> CloudEvent:
+    return build_envelope(BookingCreated(
+        id=uuid.uuid4(), person_id=uuid.uuid4(), source="change", source_id="c-1", kind="hard",
+        start=datetime(2027, 1, 4, 9, 30, tzinfo=UTC), end=datetime(2027, 1, 6, 17, tzinfo=UTC), hours=7.35,
+        weeks=[WeekHours(week="2027-W01", hours=7.35)]), actor="rita")
+
+
+def test_stored_payload_sent_with_orjson_is_the_envelope_json() -> None:
+    envelope = _envelope()
+    stored = json.loads(json.dumps(envelope.model_dump(mode="json")))  # what the outbox's JSON column gives back
+    sent = orjson.dumps(stored)
+    assert json.loads(sent) == json.loads(envelope.to_bytes())
+    decoded = CloudEvent.from_bytes(sent)
+    assert decoded == envelope and parse_data(decoded) == parse_data(envelope)
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"{}", b'{"id": "x", "source": "/a", "type": "t", "subject": "s"}'])
+def test_malformed_envelopes_are_refused(raw: bytes) -> None:
+    with pytest.raises(ValueError):
+        CloudEvent.from_bytes(raw)
