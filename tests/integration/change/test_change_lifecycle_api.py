@@ -175,8 +175,9 @@ async def test_reschedule_publishes_whether_capacity_is_booked(databases, backen
         person, other = await known_person(app), await known_person(app)
         model = (await client.post("/change/v1/change-models", headers=MANAGER, json={"name": "Reboot"})).json()
         draft = await raise_change(client, assignee_id=str(person), effort_hours=2)
-        moved = await act(client, draft["id"], "reschedule", REQUESTER, {**window(45), "reason": "freeze"})
-        assert moved["planned_start"] == window(45)["planned_start"].replace("+00:00", "Z")
+        later = window(45)  # computed once: two calls a second apart would differ
+        moved = await act(client, draft["id"], "reschedule", REQUESTER, {**later, "reason": "freeze"})
+        assert moved["planned_start"] == later["planned_start"].replace("+00:00", "Z")
         standard = await raise_change(client, type="standard", model_id=model["id"], assignee_id=str(person),
                                       effort_hours=3)
         await act(client, standard["id"], "submit", REQUESTER)
