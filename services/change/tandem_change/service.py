@@ -89,6 +89,8 @@ async def update_change(session: AsyncSession, *, actor: Actor, change: Change, 
     """Edit the record; what may change depends on the state (the type only in new)."""
     require_requester_or_manager(actor, change, "edit")
     fields = body.model_dump(exclude_unset=True)
+    if "affected_cis" in fields:  # compared as stored: CI ids as text, each once
+        fields["affected_cis"] = [str(ci) for ci in dict.fromkeys(fields["affected_cis"] or [])]
     state = ChangeState(change.state)
     if "type" in fields and fields["type"] != change.type and state is not ChangeState.NEW:
         raise Conflict(f"the type of a change can change only in state new, not in {state.value}")
@@ -103,7 +105,7 @@ async def update_change(session: AsyncSession, *, actor: Actor, change: Change, 
         await _check_model(session, new_type, new_model)
     changed = {}
     if "affected_cis" in fields:
-        ci_ids = fields.pop("affected_cis") or []
+        ci_ids = [uuid.UUID(ci) for ci in fields.pop("affected_cis")]
         before = list(change.affected_cis)
         await cmdb_service.link_affected_cis(session, change, ci_ids)
         if change.affected_cis != before:

@@ -256,6 +256,18 @@ async def test_changes_name_affected_cis_by_id(databases, backend, broker):
             changes = (await conn.execute(sa.text("SELECT count(*) FROM changes"))).scalar()
         assert (linked, changes) == (2, 1)
 
+        # Editing the list in new replaces the links; an unknown id is refused and changes nothing.
+        path = f"/change/v1/changes/{created.json()['id']}"
+        edited = await client.patch(path, headers={**REQUESTER, "If-Match": created.headers["ETag"]},
+                                    json={"affected_cis": [b["id"]]})
+        assert edited.status_code == 200 and edited.json()["affected_cis"] == [b["id"]], edited.text
+        bad = await client.patch(path, headers={**REQUESTER, "If-Match": edited.headers["ETag"]},
+                                 json={"affected_cis": [unknown]})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["unknown_ids"] == [unknown]
+        async with app.state.runtime.engine.connect() as conn:
+            links = (await conn.execute(sa.text("SELECT ci_id FROM change_cis"))).scalars().all()
+        assert [uuid.UUID(str(ci)) for ci in links] == [uuid.UUID(b["id"])]
+
 
 async def test_ci_events_reach_the_broker(databases, backend, broker):
     app = await _app(databases, backend, broker)
