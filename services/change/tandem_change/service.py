@@ -119,6 +119,8 @@ async def update_change(session: AsyncSession, *, actor: Actor, change: Change, 
         await record_audit(session, actor=actor.sub, action="update", entity_type="change", entity_id=change.id,
                            from_state=change.state, to_state=change.state,
                            detail={"fields": sorted(changed), **({"type": new_type} if "type" in changed else {})})
+    if "affected_cis" in changed:
+        await check_conflicts(session, change)  # other CIs, other neighbours: the stored conflicts are stale
     return change
 
 
