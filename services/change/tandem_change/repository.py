@@ -53,11 +53,14 @@ class PeopleProjection:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def get(self, person_id: uuid.UUID) -> KnownPerson | None:
+        return await self.session.get(KnownPerson, person_id)
+
     async def exists(self, person_id: uuid.UUID) -> bool:
-        return await self.session.get(KnownPerson, person_id) is not None
+        return await self.get(person_id) is not None
 
     async def upsert(self, person_id: uuid.UUID, *, name: str, team: str, email: str | None = None) -> None:
-        person = await self.session.get(KnownPerson, person_id)
+        person = await self.get(person_id)
         if person is None:
             self.session.add(KnownPerson(id=person_id, name=name, team=team, email=email))
         else:

@@ -20,7 +20,7 @@ from tandem_change.domain.lifecycle import (
     books_capacity,
     check_stay_action,
 )
-from tandem_change.models import Change, KnownPerson
+from tandem_change.models import Change
 from tandem_change.repository import ChangeRepository, PeopleProjection
 from tandem_change.scheduling.service import check_conflicts
 from tandem_change.schemas import ChangeCreate, ChangeUpdate, RescheduleRequest
@@ -42,7 +42,7 @@ async def assignee_identities(session: AsyncSession, change: Change) -> set[str]
     """The subjects under which the assignee may sign in: their capacity person id and their email."""
     if change.assignee_id is None:
         return set()
-    person = await session.get(KnownPerson, change.assignee_id)
+    person = await PeopleProjection(session).get(change.assignee_id)
     return {str(change.assignee_id)} | ({person.email.lower()} if person and person.email else set())
 
 

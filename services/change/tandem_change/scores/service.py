@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.contracts.change import TeamSuccessScoreChanged
 from tandem_shared.outbox import record_event
 
 from tandem_change.domain.lifecycle import Outcome
 from tandem_change.domain.score import score_delta
-from tandem_change.models import Change, KnownPerson
+from tandem_change.models import Change
+from tandem_change.repository import PeopleProjection
 from tandem_change.scores.models import TeamSuccessScore
+from tandem_change.scores.repository import TeamScoreRepository
 
 UNASSIGNED = "unassigned"
 
@@ -22,26 +23,28 @@ async def team_of(session: AsyncSession, change: Change) -> str:
     """The assignee's team as capacity announced it, or 'unassigned'."""
     if change.assignee_id is None:
         return UNASSIGNED
-    person = await session.get(KnownPerson, change.assignee_id)
+    person = await PeopleProjection(session).get(change.assignee_id)
     return person.team if person else UNASSIGNED
 
 
 async def score_of(session: AsyncSession, team: str) -> TeamSuccessScore | None:
-    return await session.get(TeamSuccessScore, team)
+    """The team's score, or None before its first implemented change."""
+    return await TeamScoreRepository(session).get(team)
 
 
 async def all_scores(session: AsyncSession) -> Sequence[TeamSuccessScore]:
-    return (await session.execute(sa.select(TeamSuccessScore).order_by(TeamSuccessScore.team))).scalars().all()
+    """Every team's score, by team name."""
+    return await TeamScoreRepository(session).all()
 
 
 async def apply_outcome(session: AsyncSession, *, team: str, change_id: uuid.UUID, outcome: Outcome,
                         incident_priorities: Sequence[int], actor: str) -> TeamSuccessScore:
     """Add a change's outcome to its team's score and publish the new score."""
-    row = await session.get(TeamSuccessScore, team, with_for_update=True)
+    scores = TeamScoreRepository(session)
+    row = await scores.get(team, for_update=True)
     if row is None:
-        row = TeamSuccessScore(team=team, score=0, successful=0, successful_with_issues=0, failed=0,
-                               incidents_caused=0)
-        session.add(row)
+        row = scores.add(TeamSuccessScore(team=team, score=0, successful=0, successful_with_issues=0, failed=0,
+                                          incidents_caused=0))
     previous = row.score
     delta = score_delta(outcome, incident_priorities)
     row.score = previous + delta

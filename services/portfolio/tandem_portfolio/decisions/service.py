@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectDeferred, ProjectTerminated
@@ -11,6 +12,7 @@ from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_portfolio.decisions.models import Decision
+from tandem_portfolio.decisions.repository import DecisionRepository
 from tandem_portfolio.domain.decisions import TARGET, allowed_actions
 from tandem_portfolio.models import Project
 
@@ -21,9 +23,9 @@ async def decide(session: AsyncSession, *, actor: Actor, project: Project, actio
     if action not in allowed:
         raise InvalidTransition(entity="project", state=project.stage, action=action, allowed=allowed)
     before, project.stage = project.stage, TARGET[action].value
-    decision = Decision(project_id=project.id, action=action, from_stage=before, to_stage=project.stage,
-                        reason=reason, decided_by=actor.sub)
-    session.add(decision)
+    decision = DecisionRepository(session).add(Decision(
+        project_id=project.id, action=action, from_stage=before, to_stage=project.stage, reason=reason,
+        decided_by=actor.sub))
     await session.flush()
     await record_audit(session, actor=actor.sub, action=action, entity_type="project", entity_id=project.id,
                        from_state=before, to_state=project.stage, detail={"reason": reason})
@@ -33,7 +35,6 @@ async def decide(session: AsyncSession, *, actor: Actor, project: Project, actio
     return decision
 
 
-async def decisions_of(session: AsyncSession, project: Project) -> list[Decision]:
+async def decisions_of(session: AsyncSession, project: Project) -> Sequence[Decision]:
     """The project's decision records, oldest first."""
-    stmt = sa.select(Decision).where(Decision.project_id == project.id).order_by(Decision.decided_at, Decision.id)
-    return list((await session.execute(stmt)).scalars().all())
+    return await DecisionRepository(session).of_project(project.id)
