@@ -15,16 +15,7 @@ import pytest
 from tandem_shared.broker import free_port
 from tandem_shared.settings import SERVICES
 
-
-def wait(client: httpx.Client, probe, timeout: float = 30.0, interval: float = 0.05):  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe(client)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout}s: last {value!r}")
-        time.sleep(interval)
+from tests.e2e.helpers import wait
 
 
 @pytest.fixture(scope="session")

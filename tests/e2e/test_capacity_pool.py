@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import wait
+from tests.e2e.helpers import kpis, ok, wait
 from tests.support import auth
 
 pytestmark = pytest.mark.e2e
@@ -16,26 +16,19 @@ MANAGER = auth("mo.manager", "change_manager")
 CAB = auth("carol.cab", "cab_member", "change_manager")
 
 
-def _ok(response: httpx.Response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def _kpis(client: httpx.Client) -> dict[str, float]:
-    return {k["key"]: k["value"] for k in _ok(client.get("/metrics/v1/kpis", headers=RM))["items"]}
 
 
 def test_project_demand_and_change_in_one_week_overallocate_and_metrics_show_it(platform_url: str) -> None:
     with httpx.Client(base_url=platform_url, timeout=10) as client:
-        before = _kpis(client)
-        person = _ok(client.post("/capacity/v1/people", headers=RM, json={
+        before = kpis(client)
+        person = ok(client.post("/capacity/v1/people", headers=RM, json={
             "name": "Omar Overbooked", "team": "Platform", "weekly_hours": 40,
             "skills": [{"name": "kubernetes", "proficiency": 4}]}), 201)
 
         # Portfolio plans 36 h of the week of 2027-06-07 (ISO week 2027-W23) for this person on a project.
-        project = _ok(client.post("/portfolio/v1/projects", headers=PM, json={
+        project = ok(client.post("/portfolio/v1/projects", headers=PM, json={
             "name": "Cluster migration (e2e)", "start_date": "2027-06-01", "go_live_date": "2027-07-30"}), 201)
-        _ok(client.put(f"/portfolio/v1/projects/{project['id']}/demand", headers=PM, json={"lines": [
+        ok(client.put(f"/portfolio/v1/projects/{project['id']}/demand", headers=PM, json={"lines": [
             {"role": "Platform engineer", "skill": "kubernetes", "person_id": person["id"], "hours_per_week": 36,
              "start": "2027-06-07", "end": "2027-06-11", "kind": "hard"}]}))
         bookings = f"/capacity/v1/people/{person['id']}/bookings"
@@ -49,27 +42,27 @@ def test_project_demand_and_change_in_one_week_overallocate_and_metrics_show_it(
         change = wait(client, lambda c: (r := c.post("/change/v1/changes", headers=REQUESTER, json=body)
                                          ).status_code == 201 and r.json())
         path = f"/change/v1/changes/{change['id']}"
-        _ok(client.post(f"{path}/submit", headers=REQUESTER))
-        assert _ok(client.post(f"{path}/assess", headers=MANAGER, json={}))["risk"] == "low"
-        assert _ok(client.post(f"{path}/votes", headers=CAB, json={"decision": "approve"}), 201)[
+        ok(client.post(f"{path}/submit", headers=REQUESTER))
+        assert ok(client.post(f"{path}/assess", headers=MANAGER, json={}))["risk"] == "low"
+        assert ok(client.post(f"{path}/votes", headers=CAB, json={"decision": "approve"}), 201)[
             "change_state"] == "scheduled"
 
         alerts = wait(client, lambda c: c.get(f"/capacity/v1/alerts?status=open&person_id={person['id']}",
                                               headers=RM).json()["items"], timeout=10)
         assert [(a["kind"], a["first_week"], a["last_week"], a["peak_utilisation"]) for a in alerts] == [
             ("overallocated", "2027-W23", "2027-W23", 1.15)]
-        week = _ok(client.get(f"/capacity/v1/people/{person['id']}/utilisation?from=2027-06-07&to=2027-06-13",
+        week = ok(client.get(f"/capacity/v1/people/{person['id']}/utilisation?from=2027-06-07&to=2027-06-13",
                               headers=RM))["weeks"][0]
         assert (week["project_hours"], week["change_hours"], week["utilisation"]) == (36, 10, 1.15)
 
         def metrics_show_it(c: httpx.Client) -> dict[str, float] | None:
-            now = _kpis(c)
+            now = kpis(c)
             return now if now["overallocation_episodes"] == before["overallocation_episodes"] + 1 else None
         after = wait(client, metrics_show_it, timeout=10)
         assert after["people_overallocated"] == before["people_overallocated"] + 1
 
         # Canceling the change ends the episode: published once as cleared, and metrics count one person fewer.
-        _ok(client.post(f"{path}/cancel", headers=REQUESTER, json={"comment": "moved to the next sprint"}))
+        ok(client.post(f"{path}/cancel", headers=REQUESTER, json={"comment": "moved to the next sprint"}))
         wait(client, lambda c: not c.get(f"/capacity/v1/alerts?status=open&person_id={person['id']}",
                                          headers=RM).json()["items"], timeout=10)
-        wait(client, lambda c: _kpis(c)["people_overallocated"] == before["people_overallocated"], timeout=10)
+        wait(client, lambda c: kpis(c)["people_overallocated"] == before["people_overallocated"], timeout=10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import wait
+from tests.e2e.helpers import kpis, ok, wait
 from tests.support import auth
 
 pytestmark = pytest.mark.e2e
@@ -15,28 +15,21 @@ MANAGER = auth("mo.manager", "change_manager")
 SERVICE_OWNER = auth("olga.owner", "service_owner")
 
 
-def _ok(response: httpx.Response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def _kpis(client: httpx.Client) -> dict[str, float]:
-    return {k["key"]: k["value"] for k in _ok(client.get("/metrics/v1/kpis", headers=RM))["items"]}
 
 
 def test_blackout_conflict_two_step_cab_reschedule_and_failed_review(platform_url: str) -> None:
     with httpx.Client(base_url=platform_url, timeout=10) as client:
-        person = _ok(client.post("/capacity/v1/people", headers=RM, json={
+        person = ok(client.post("/capacity/v1/people", headers=RM, json={
             "name": "Nora Network", "team": "Network", "weekly_hours": 40,
             "skills": [{"name": "networking", "proficiency": 4}]}), 201)
         # The CMDB: a critical business service running on an application, and a freeze on the service.
-        service = _ok(client.post("/change/v1/cis", headers=SERVICE_OWNER, json={
+        service = ok(client.post("/change/v1/cis", headers=SERVICE_OWNER, json={
             "name": "Card payments (e2e)", "ci_class": "business_service", "criticality": 1}), 201)
-        app = _ok(client.post("/change/v1/cis", headers=SERVICE_OWNER, json={
+        app = ok(client.post("/change/v1/cis", headers=SERVICE_OWNER, json={
             "name": "card-api-e2e", "ci_class": "application", "criticality": 2, "owner_team": "Network"}), 201)
-        _ok(client.post(f"/change/v1/cis/{service['id']}/relationships", headers=SERVICE_OWNER,
+        ok(client.post(f"/change/v1/cis/{service['id']}/relationships", headers=SERVICE_OWNER,
                         json={"target_id": app["id"], "type": "depends_on"}), 201)
-        freeze = _ok(client.post("/change/v1/blackout-windows", headers=MANAGER, json={
+        freeze = ok(client.post("/change/v1/blackout-windows", headers=MANAGER, json={
             "name": "Card scheme freeze", "start": "2027-05-01T00:00:00+00:00", "end": "2027-05-08T00:00:00+00:00",
             "scope": "service", "ci_id": service["id"], "reason": "Peak trading"}), 201)
 
@@ -46,62 +39,62 @@ def test_blackout_conflict_two_step_cab_reschedule_and_failed_review(platform_ur
         change = wait(client, lambda c: (r := c.post("/change/v1/changes", headers=REQUESTER, json=body)
                                          ).status_code == 201 and r.json())  # change learns the person by event
         path = f"/change/v1/changes/{change['id']}"
-        conflicts = _ok(client.get(f"{path}/conflicts", headers=REQUESTER))["items"]
+        conflicts = ok(client.get(f"{path}/conflicts", headers=REQUESTER))["items"]
         flagged = [c for c in conflicts if c["kind"] == "blackout"]
         assert [c["blackout_id"] for c in flagged] == [freeze["id"]] and "Card scheme freeze" in flagged[0]["reason"]
 
         # Assessment: the impact reaches a critical business service, so the risk is high and the policy has two steps.
-        assert _ok(client.post(f"{path}/submit", headers=REQUESTER))["state"] == "assess"
-        assessed = _ok(client.post(f"{path}/assess", headers=MANAGER, json={"comment": "freeze noted"}))
+        assert ok(client.post(f"{path}/submit", headers=REQUESTER))["state"] == "assess"
+        assessed = ok(client.post(f"{path}/assess", headers=MANAGER, json={"comment": "freeze noted"}))
         assert assessed["state"] == "authorize" and assessed["risk"] == "high"
         assert "critical business service" in assessed["risk_explanation"]
-        impact = _ok(client.get(f"{path}/impact", headers=REQUESTER))
+        impact = ok(client.get(f"{path}/impact", headers=REQUESTER))
         assert service["id"] in {ci["ci_id"] for ci in impact["impacted"]}
-        approvals = _ok(client.get(f"{path}/approvals", headers=REQUESTER))
+        approvals = ok(client.get(f"{path}/approvals", headers=REQUESTER))
         assert [s["approver_group"] for s in approvals["steps"]] == ["Change advisory board", "Change managers"]
 
         own = client.post(f"{path}/votes", headers=auth("sam.requester", "requester", "cab_member"),
                           json={"decision": "approve"})
         assert own.status_code == 403  # the requester never approves their own change
-        first = _ok(client.post(f"{path}/votes", headers=auth("dan.cab", "cab_member"),
+        first = ok(client.post(f"{path}/votes", headers=auth("dan.cab", "cab_member"),
                                 json={"decision": "approve", "comment": "fine after the freeze"}), 201)
         assert first["change_state"] == "authorize"  # CAB at 50 % passed; the change managers' step is open
         assert first["current_step"]["approver_group"] == "Change managers"
-        _ok(client.post(f"{path}/votes", headers=auth("carol.cab", "cab_member", "change_manager"),
+        ok(client.post(f"{path}/votes", headers=auth("carol.cab", "cab_member", "change_manager"),
                         json={"decision": "approve"}), 201)
-        assert _ok(client.get(path, headers=REQUESTER))["state"] == "scheduled"
+        assert ok(client.get(path, headers=REQUESTER))["state"] == "scheduled"
 
         bookings = f"/capacity/v1/people/{person['id']}/bookings"
         booked = wait(client, lambda c: c.get(bookings, headers=RM).json()["items"], timeout=10)
         assert [(b["source_id"], b["start"][:16]) for b in booked] == [(change["id"], "2027-05-03T22:00")]
 
         # Rescheduled out of the freeze: the booking follows, and the blackout conflict is gone.
-        moved = _ok(client.post(f"{path}/reschedule", headers=REQUESTER, json={
+        moved = ok(client.post(f"{path}/reschedule", headers=REQUESTER, json={
             "planned_start": "2027-05-10T22:00:00+00:00", "planned_end": "2027-05-11T02:00:00+00:00",
             "reason": "after the freeze"}))
         assert moved["state"] == "scheduled"
         wait(client, lambda c: [(b["source_id"], b["start"][:16]) for b in c.get(bookings, headers=RM).json()["items"]]
              == [(change["id"], "2027-05-10T22:00")], timeout=10)
-        assert not [c for c in _ok(client.get(f"{path}/conflicts", headers=REQUESTER))["items"]
+        assert not [c for c in ok(client.get(f"{path}/conflicts", headers=REQUESTER))["items"]
                     if c["kind"] == "blackout"]
 
         # A failed outcome needs a review before closing, and moves the KPIs.
-        before = _kpis(client)
-        _ok(client.post(f"{path}/start", headers=REQUESTER, json={}))
-        _ok(client.post(f"{path}/complete", headers=REQUESTER, json={"outcome": "failed"}))
+        before = kpis(client)
+        ok(client.post(f"{path}/start", headers=REQUESTER, json={}))
+        ok(client.post(f"{path}/complete", headers=REQUESTER, json={"outcome": "failed"}))
         refused = client.post(f"{path}/close", headers=REQUESTER, json={})
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "review_notes"
-        closed = _ok(client.post(f"{path}/close", headers=REQUESTER, json={
+        closed = ok(client.post(f"{path}/close", headers=REQUESTER, json={
             "review_notes": "Runtime upgrade broke TLS ciphers; rolled forward next day."}))
         assert closed["state"] == "closed"
 
         def kpis_moved(c: httpx.Client) -> dict[str, float] | None:
-            now = _kpis(c)
+            now = kpis(c)
             return now if now["changes_implemented"] == before["changes_implemented"] + 1 else None
         after = wait(client, kpis_moved, timeout=10)
         assert after["changes_implemented_successfully"] == before["changes_implemented_successfully"]
         assert after["change_success_rate"] < 1
-        score = _ok(client.get("/change/v1/teams/Network/success-score", headers=REQUESTER))
+        score = ok(client.get("/change/v1/teams/Network/success-score", headers=REQUESTER))
         assert score["score"] == -5 and score["failed"] == 1
         # Knowledge drafted the post-implementation review from the failed outcome.
         reviews = wait(client, lambda c: c.get(f"/knowledge/v1/articles?change_id={change['id']}",

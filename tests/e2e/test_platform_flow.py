@@ -6,7 +6,7 @@ import httpx
 import pytest
 from tandem_shared.settings import SERVICES
 
-from tests.e2e.conftest import wait as _wait
+from tests.e2e.helpers import wait as _wait
 from tests.support import auth
 
 pytestmark = pytest.mark.e2e
