@@ -55,11 +55,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--single-process", action="store_true",
+                        help="`tandem up --single-process`: every service in one process (default: one process each)")
     parser.add_argument("--postgres", metavar="URL", default=None,
                         help="run on fresh PostgreSQL databases on this server, e.g. postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
-    with embedded_platform(args.postgres) as url:
-        asyncio.run(run(url, args.seconds, args.clients, "PostgreSQL" if args.postgres else "SQLite"))
+    with embedded_platform(args.postgres, *(["--single-process"] if args.single_process else [])) as url:
+        database = "PostgreSQL" if args.postgres else "SQLite"
+        processes = "one process" if args.single_process else "one process per service"
+        asyncio.run(run(url, args.seconds, args.clients, f"{database}, {processes}"))
 
 
 if __name__ == "__main__":

@@ -70,8 +70,8 @@ def drop_databases(server: str, urls: dict[str, str]) -> None:
 
 
 @contextmanager
-def embedded_platform(postgres: str | None = None) -> Iterator[str]:
-    """`tandem up` on a free port with a fresh data folder (or fresh PostgreSQL databases); yields its URL."""
+def embedded_platform(postgres: str | None = None, *options: str) -> Iterator[str]:
+    """`tandem up [options]` on a free port with a fresh data folder (or fresh PostgreSQL databases); yields its URL."""
     data = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
@@ -80,7 +80,7 @@ def embedded_platform(postgres: str | None = None) -> Iterator[str]:
     env.update(databases)
     tandem = Path(sys.executable).with_name("tandem")
     log = open(data / "tandem.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([str(tandem), "up", "--no-seed", "--port", str(port)], env=env, stdout=log,
+    process = subprocess.Popen([str(tandem), "up", "--no-seed", "--port", str(port), *options], env=env, stdout=log,
                                stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

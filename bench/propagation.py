@@ -26,10 +26,12 @@ MANAGER = headers("bench-manager", "change_manager")
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--approvals", type=int, default=500)
+    parser.add_argument("--single-process", action="store_true",
+                        help="`tandem up --single-process`: every service in one process (default: one process each)")
     parser.add_argument("--postgres", metavar="URL", default=None,
                         help="run on fresh PostgreSQL databases on this server, e.g. postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
-    with embedded_platform(args.postgres) as url, httpx.Client(base_url=url, timeout=10) as client:
+    with embedded_platform(args.postgres, *(["--single-process"] if args.single_process else [])) as url, httpx.Client(base_url=url, timeout=10) as client:
         person = client.post("/capacity/v1/people", headers=RM, json={
             "name": "Bench Person", "team": "Bench", "skills": [], "weekly_hours": 40}).json()["id"]
         groups = client.get("/change/v1/approver-groups", headers=MANAGER).json()["items"]
@@ -61,7 +63,8 @@ def main() -> None:
                 time.sleep(0.002)  # poll every 2 ms without starving the platform's event loop
         latencies.sort()
         p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
-        print(f"machine: {machine()}  database: {'PostgreSQL' if args.postgres else 'SQLite'}")
+        print(f"machine: {machine()}  database: {'PostgreSQL' if args.postgres else 'SQLite'}  "
+              f"processes: {'one' if args.single_process else 'one per service'}")
         print(f"date: {datetime.now(UTC).date().isoformat()}")
         print(f"approvals: {len(latencies)}")
         print(f"propagation ms: p50 {p(0.50):.1f}  p90 {p(0.90):.1f}  p99 {p(0.99):.1f}  max {latencies[-1]:.1f}  "

@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from tandem_shared.settings import SERVICES, platform_settings
@@ -80,7 +81,9 @@ async def _republish(services: list[str]) -> None:
             log.info("%s: %d retained events queued for re-publication to the new broker", service, count)
 
 
-def _serve(app: object, host: str, port: int, services: list[str], seed_url: str | None) -> None:
+def _serve(app: object, host: str, port: int, services: list[str], seed_url: str | None,
+           dead: Callable[[], str | None] = lambda: None, *, quiet: bool = False) -> bool:
+    """Serve until Ctrl-C (or until `dead()` names a service process that exited); False if that happened."""
     import uvicorn
 
     # Database drivers hand results back from worker threads; a shorter GIL switch interval keeps those
@@ -88,33 +91,40 @@ def _serve(app: object, host: str, port: int, services: list[str], seed_url: str
     sys.setswitchinterval(0.0005)
     config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level="warning", access_log=False)
     server = uvicorn.Server(config)
-    if seed_url:
-        def _seed_when_ready() -> None:
-            import time
+    lost: list[str] = []
 
-            while not server.started and not server.should_exit:
-                time.sleep(0.1)
-            if server.started:
+    def _watch() -> None:
+        import time
+
+        seeded = seed_url is None
+        while not server.should_exit:
+            if not seeded and server.started:
+                seeded = True
                 from tandem_shared.seed import seed_once
 
                 try:
                     seed_once(seed_url, platform_settings().data_dir)
                 except Exception:  # noqa: BLE001 - the platform keeps running without demo data
                     log.exception("loading demo data failed")
+            if (service := dead()) is not None:
+                log.error("the %s service stopped unexpectedly; stopping Tandem", service)
+                lost.append(service)
+                server.should_exit = True
+            time.sleep(0.1)
 
-        threading.Thread(target=_seed_when_ready, daemon=True).start()
-    print(f"Tandem: {', '.join(services)} on http://{host}:{port}  (docs: http://{host}:{port}/<service>/docs; "
-          "Ctrl-C stops)", flush=True)
+    threading.Thread(target=_watch, daemon=True).start()
+    if not quiet:
+        print(f"Tandem: {', '.join(services)} on http://{host}:{port}  (docs: http://{host}:{port}/<service>/docs; "
+              "Ctrl-C stops)", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled, after every lifespan has shut down
-    print("Tandem stopped cleanly: consumers committed, outboxes drained", flush=True)
+    return not lost
 
 
 def cmd_up(args: argparse.Namespace) -> None:
     """Broker, migrations, demo data and all five services behind one address."""
-    from tandem_shared.gateway import create_gateway
     from tandem_shared.migrations import upgrade
 
     _configure_logging()
@@ -125,10 +135,33 @@ def cmd_up(args: argparse.Namespace) -> None:
         if broker is not None:
             asyncio.run(_republish(list(SERVICES)))
         seed_url = None if args.no_seed else f"http://{args.host}:{args.port}"
-        _serve(create_gateway(), args.host, args.port, list(SERVICES), seed_url)
+        if args.single_process:
+            from tandem_shared.gateway import create_gateway
+
+            clean = _serve(create_gateway(), args.host, args.port, list(SERVICES), seed_url)
+        else:
+            clean = _serve_processes(args.host, args.port, seed_url)
     finally:
         if broker is not None:
             broker.stop()
+    if not clean:
+        raise SystemExit("Tandem stopped after a service failed; see the log above")
+    print("Tandem stopped cleanly: consumers committed, outboxes drained", flush=True)
+
+
+def _serve_processes(host: str, port: int, seed_url: str | None) -> bool:
+    """Each service in its own process (both cores work), one address in front; True if all stopped cleanly."""
+    from tandem_shared.proxy import ProxyGateway
+    from tandem_shared.supervisor import ServiceProcesses
+
+    processes = ServiceProcesses(list(SERVICES)).start()
+    served = False
+    try:
+        processes.wait_ready()
+        served = _serve(ProxyGateway(processes.upstreams), host, port, list(SERVICES), seed_url, processes.exited)
+    finally:
+        stopped = processes.stop()
+    return served and stopped
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -143,10 +176,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
             upgrade(args.service)
         if broker is not None:
             asyncio.run(_republish([args.service]))
-        _serve(Gateway({args.service: load_service_app(args.service)}), args.host, args.port, [args.service], None)
+        _serve(Gateway({args.service: load_service_app(args.service)}), args.host, args.port, [args.service], None,
+               quiet=args.quiet)
     finally:
         if broker is not None:
             broker.stop()
+    if not args.quiet:
+        print(f"{args.service} stopped cleanly: consumer committed, outbox drained", flush=True)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -240,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--no-seed", action="store_true", help="do not load the demo organisation")
+    up.add_argument("--single-process", action="store_true",
+                    help="serve every service in this process (less memory, one core) instead of one process each")
     up.set_defaults(func=cmd_up)
 
     serve = sub.add_parser("serve", help="run one service alone")
@@ -247,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-migrate", action="store_true")
+    serve.add_argument("--quiet", action="store_true", help="print no banner (as when `tandem up` starts it)")
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run one service's relay and consumer without HTTP")

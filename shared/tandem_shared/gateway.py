@@ -1,8 +1,9 @@
-"""The embedded default: every service in one process behind one address, routed by path prefix."""
+"""Services in one process behind one address, routed by path prefix (`tandem serve`, `tandem up --single-process`)."""
 
 from __future__ import annotations
 
 import importlib
+import json
 from contextlib import AsyncExitStack
 
 from fastapi import FastAPI
@@ -34,12 +35,7 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
-        if prefix == "":
-            await _json(send, 200, b'{"services":' + _index(self.apps) + b"}", "application/json")
-            return
-        body = (b'{"type":"https://tandem.dev/problems/not-found","title":"Not found","status":404,'
-                b'"detail":"no service serves this path; services: ' + ", ".join(self.apps).encode() + b'"}')
-        await _json(send, 404, body, PROBLEM_MEDIA_TYPE)
+        await send_unrouted(send, prefix, list(self.apps))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
@@ -61,17 +57,24 @@ class Gateway:
         await send({"type": "lifespan.shutdown.complete"})
 
 
-def _index(apps: dict[str, FastAPI]) -> bytes:
-    import json
+async def send_unrouted(send: Send, prefix: str, services: list[str]) -> None:
+    """The index of services at `/`; a 404 problem for any other path no service owns."""
+    if prefix == "":
+        index = {name: {"api": f"/{name}/v1", "docs": f"/{name}/docs", "openapi": f"/{name}/openapi.json",
+                        "ready": f"/{name}/readyz"} for name in services}
+        await send_json(send, 200, {"services": index}, "application/json")
+        return
+    await send_json(send, 404, {"type": "https://tandem.dev/problems/not-found", "title": "Not found", "status": 404,
+                                "detail": f"no service serves this path; services: {', '.join(services)}"},
+                    PROBLEM_MEDIA_TYPE)
 
-    return json.dumps({name: {"api": f"/{name}/v1", "docs": f"/{name}/docs", "openapi": f"/{name}/openapi.json",
-                              "ready": f"/{name}/readyz"} for name in apps}).encode()
 
-
-async def _json(send: Send, status: int, body: bytes, media_type: str) -> None:
+async def send_json(send: Send, status: int, body: dict, media_type: str) -> None:
+    """A whole JSON response, sent straight through ASGI."""
+    data = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+                "headers": [(b"content-type", media_type.encode()), (b"content-length", str(len(data)).encode())]})
+    await send({"type": "http.response.body", "body": data})
 
 
 def create_gateway(services: tuple[str, ...] = SERVICES) -> Gateway:

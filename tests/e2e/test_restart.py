@@ -22,11 +22,12 @@ REQUESTER = auth("sam", "requester")
 CAB = auth("carol", "cab_member")
 
 
-def _up(data: Path, port: int) -> subprocess.Popen[bytes]:
+def _up(data: Path, port: int, *options: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
     env.update(TANDEM_DATA_DIR=str(data), TANDEM_ENVIRONMENT="development")
     log = open(data / f"tandem-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([str(Path(sys.executable).with_name("tandem")), "up", "--no-seed", "--port", str(port)],
+    return subprocess.Popen([str(Path(sys.executable).with_name("tandem")), "up", "--no-seed", "--port", str(port),
+                             *options],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -69,7 +70,8 @@ def test_events_not_yet_applied_at_shutdown_are_applied_after_a_restart_and_noth
     finally:
         _stop(first)
 
-    second = _up(tmp_path, port)
+    # The restart uses the one-process mode: what was committed under one mode is applied under the other.
+    second = _up(tmp_path, port, "--single-process")
     try:
         with httpx.Client(base_url=url, timeout=5) as client:
             _until(lambda: all(client.get(f"/{s}/readyz").status_code == 200 for s in SERVICES))
@@ -87,3 +89,42 @@ def test_events_not_yet_applied_at_shutdown_are_applied_after_a_restart_and_noth
             assert len(client.get("/capacity/v1/people", headers=RM).json()["items"]) == 1
     finally:
         _stop(second)
+
+
+def _service_processes(parent: int) -> dict[str, int]:
+    """The `tandem serve` processes `tandem up` started, by service."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                if b"serve" in args:
+                    found[args[args.index(b"serve") + 1].decode()] = int(entry.name)
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended while we looked
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+def test_each_service_runs_in_its_own_process_and_losing_one_stops_the_platform(tmp_path: Path) -> None:
+    port = free_port()
+    process = _up(tmp_path, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            _until(lambda: all(client.get(f"/{s}/readyz").status_code == 200 for s in SERVICES))
+        children = _service_processes(process.pid)
+        assert sorted(children) == sorted(SERVICES)
+        os.kill(children["capacity"], signal.SIGKILL)
+        assert process.wait(60) != 0  # not a clean stop: a service was lost
+        assert not any(_alive(pid) for pid in children.values())  # the other services were stopped too
+        log = next(tmp_path.glob("tandem-*.log")).read_text()
+        assert "the capacity service stopped unexpectedly" in log and "Tandem stopped after a service failed" in log
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -1,0 +1,92 @@
+"""The embedded default's front door: one address that forwards each request to the process serving its service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from tandem_shared.errors import PROBLEM_MEDIA_TYPE
+from tandem_shared.gateway import send_json, send_unrouted
+
+# Hop-by-hop headers (RFC 9110 §7.6.1) are about one connection and are not forwarded.
+HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
+                        b"trailer", b"transfer-encoding", b"upgrade", b"host"})
+
+
+class ProxyGateway:
+    """An ASGI app that streams each request, unchanged, to the service owning its first path segment."""
+
+    def __init__(self, upstreams: dict[str, str]) -> None:
+        self.upstreams = upstreams
+        # No read timeout: responses stream (heatmap CSV) for as long as the service writes them.
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5.0),
+                                        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        prefix = scope["path"].lstrip("/").split("/", 1)[0]
+        upstream = self.upstreams.get(prefix)
+        if upstream is None:
+            await send_unrouted(send, prefix, list(self.upstreams))
+            return
+        await self._forward(upstream, prefix, scope, receive, send)
+
+    async def _forward(self, upstream: str, service: str, scope: Scope, receive: Receive, send: Send) -> None:
+        target = scope.get("raw_path") or scope["path"].encode()
+        if scope.get("query_string"):
+            target += b"?" + scope["query_string"]
+        headers = [(k, v) for k, v in scope["headers"] if k not in HOP_BY_HOP]
+        client_host = (scope.get("client") or ("", 0))[0]
+        headers += [(b"x-forwarded-for", client_host.encode()), (b"x-forwarded-proto", scope.get("scheme", "http").encode())]
+        request = self.client.build_request(scope["method"], upstream + target.decode("latin-1"), headers=headers,
+                                            content=_body(receive) if _has_body(scope) else None)
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            await _unavailable(send, service, exc)
+            return
+        try:
+            await send({"type": "http.response.start", "status": response.status_code,
+                        "headers": [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]})
+            async for chunk in response.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            await response.aclose()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        await receive()  # lifespan.startup
+        await send({"type": "lifespan.startup.complete"})
+        await receive()  # lifespan.shutdown
+        await self.client.aclose()
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+def _has_body(scope: Scope) -> bool:
+    headers = dict(scope["headers"])
+    return b"content-length" in headers or b"transfer-encoding" in headers
+
+
+async def _body(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body as it arrives, without holding it whole in memory."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        if chunk := message.get("body", b""):
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+async def _unavailable(send: Send, service: str, exc: Exception) -> None:
+    await send_json(send, 503, {"type": "https://tandem.dev/problems/service-unavailable",
+                                "title": "Service unavailable", "status": 503,
+                                "detail": f"the {service} service does not answer (starting, stopping or down): "
+                                          f"{type(exc).__name__}"}, PROBLEM_MEDIA_TYPE)
