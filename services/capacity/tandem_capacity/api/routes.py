@@ -64,7 +64,7 @@ async def list_person_bookings(
 ) -> BookingPage:
     if from_ is not None and to is not None and to < from_:
         raise ValidationProblem.field("to", "must not be before from")
-    await service.get_person(session, person_id)
+    await PersonRepository(session).exists_or_404(person_id)
     rows, cursor = await BookingRepository(session).page_for_person(
         person_id, page, start=from_, end=to, status=None if status == "all" else status)
     return BookingPage(items=[BookingRead.model_validate(b) for b in rows], next_cursor=cursor, limit=page.limit)
