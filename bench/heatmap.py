@@ -1,7 +1,8 @@
 """Heatmap of 5,000 people × 104 weeks: query + assembly in-process, and the HTTP response through the app.
 
 Builds a capacity database by migrations, fills it with realistic supply and bookings (bulk inserts), then times
-`views.service.heatmap` on a read session and `GET /capacity/v1/heatmap?limit=5000` through httpx's ASGI transport.
+`views.service.heatmap_json` (what the route runs: query, assembly and JSON encoding) on a read session and
+`GET /capacity/v1/heatmap?limit=5000` through httpx's ASGI transport.
 
 Usage: .venv/bin/python bench/heatmap.py [--people 5000] [--weeks 104] [--runs 15]
        [--postgres postgresql://postgres@127.0.0.1:5432]
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import orjson
 import sqlalchemy as sa
 from tandem_capacity.domain.allocation import iso_weeks, spread_hours
 from tandem_capacity.main import create_app
@@ -32,7 +34,7 @@ from tandem_capacity.views import loads
 from tandem_capacity.supply.availability import available_rows
 from tandem_capacity.views import service
 from tandem_capacity.views.repository import PersonFilter, ViewRepository
-from tandem_capacity.views.service import heatmap
+from tandem_capacity.views.service import heatmap_json
 from tandem_shared.api import PageParams
 from tandem_shared.auth import mint_dev_token
 from tandem_shared.migrations import upgrade
@@ -101,18 +103,19 @@ async def fill(app, data: dict[str, list[dict]]) -> None:  # noqa: ANN001
 
 
 async def phases(app, weeks: list, people: int) -> dict[str, float]:  # noqa: ANN001
-    """Milliseconds of each step of `views.service.heatmap` plus the JSON encoding, for one run."""
+    """Milliseconds of each step of `views.service.heatmap_json`, for one run (collector paused, as there)."""
     keys, marks = [key for key, _ in weeks], [time.perf_counter()]
-    async with app.state.runtime.read_sessionmaker() as session, session.begin():
-        rows, cursor = await ViewRepository(session).people_page_with_loads(
-            PersonFilter(), PageParams(limit=people, cursor=None))
+    with service._collector_paused():
+        async with app.state.runtime.read_sessionmaker() as session, session.begin():
+            rows, cursor = await ViewRepository(session).people_page_with_loads(
+                PersonFilter(), PageParams(limit=people, cursor=None))
+            marks.append(time.perf_counter())
+            available = await available_rows(session, [person for person, _ in rows], weeks)
+            marks.append(time.perf_counter())
+        cells = list(service._each_cell(rows, keys, available, encoded=True))
         marks.append(time.perf_counter())
-        available = await available_rows(session, [person for person, _ in rows], weeks)
+        b",".join(map(orjson.dumps, cells))
         marks.append(time.perf_counter())
-    cells = service._cells(rows, keys, available)
-    marks.append(time.perf_counter())
-    service.encode_heatmap({"weeks": keys, "people": cells, "next_cursor": cursor, "limit": people})
-    marks.append(time.perf_counter())
     names = ("people + loads query", "availability", "cell arrays", "JSON encoding")
     return {name: (marks[i + 1] - marks[i]) * 1000 for i, name in enumerate(names)}
 
@@ -145,17 +148,23 @@ async def run(args: argparse.Namespace) -> None:
             token = mint_dev_token(platform, "bench", ["viewer"])
             query = f"/capacity/v1/heatmap?from={weeks[0][1]}&to={weeks[-1][1]}&limit={args.people}"
             direct, http, steps, size = [], [], {}, 0
+            async with app.state.runtime.read_sessionmaker() as session, session.begin():
+                page = PageParams(limit=args.people, cursor=None)
+                # The route's encoder gives byte for byte the body the dict version encodes to.
+                assert await heatmap_json(session, PersonFilter(), page, weeks) == service.encode_heatmap(
+                    await service.heatmap(session, PersonFilter(), page, weeks))
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://bench") as client:
                 for i in range(args.runs + 1):
                     began = time.perf_counter()
                     async with app.state.runtime.read_sessionmaker() as session, session.begin():
-                        body = await heatmap(session, PersonFilter(), PageParams(limit=args.people, cursor=None), weeks)
+                        body = await heatmap_json(session, PersonFilter(), PageParams(limit=args.people, cursor=None),
+                                                  weeks)
                     elapsed = (time.perf_counter() - began) * 1000
-                    assert len(body["people"]) == args.people and len(body["weeks"]) == args.weeks
                     began = time.perf_counter()
                     response = await client.get(query, headers={"Authorization": f"Bearer {token}"})
                     through = (time.perf_counter() - began) * 1000
                     assert response.status_code == 200, response.text[:300]
+                    assert response.content == body and len(orjson.loads(body)["people"]) == args.people
                     size = len(response.content)
                     split = await phases(app, weeks, args.people)
                     if i:  # the first run warms caches and the statement cache
@@ -167,8 +176,8 @@ async def run(args: argparse.Namespace) -> None:
         print(f"machine: {host.machine()} · {host.python_version()} · {backend}")
         print(f"people {args.people}, weeks {args.weeks}, bookings {len(data['bookings'])}, "
               f"booking weeks {len(data['weeks'])}, response {size / 1e6:.1f} MB")
-        for label, values in (("query+assembly", direct), ("HTTP (ASGI)", http)):
-            print(f"{label:>15}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
+        for label, values in (("query+assembly+JSON", direct), ("HTTP (ASGI)", http)):
+            print(f"{label:>19}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
                   f"max {max(values):.1f} ms over {len(values)} runs")
         print("steps (p50 ms): " + ", ".join(f"{name} {statistics.median(v):.1f}" for name, v in steps.items()))
     finally:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
 
 import orjson
 from tandem_capacity.views.repository import PersonRow
-from tandem_capacity.views.service import _cells, encode_heatmap
+from tandem_capacity.views.service import _cells, _collector_paused, _each_cell, encode_heatmap
 
 KEYS = ["2026-W52", "2026-W53", "2027-W01"]
 
@@ -51,3 +52,37 @@ def test_the_encoding_is_compact_json_in_field_order():
     assert list(orjson.loads(encoded)["people"][0]) == ["id", "name", "team", "booked", "available", "utilisation"]
     # The same text the standard library writes (names as UTF-8 rather than \u escapes).
     assert encoded == json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_rows_encoded_one_by_one_give_the_same_bytes_as_the_whole_body():
+    people = [(_person("Ana"), json.dumps({"2026-W52": 8.0, "2027-W01": 50.5})), (_person("Ben"), None),
+              (_person("Cy"), json.dumps({"2026-W53": 3.0}))]
+    shared = [40.0, 0.0, 38.4]
+    available = [shared, shared, [20.0, 20.0, 20.0]]
+    body = {"weeks": KEYS, "people": _cells(people, KEYS, available), "next_cursor": "abc", "limit": 3}
+    parts = b",".join(map(orjson.dumps, _each_cell(people, KEYS, available, encoded=True)))
+    assert orjson.dumps({"weeks": KEYS, "people": orjson.Fragment(b"[%b]" % parts), "next_cursor": "abc",
+                         "limit": 3}) == encode_heatmap(body)
+
+
+def test_the_collector_is_paused_while_any_caller_builds_and_left_as_it_was():
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+        with _collector_paused():  # an overlapping request
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with _collector_paused():
+            raise RuntimeError("the query failed")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
+    gc.disable()  # someone else turned it off: it stays off
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

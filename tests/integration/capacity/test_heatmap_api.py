@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from tandem_capacity import service
+from tandem_capacity.domain.allocation import iso_weeks
+from tandem_capacity.views import service as views
+from tandem_capacity.views.repository import PersonFilter
+from tandem_shared.api import PageParams
 
 from tests.support import auth, create_app, running, transaction
 
@@ -66,3 +70,10 @@ async def test_heatmap_follows_time_off_holidays_and_schedules(databases, backen
         heat = (await _heatmap(client))["Ana"]
         assert [(w["booked_hours"], w["available_hours"], w["utilisation"]) for w in mine.json()["weeks"]] == list(
             zip(heat["booked"], heat["available"], heat["utilisation"], strict=True))
+
+        # The route encodes row by row: byte for byte what the whole body encodes to.
+        raw = await client.get(f"{BASE}/heatmap?{WINDOW}&limit=2", headers=VIEWER)
+        async with transaction(app) as session:
+            body = await views.heatmap(session, PersonFilter(), PageParams(limit=2, cursor=None),
+                                       iso_weeks(date(2027, 1, 4), date(2027, 1, 18)))
+        assert raw.content == views.encode_heatmap(body) and body["next_cursor"]
