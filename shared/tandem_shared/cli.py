@@ -189,7 +189,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     """Relay and consumer of one service without HTTP (for TANDEM_<SERVICE>_RUN_WORKERS=false web replicas)."""
     import signal
 
-    from tandem_shared.gateway import load_service_app
+    from tandem_shared.gateway import freeze_startup_heap, load_service_app
 
     _configure_logging()
     app = load_service_app(args.service, workers=True)
@@ -200,6 +200,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         async with app.router.lifespan_context(app):
+            freeze_startup_heap()
             log.info("%s worker running (relay and consumer)", args.service)
             await stop.wait()
 

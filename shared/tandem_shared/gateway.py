@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 from contextlib import AsyncExitStack
@@ -47,6 +48,7 @@ class Gateway:
             await stack.aclose()
             await send({"type": "lifespan.startup.failed", "message": repr(exc)})
             return
+        freeze_startup_heap()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
         try:
@@ -55,6 +57,16 @@ class Gateway:
             await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
             return
         await send({"type": "lifespan.shutdown.complete"})
+
+
+def freeze_startup_heap() -> None:
+    """Move everything start-up built (modules, apps, engines) out of the cyclic collector's sight.
+
+    Those objects live as long as the process; without this, every full collection walks them all again (about
+    100 ms for a service's heap on a 2-core VM), a pause that lands on whichever request or event is in flight.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def send_unrouted(send: Send, prefix: str, services: list[str]) -> None:

@@ -8,7 +8,7 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE
-from tandem_shared.gateway import send_json, send_unrouted
+from tandem_shared.gateway import freeze_startup_heap, send_json, send_unrouted
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) are about one connection and are not forwarded.
 HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
@@ -62,6 +62,7 @@ class ProxyGateway:
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
+        freeze_startup_heap()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
         await self.client.aclose()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 from tandem_shared.auth import Authenticator
 from tandem_shared.catalogue import render_catalogue
 from tandem_shared.cli import main
+from tandem_shared.gateway import Gateway
 from tandem_shared.settings import PlatformSettings
 
 
@@ -33,3 +35,25 @@ def test_unknown_services_are_refused() -> None:
         main(["serve", "billing"])
     with pytest.raises(SystemExit, match="unknown service"):
         main(["migrate", "billing"])
+
+
+def test_the_gateway_freezes_what_start_up_built_once_every_service_has_started() -> None:
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return next(messages)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+        if message["type"] == "lifespan.startup.complete":
+            frozen.append(gc.get_freeze_count())
+
+    frozen: list[int] = []
+    gc.unfreeze()
+    try:
+        asyncio.run(Gateway({})({"type": "lifespan"}, receive, send))
+    finally:
+        gc.unfreeze()
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert frozen[0] > 10_000  # the interpreter, pytest and Tandem's modules: out of the collector's walks
