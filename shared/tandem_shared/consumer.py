@@ -29,6 +29,19 @@ MAX_BATCH = 500  # messages applied in one transaction at most
 Handler = Callable[[AsyncSession, CloudEvent, EventData], Awaitable[None]]
 
 
+_CLAIMS: dict[str, Any] = {}
+
+
+def _claim_statement(dialect: str) -> Any:
+    """The batch claim, built once per dialect (building it costs more than running it for one event)."""
+    if dialect not in _CLAIMS:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        _CLAIMS[dialect] = insert(inbox).on_conflict_do_nothing(
+            index_elements=[inbox.c.consumer, inbox.c.source, inbox.c.event_id],
+        ).returning(inbox.c.source, inbox.c.event_id)
+    return _CLAIMS[dialect]
+
+
 @dataclass(frozen=True)
 class Delivery:
     """Where a message came from: what the inbox and the dead-letter topic record."""
@@ -178,7 +191,8 @@ class EventConsumer:
                       for tp, messages in batches.items() for m in messages]
         self._busy = True
         try:
-            if len(deliveries) < 2 or await self.handle_batch(deliveries) is None:
+            # A single message takes the batch path too: buffered rows and prefetches make it the cheaper one.
+            if deliveries and await self.handle_batch(deliveries) is None:
                 for delivery in deliveries:
                     await self.handle(delivery)
             offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items() if messages}
@@ -198,27 +212,31 @@ class EventConsumer:
         On None the caller applies each message alone, so a poison event is retried and dead-lettered by itself
         while the others are applied (in partition order, as before).
         """
-        parsed = []
+        parsed: list[tuple[CloudEvent, Handler | None, EventData | None]] = []
         for delivery in deliveries:
             try:
                 event = CloudEvent.from_bytes(delivery.value)
-                parsed.append((delivery, event, parse_data(event)))
+                handler = self.handlers.get(event.type)
+                # Data of a type no handler wants is never validated (metrics and knowledge skip most events).
+                parsed.append((event, handler, parse_data(event) if handler is not None else None))
             except Exception:  # noqa: BLE001 - a malformed message is dead-lettered on the one-by-one path
                 return None
+        handled = [(d, e, data) for d, (e, handler, data) in zip(deliveries, parsed, strict=True)
+                   if handler is not None and data is not None]
+        if not handled:
+            return ["ignored"] * len(parsed)  # no inbox row for what nobody handles: no transaction either
         outcomes: list[str] = []
         try:
             async with self.sessionmaker() as session, session.begin():
                 buffer_rows(session)
-                handled = [(d, e, data) for d, e, data in parsed if data is not None and e.type in self.handlers]
                 claimed = await self._claim_many(session, [(d, e) for d, e, _ in handled])
                 prefetch: dict[str, list[EventData]] = {}
                 for _, event, data in handled:
-                    if hasattr(self.handlers[event.type], "prefetch"):
+                    if (event.source, event.id) in claimed and hasattr(self.handlers[event.type], "prefetch"):
                         prefetch.setdefault(event.type, []).append(data)
                 for event_type, items in prefetch.items():
                     await self.handlers[event_type].prefetch(session, items)  # type: ignore[attr-defined]
-                for _delivery, event, data in parsed:
-                    handler = self.handlers.get(event.type)
+                for event, handler, data in parsed:
                     if handler is None or data is None:
                         outcomes.append("ignored")
                         continue
@@ -250,13 +268,8 @@ class EventConsumer:
         rows: dict[tuple[str, uuid.UUID], dict] = {}
         for delivery, event in items:
             rows.setdefault((event.source, event.id), self._inbox_row(delivery, event, "applied"))
-        if not rows:
-            return set()
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(inbox).on_conflict_do_nothing(
-            index_elements=[inbox.c.consumer, inbox.c.source, inbox.c.event_id],
-        ).returning(inbox.c.source, inbox.c.event_id)
-        result = await session.execute(stmt, list(rows.values()))
+        connection = await session.connection()
+        result = await connection.execute(_claim_statement(connection.dialect.name), list(rows.values()))
         return {(source, event_id) for source, event_id in result.all()}
 
     async def commit_offset(self, offsets: dict[TopicPartition, int]) -> None:
@@ -276,11 +289,11 @@ class EventConsumer:
         """Apply one message once: returns applied, duplicate, ignored or dead_lettered."""
         try:
             event = CloudEvent.from_bytes(delivery.value)
-            data = parse_data(event)
+            handler = self.handlers.get(event.type)
+            data = parse_data(event) if handler is not None else None
         except Exception as exc:  # noqa: BLE001 - a malformed message is dead-lettered, never fatal
             await self._dead_letter(delivery, None, f"undecodable message: {exc}")
             return "dead_lettered"
-        handler = self.handlers.get(event.type)
         if handler is None or data is None:
             return "ignored"
         token = correlation_id_var.set(event.correlationid)

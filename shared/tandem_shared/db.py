@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from tandem_shared import sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -68,6 +71,15 @@ def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
     return name.startswith("sqlite")
 
 
+def _json_dumps(value: Any) -> str:
+    # orjson: several times faster than the stdlib's encoder on every JSON column written (outbox payloads, audit
+    # details, weekly loads); compact output. Non-string keys become strings, as the stdlib's do.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and foreign keys on every connection.
 
@@ -78,7 +90,8 @@ def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> As
         # SQLite allows one writer at a time: writers wait for the single pooled connection in FIFO order
         # (an asyncio queue) rather than in SQLite's busy handler, whose back-off sleeps make long tails.
         sizing = {"pool_size": pool_size, "max_overflow": 0} if read_only else {"pool_size": 1, "max_overflow": 0}
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_timeout=60, **sizing)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_timeout=60, module=sqlite_driver.dbapi(),
+                                     **JSON_CODEC, **sizing)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -96,8 +109,9 @@ def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> As
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin_immediate(conn: Any) -> None:
-            # Writers queue on the database lock at BEGIN instead of failing to upgrade later.
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            # Writers queue on the database lock at BEGIN instead of failing to upgrade later. Straight to the
+            # driver's cursor: one trip to its thread, none of a statement's work in SQLAlchemy.
+            conn.connection.dbapi_connection.cursor().execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         # pysqlite's own transaction handling must be off for the BEGIN above to take effect.
         @event.listens_for(engine.sync_engine, "connect")
@@ -105,7 +119,7 @@ def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> As
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **JSON_CODEC)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,8 +9,19 @@ from datetime import datetime
 import sqlalchemy as sa
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
+from tandem_shared.writes import core_connection
 
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
+from tandem_capacity.views.repository import PersonRow
+
+
+# Built once: a consumer batch runs them for every fetch, often of a single event.
+_SOURCES_WITH_ACTIVE = sa.select(Booking.__table__.c.source_id).where(
+    Booking.__table__.c.source == sa.bindparam("source"),
+    Booking.__table__.c.source_id.in_(sa.bindparam("ids", expanding=True)), Booking.__table__.c.status == "active")
+_people = Person.__table__
+_PERSON_ROWS = sa.select(_people.c.id, _people.c.name, _people.c.team, _people.c.weekly_hours,
+                         _people.c.location).where(_people.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 class PersonRepository(EntityRepository[Person]):
@@ -22,6 +33,13 @@ class PersonRepository(EntityRepository[Person]):
         """True when the person is known (one cheap query, no skills loaded)."""
         found = await self.session.execute(sa.select(Person.id).where(Person.id == person_id))
         return found.first() is not None
+
+    async def rows(self, person_ids: set[uuid.UUID]) -> list[PersonRow]:
+        """The columns views need of those of the ids that are known people (one query)."""
+        if not person_ids:
+            return []
+        connection = await core_connection(self.session)
+        return [PersonRow(*row) for row in await connection.execute(_PERSON_ROWS, {"ids": list(person_ids)})]
 
     async def existing(self, person_ids: set[uuid.UUID]) -> set[uuid.UUID]:
         """Those of the ids that are known people (one query)."""
@@ -77,9 +95,9 @@ class BookingRepository(EntityRepository[Booking]):
         """Those of the source ids that have an active booking (one query)."""
         if not source_ids:
             return set()
-        stmt = sa.select(Booking.source_id).where(Booking.source == source, Booking.source_id.in_(source_ids),
-                                                  Booking.status == "active")
-        return set((await self.session.execute(stmt)).scalars())
+        connection = await core_connection(self.session)
+        return set((await connection.execute(_SOURCES_WITH_ACTIVE, {"source": source, "ids": list(source_ids)}))
+                   .scalars())
 
     async def page(
         self, page: PageParams, *, person_id: uuid.UUID | None = None, source: str | None = None,

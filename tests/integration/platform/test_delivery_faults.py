@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -95,13 +96,18 @@ async def test_consumer_killed_between_db_commit_and_offset_commit_rereads_and_s
     outcomes: list[str] = []
     async with running(second):
         consumer = second.state.runtime.consumer
-        original = consumer.handle
+        original, original_batch = consumer.handle, consumer.handle_batch
 
         async def spy(delivery):  # noqa: ANN001
             outcomes.append(await original(delivery))
             return outcomes[-1]
 
-        consumer.handle = spy
+        async def spy_batch(deliveries):  # noqa: ANN001 - a single message takes the batch path first
+            result = await original_batch(deliveries)
+            outcomes.extend(result or [])
+            return result
+
+        consumer.handle, consumer.handle_batch = spy, spy_batch
         await eventually(lambda: _true("duplicate" in outcomes), timeout=40)
     assert outcomes.count("applied") == 0
     assert await scalar(second, "SELECT count(*) FROM bookings") == 1
@@ -131,7 +137,8 @@ async def test_relay_crash_after_publish_before_mark_leaves_a_duplicate_consumer
         mark, crashed = relay._mark, []  # noqa: SLF001
 
         async def crash_once(conn, rows, published):  # noqa: ANN001
-            sent = [r.payload["id"] for r in rows[:published] if r.payload["type"] == "change.request.approved.v1"]
+            payloads = [json.loads(r.payload) for r in rows[:published]]  # the stored JSON text the relay sends
+            sent = [p["id"] for p in payloads if p["type"] == "change.request.approved.v1"]
             if sent and not crashed:
                 crashed.extend(sent)
                 raise RuntimeError("relay crashed after the broker acknowledged, before marking")

@@ -8,27 +8,31 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import before_commit
+from tandem_shared.writes import core_connection
 
 from tandem_capacity.demand.models import RoleRequest
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 from tandem_capacity.outlook.models import SnapshotState
 
 STATE_ID = 1
-_MARKED = "tandem_capacity_snapshot_marked"
+_MARK = "tandem_capacity_snapshot_mark"
+_state = SnapshotState.__table__
+# Only a clean row is updated: once dirty, later writers match nothing and take no row lock.
+_MARK_DIRTY = sa.update(_state).where(_state.c.id == STATE_ID, _state.c.dirty.is_(False)).values(dirty=True)
 
 
 async def mark_snapshot_dirty(session: AsyncSession) -> None:
-    """Note in the caller's transaction that the figures may have changed (one statement per transaction).
+    """Note in the caller's transaction that the figures may have changed: one statement, just before commit.
 
-    Only a clean row is updated: once dirty, later writers match nothing and take no row lock.
+    Deferred to the commit (however many bookings the transaction changes) so the row lock on a clean state row is
+    held for the shortest time.
     """
-    transaction = session.get_transaction()
-    if transaction is not None and session.info.get(_MARKED) is transaction:
-        return
-    state = SnapshotState.__table__
-    await session.execute(sa.update(state).where(state.c.id == STATE_ID, state.c.dirty.is_(False))
-                          .values(dirty=True))
-    session.info[_MARKED] = transaction
+    before_commit(session, _MARK, _mark)
+
+
+async def _mark(session: AsyncSession) -> None:
+    await (await core_connection(session)).execute(_MARK_DIRTY)
 
 
 async def claim_snapshot_state(session: AsyncSession) -> SnapshotState | None:

@@ -4,35 +4,39 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from tandem_shared.db import utcnow
+from tandem_shared.writes import core_connection
 
 from tandem_capacity.models import Booking, BookingWeek
 from tandem_capacity.supply.repository import IN_LIST_LIMIT
 from tandem_capacity.views.models import PersonLoad
 
+_table = PersonLoad.__table__
+# Built once: building these costs more than running them for one person.
+_LOCK = (sa.select(sa.type_coerce(_table.c.person_id, sa.String), sa.cast(_table.c.weeks, sa.Text))
+         .where(_table.c.person_id.in_(sa.bindparam("ids", expanding=True)))
+         .order_by(_table.c.person_id).with_for_update())
+_INSERTS = {"postgresql": pg_insert(_table), "sqlite": sqlite_insert(_table)}
+_INSERT_MISSING = {name: insert.on_conflict_do_nothing(index_elements=[_table.c.person_id])
+                   for name, insert in _INSERTS.items()}
+_UPSERT = {name: insert.on_conflict_do_update(index_elements=[_table.c.person_id], set_={
+    "weeks": insert.excluded.weeks, "updated_at": insert.excluded.updated_at}) for name, insert in _INSERTS.items()}
 
-def _insert_missing(session: AsyncSession) -> Any:
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    return insert(PersonLoad.__table__).on_conflict_do_nothing(index_elements=[PersonLoad.__table__.c.person_id])
 
-
-async def _lock_loads(session: AsyncSession, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, float]]:
-    """Lock the people's load rows in id order (a fixed order: two batches never wait on each other) and read them."""
-    table = PersonLoad.__table__
+async def _lock_loads(connection: AsyncConnection,
+                      person_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, float]]:
+    """Lock the people's existing load rows in id order (two batches never wait on each other) and read them."""
     found: dict[uuid.UUID, dict[str, float]] = {}
     for first in range(0, len(person_ids), IN_LIST_LIMIT):
         chunk = person_ids[first:first + IN_LIST_LIMIT]
         by_hex = {person_id.hex: person_id for person_id in chunk}
-        stmt = (sa.select(sa.type_coerce(table.c.person_id, sa.String), sa.cast(table.c.weeks, sa.Text))
-                .where(table.c.person_id.in_(chunk)).order_by(table.c.person_id).with_for_update())
-        for raw_id, text in (await session.execute(stmt)).all():
+        for raw_id, text in (await connection.execute(_LOCK, {"ids": chunk})).all():
             person_id = raw_id if isinstance(raw_id, uuid.UUID) else by_hex[raw_id]
             found[person_id] = orjson.loads(text) if text else {}
     return found
@@ -40,22 +44,25 @@ async def _lock_loads(session: AsyncSession, person_ids: list[uuid.UUID]) -> dic
 
 async def add_hours_many(session: AsyncSession, deltas: Mapping[uuid.UUID, Iterable[tuple[str, float]]]) -> \
         dict[uuid.UUID, dict[str, float]]:
-    """Add each person's (week, signed hours) to their load: three statements for them all, however many.
+    """Add each person's (week, signed hours) to their load: a read and an upsert for them all, however many.
 
     Returns the new loads ({week: hours}, weeks at zero dropped), so callers need not read them again.
     """
     person_ids = sorted(deltas)
     if not person_ids:
         return {}
-    # Rows first (ON CONFLICT DO NOTHING: it waits only on another transaction's uncommitted insert of the same id,
-    # in id order), then the locks, in id order: two transactions never hold what the other waits for.
-    now = utcnow()
-    await session.execute(_insert_missing(session), [{"person_id": p, "weeks": {}, "updated_at": now}
-                                                     for p in person_ids])
-    current = await _lock_loads(session, person_ids)
+    connection = await core_connection(session)
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # Rows first (ON CONFLICT DO NOTHING waits only on another transaction's uncommitted insert of the same id,
+        # in id order), then the locks in id order: two transactions never hold what the other waits for. SQLite
+        # has one writer at a time, so there the upsert below inserts what is missing.
+        await connection.execute(_INSERT_MISSING[dialect], [{"person_id": p, "weeks": {}, "updated_at": utcnow()}
+                                                            for p in person_ids])
+    current = await _lock_loads(connection, person_ids)
     totals_by_person: dict[uuid.UUID, dict[str, float]] = {}
     for person_id in person_ids:
-        totals = dict(current[person_id])
+        totals = dict(current.get(person_id, {}))
         for week, hours in deltas[person_id]:
             value = round(totals.get(week, 0.0) + hours, 2)
             if abs(value) < 0.005:
@@ -63,12 +70,9 @@ async def add_hours_many(session: AsyncSession, deltas: Mapping[uuid.UUID, Itera
             else:
                 totals[week] = value
         totals_by_person[person_id] = dict(sorted(totals.items()))
-    table = PersonLoad.__table__
-    await session.execute(
-        sa.update(table).where(table.c.person_id == sa.bindparam("b_person_id"))
-        .values(weeks=sa.bindparam("b_weeks"), updated_at=sa.bindparam("b_updated_at")),
-        [{"b_person_id": p, "b_weeks": w, "b_updated_at": utcnow()} for p, w in totals_by_person.items()],
-    )
+    now = utcnow()
+    await connection.execute(_UPSERT[dialect], [{"person_id": p, "weeks": w, "updated_at": now}
+                                                for p, w in totals_by_person.items()])
     return totals_by_person
 
 
