@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
+import httpcore
 from starlette.types import Receive, Scope, Send
 
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE
@@ -20,9 +20,9 @@ class ProxyGateway:
 
     def __init__(self, upstreams: dict[str, str]) -> None:
         self.upstreams = upstreams
-        # No read timeout: responses stream (heatmap CSV) for as long as the service writes them.
-        self.client = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5.0),
-                                        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+        # httpcore (what httpx is built on) without httpx's request and response models: a few hundred microseconds
+        # less per request, which every call through the embedded default pays.
+        self.pool = httpcore.AsyncConnectionPool(max_connections=200, max_keepalive_connections=50)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -41,20 +41,22 @@ class ProxyGateway:
         target = scope.get("raw_path") or scope["path"].encode()
         if scope.get("query_string"):
             target += b"?" + scope["query_string"]
-        headers = [(k, v) for k, v in scope["headers"] if k not in HOP_BY_HOP]
+        headers = [(b"host", upstream.split("://", 1)[1].encode())]
+        headers += [(k, v) for k, v in scope["headers"] if k not in HOP_BY_HOP]
         client_host = (scope.get("client") or ("", 0))[0]
         headers += [(b"x-forwarded-for", client_host.encode()), (b"x-forwarded-proto", scope.get("scheme", "http").encode())]
-        request = self.client.build_request(scope["method"], upstream + target.decode("latin-1"), headers=headers,
-                                            content=_body(receive) if _has_body(scope) else None)
+        request = httpcore.Request(scope["method"], upstream + target.decode("latin-1"), headers=headers,
+                                   content=_body(receive) if _has_body(scope) else b"",
+                                   extensions={"timeout": {"connect": 5.0}})  # no read timeout: responses stream
         try:
-            response = await self.client.send(request, stream=True)
-        except httpx.TransportError as exc:
+            response = await self.pool.handle_async_request(request)
+        except (httpcore.ConnectError, httpcore.ConnectTimeout, httpcore.RemoteProtocolError) as exc:
             await _unavailable(send, service, exc)
             return
         try:
-            await send({"type": "http.response.start", "status": response.status_code,
-                        "headers": [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]})
-            async for chunk in response.aiter_raw():
+            await send({"type": "http.response.start", "status": response.status,
+                        "headers": [(k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP]})
+            async for chunk in response.stream:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
@@ -65,7 +67,7 @@ class ProxyGateway:
         freeze_startup_heap()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
-        await self.client.aclose()
+        await self.pool.aclose()
         await send({"type": "lifespan.shutdown.complete"})
 
 

@@ -56,7 +56,7 @@ async def front(upstream: str) -> AsyncIterator[httpx.AsyncClient]:
     gateway = ProxyGateway({"capacity": upstream, "metrics": upstream, "change": f"http://127.0.0.1:{free_port()}"})
     async with httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url="http://tandem") as client:
         yield client
-    await gateway.client.aclose()
+    await gateway.pool.aclose()
 
 
 async def test_a_request_reaches_its_service_unchanged_and_the_answer_comes_back_whole(
