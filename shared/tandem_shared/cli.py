@@ -155,10 +155,11 @@ def _serve_processes(host: str, port: int, seed_url: str | None) -> bool:
     from tandem_shared.supervisor import ServiceProcesses
 
     processes = ServiceProcesses(list(SERVICES)).start()
-    served = False
     try:
         processes.wait_ready()
         served = _serve(ProxyGateway(processes.upstreams), host, port, list(SERVICES), seed_url, processes.exited)
+    except KeyboardInterrupt:
+        served = True  # Ctrl-C while the services were starting: they stop as after serving
     finally:
         stopped = processes.stop()
     return served and stopped
