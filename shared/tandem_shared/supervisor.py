@@ -33,8 +33,8 @@ class ServiceProcesses:
         """Spawn every service; each migrates nothing (done before) and uses the broker already running."""
         tandem = Path(sys.executable).with_name("tandem")
         for service, port in self.ports.items():
-            # A session of its own: a Ctrl-C in the terminal reaches only this process, which then stops the
-            # services once, in order (a second SIGINT would make uvicorn skip the graceful shutdown).
+            # A session of its own: a Ctrl-C in the terminal reaches only this process, which then asks each
+            # service once to stop (a second SIGINT would make uvicorn skip the graceful shutdown).
             self.processes[service] = subprocess.Popen(
                 [str(tandem), "serve", service, "--host", "127.0.0.1", "--port", str(port), "--no-migrate",
                  "--quiet"],
