@@ -112,10 +112,14 @@ class EntityRepository(Generic[M]):
             raise NotFound(f"no {self.noun} with id {entity_id}")
         return entity
 
-    async def exists_or_404(self, entity_id: uuid.UUID) -> None:
-        """A 404 problem unless the entity exists; one query for its key, nothing loaded."""
+    async def exists(self, entity_id: uuid.UUID) -> bool:
+        """True when the entity exists: one query for its key, nothing loaded."""
         key = sa.inspect(self.model).primary_key[0]
-        if (await self.session.execute(sa.select(key).where(key == entity_id))).first() is None:
+        return (await self.session.execute(sa.select(key).where(key == entity_id))).first() is not None
+
+    async def exists_or_404(self, entity_id: uuid.UUID) -> None:
+        """A 404 problem naming the entity unless it exists (nothing loaded)."""
+        if not await self.exists(entity_id):
             raise NotFound(f"no {self.noun} with id {entity_id}")
 
     async def add(self, entity: M) -> M:

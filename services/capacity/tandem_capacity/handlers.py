@@ -15,6 +15,7 @@ from tandem_capacity import service
 from tandem_capacity.demand import service as demand
 from tandem_capacity.repository import BookingRepository, PersonRepository
 from tandem_capacity.views.episodes import remember_people
+from tandem_capacity.views.repository import ViewRepository
 
 CHANGE_CANCELED = "change canceled"
 CHANGE_RESCHEDULED = "change rescheduled"
@@ -39,7 +40,8 @@ async def _prefetch_approvals(session: AsyncSession, items: list[ChangeApproved]
     ids = {str(item.id) for item in items}
     active = await BookingRepository(session).sources_with_active("change", ids)
     session.info[ACTIVE_CHANGES] = {source_id: source_id in active for source_id in ids}
-    people = await PersonRepository(session).rows({item.assignee_id for item in items if item.assignee_id is not None})
+    people = await ViewRepository(session).people_by_id(
+        {item.assignee_id for item in items if item.assignee_id is not None})
     remember_people(session, people)
     session.info[KNOWN_PEOPLE] = {person.id for person in people}
 

@@ -12,34 +12,18 @@ from tandem_shared.repository import EntityRepository, keyset_page
 from tandem_shared.writes import core_connection
 
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
-from tandem_capacity.views.repository import PersonRow
 
 
 # Built once: a consumer batch runs them for every fetch, often of a single event.
 _SOURCES_WITH_ACTIVE = sa.select(Booking.__table__.c.source_id).where(
     Booking.__table__.c.source == sa.bindparam("source"),
     Booking.__table__.c.source_id.in_(sa.bindparam("ids", expanding=True)), Booking.__table__.c.status == "active")
-_people = Person.__table__
-_PERSON_ROWS = sa.select(_people.c.id, _people.c.name, _people.c.team, _people.c.weekly_hours,
-                         _people.c.location).where(_people.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 class PersonRepository(EntityRepository[Person]):
     """People and their skills."""
 
     model, noun = Person, "person"
-
-    async def exists(self, person_id: uuid.UUID) -> bool:
-        """True when the person is known (one cheap query, no skills loaded)."""
-        found = await self.session.execute(sa.select(Person.id).where(Person.id == person_id))
-        return found.first() is not None
-
-    async def rows(self, person_ids: set[uuid.UUID]) -> list[PersonRow]:
-        """The columns views need of those of the ids that are known people (one query)."""
-        if not person_ids:
-            return []
-        connection = await core_connection(self.session)
-        return [PersonRow(*row) for row in await connection.execute(_PERSON_ROWS, {"ids": list(person_ids)})]
 
     async def existing(self, person_ids: set[uuid.UUID]) -> set[uuid.UUID]:
         """Those of the ids that are known people (one query)."""

@@ -48,6 +48,7 @@ def _filtered(stmt: sa.Select, where: PersonFilter) -> sa.Select:
 
 
 _COLUMNS = (Person.id, Person.name, Person.team, Person.weekly_hours, Person.location)
+_PEOPLE_BY_ID = sa.select(*_COLUMNS).where(Person.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 class ViewRepository:
@@ -89,8 +90,11 @@ class ViewRepository:
         return page_rows, cursor
 
     async def people_by_id(self, person_ids: Collection[uuid.UUID]) -> list[PersonRow]:
-        stmt = sa.select(*_COLUMNS).where(Person.id.in_(list(person_ids)))
-        return [PersonRow(*row) for row in (await self.session.execute(stmt)).all()]
+        """Those of the ids that are known people (one prebuilt query: consumer batches run it for every fetch)."""
+        if not person_ids:
+            return []
+        connection = await core_connection(self.session)
+        return [PersonRow(*row) for row in await connection.execute(_PEOPLE_BY_ID, {"ids": list(person_ids)})]
 
     async def booked(self, person_ids: Collection[uuid.UUID], first_week: str | None = None,
                      last_week: str | None = None) -> dict[uuid.UUID, dict[str, float]]:
