@@ -110,8 +110,8 @@ def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> As
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin_immediate(conn: Any) -> None:
             # Writers queue on the database lock at BEGIN instead of failing to upgrade later. Straight to the
-            # driver's cursor: one trip to its thread, none of a statement's work in SQLAlchemy.
-            conn.connection.dbapi_connection.cursor().execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            # driver, none of a statement's work in SQLAlchemy.
+            conn.connection.dbapi_connection.begin(immediate=not read_only)
 
         # pysqlite's own transaction handling must be off for the BEGIN above to take effect.
         @event.listens_for(engine.sync_engine, "connect")
