@@ -76,7 +76,7 @@ def decode_cursor(cursor: str) -> tuple[Any, ...]:
         raise ValidationProblem.field("cursor", "not a cursor returned by this list") from exc
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT}).")] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
 ) -> PageParams:

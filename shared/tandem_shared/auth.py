@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
@@ -38,14 +40,37 @@ class Actor:
 
 
 class Authenticator:
-    """Verifies bearer tokens: pinned algorithms, issuer, audience, expiry; keys from JWKS or a secret."""
+    """Verifies bearer tokens: pinned algorithms, issuer, audience, expiry; keys from JWKS or a secret.
 
-    def __init__(self, settings: PlatformSettings) -> None:
+    A client sends the same token with every call until it expires, and checking its signature and claims costs
+    more than the rest of a small read: a token that passed is remembered (the newest `cache_size`) until it
+    expires, or for `cache_seconds` at most, so a key withdrawn from the JWKS stops being honoured within that time.
+    """
+
+    def __init__(self, settings: PlatformSettings, *, cache_size: int = 1024, cache_seconds: float = 300.0) -> None:
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True) if settings.auth_jwks_url else None
+        self.cache_size = cache_size
+        self.cache_seconds = cache_seconds
+        self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
 
     async def verify(self, token: str) -> Actor:
         """Return the actor a valid token names, or raise Unauthorized."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            actor, until = remembered
+            if time.time() < until:
+                self._verified.move_to_end(token)
+                return actor
+            del self._verified[token]
+        actor, expires = await self._check(token)
+        self._verified[token] = (actor, min(expires, time.time() + self.cache_seconds))
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return actor
+
+    async def _check(self, token: str) -> tuple[Actor, float]:
+        """Verify signature and claims; return the actor and the token's expiry (epoch seconds)."""
         try:
             if self._jwks is not None:
                 # PyJWKClient fetches over blocking HTTP; keep it off the event loop.
@@ -65,7 +90,8 @@ class Authenticator:
         roles = claims.get("roles") or claims.get("realm_access", {}).get("roles", [])
         if isinstance(roles, str):
             roles = roles.split()
-        return Actor(sub=str(claims["sub"]), name=str(claims.get("name", claims["sub"])), roles=frozenset(roles) & ROLES)
+        actor = Actor(sub=str(claims["sub"]), name=str(claims.get("name", claims["sub"])), roles=frozenset(roles) & ROLES)
+        return actor, float(claims["exp"])
 
 
 def mint_dev_token(settings: PlatformSettings, sub: str, roles: list[str], *, name: str | None = None,

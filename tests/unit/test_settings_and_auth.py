@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import jwt
@@ -9,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from tandem_shared.auth import Authenticator, mint_dev_token
 from tandem_shared.errors import Unauthorized
-from tandem_shared.settings import DEV_AUTH_SECRET, PlatformSettings, service_settings
+from tandem_shared.settings import DEV_AUTH_SECRET, FETCH_MAX_WAIT_MS, PlatformSettings, service_settings
 
 
 def test_production_refuses_the_development_secret() -> None:
@@ -35,6 +36,66 @@ def test_service_settings_read_their_own_prefix(monkeypatch: pytest.MonkeyPatch)
     assert service_settings("capacity").database_url == "postgresql+asyncpg://db/capacity"
     with pytest.raises(ValueError):
         service_settings("billing")
+
+
+def test_each_service_has_its_own_fetch_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert service_settings("capacity").consumer_fetch_max_wait_ms == FETCH_MAX_WAIT_MS["capacity"] == 10
+    assert service_settings("knowledge").consumer_fetch_max_wait_ms == FETCH_MAX_WAIT_MS["knowledge"] == 100
+    monkeypatch.setenv("TANDEM_KNOWLEDGE_CONSUMER_FETCH_MAX_WAIT_MS", "20")
+    assert service_settings("knowledge").consumer_fetch_max_wait_ms == 20
+    assert service_settings("metrics").consumer_fetch_max_wait_ms == FETCH_MAX_WAIT_MS["metrics"]
+    monkeypatch.setenv("TANDEM_METRICS_CONSUMER_FETCH_MAX_WAIT_MS", "0")
+    with pytest.raises(ValidationError, match="consumer_fetch_max_wait_ms"):
+        service_settings("metrics")
+
+
+def _token(settings: PlatformSettings, sub: str = "ann", exp: float = 4_102_444_800) -> str:
+    return jwt.encode({"sub": sub, "roles": ["viewer"], "iss": settings.auth_issuer, "aud": settings.auth_audience,
+                       "exp": exp}, settings.auth_secret, algorithm="HS256")
+
+
+async def test_a_verified_token_is_remembered_and_checked_again_once_the_cache_time_is_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = PlatformSettings()
+    authenticator = Authenticator(settings, cache_seconds=60)
+    token = _token(settings)
+    assert (await authenticator.verify(token)).sub == "ann"
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise jwt.InvalidSignatureError("signature changed")
+
+    monkeypatch.setattr(jwt, "decode", refuse)
+    assert (await authenticator.verify(token)).sub == "ann"  # remembered: not decoded again
+    with pytest.raises(Unauthorized, match="signature changed"):
+        await authenticator.verify(_token(settings, "bob"))  # a new token is checked
+    monkeypatch.setattr(time, "time", lambda: 4_000_000_000.0)  # past the 60 s the cache may keep it
+    with pytest.raises(Unauthorized, match="signature changed"):
+        await authenticator.verify(token)
+
+
+async def test_the_token_cache_keeps_neither_refused_tokens_nor_more_than_its_size() -> None:
+    settings = PlatformSettings()
+    authenticator = Authenticator(settings, cache_size=2)
+    for _ in range(2):  # refused each time, never remembered
+        with pytest.raises(Unauthorized):
+            await authenticator.verify(_token(settings, exp=1))
+    for sub in ("a", "b", "c"):
+        await authenticator.verify(_token(settings, sub))
+    assert [actor.sub for actor, _until in authenticator._verified.values()] == ["b", "c"]
+
+
+async def test_a_remembered_token_is_checked_again_once_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = PlatformSettings()
+    authenticator = Authenticator(settings, cache_seconds=3600)
+    now = time.time()
+    token = _token(settings, exp=now + 100)
+    await authenticator.verify(token)
+    monkeypatch.setattr(jwt, "decode", lambda *_a, **_k: (_ for _ in ()).throw(jwt.ExpiredSignatureError("expired")))
+    monkeypatch.setattr(time, "time", lambda: now + 50)
+    assert (await authenticator.verify(token)).sub == "ann"
+    monkeypatch.setattr(time, "time", lambda: now + 101)  # within the hour the cache allows, but past exp
+    with pytest.raises(Unauthorized, match="expired"):
+        await authenticator.verify(token)
 
 
 async def test_a_valid_token_names_the_actor_and_known_roles_only() -> None:
