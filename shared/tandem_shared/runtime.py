@@ -32,6 +32,7 @@ class ServiceRuntime:
                  platform: PlatformSettings, background: Sequence[BackgroundTask] = ()) -> None:
         self.service = service
         self.background = list(background)
+        self._commit_waiters: dict[str, Callable[[], None]] = {}
         self._background_tasks: list[asyncio.Task[None]] = []
         self.settings = settings
         self.platform = platform
@@ -56,16 +57,23 @@ class ServiceRuntime:
         runtime = self
 
         class ServiceSession(Session):
-            """A session that wakes the relay right after a commit that wrote outbox rows."""
+            """A session that, right after a commit, wakes the relay if it wrote outbox rows (and other waiters)."""
 
         write_before_reads(ServiceSession)
 
         @event.listens_for(ServiceSession, "after_commit")
-        def _wake_relay(session: Session) -> None:
+        def _wake_after_commit(session: Session) -> None:
             if session.info.pop(OUTBOX_DIRTY, False) and runtime.relay is not None:
                 runtime.relay.wake()
+            for key, wake in runtime._commit_waiters.items():
+                if session.info.pop(key, False):
+                    wake()
 
         return ServiceSession
+
+    def wake_after_commit(self, key: str, wake: Callable[[], None]) -> None:
+        """Call `wake()` right after any commit of a session whose `info[key]` was set (e.g. by a use case)."""
+        self._commit_waiters[key] = wake
 
     @property
     def consumed_topics(self) -> list[str]:
@@ -115,7 +123,7 @@ class ServiceRuntime:
                 bootstrap=bootstrap,
                 producer=self._producer,
                 max_attempts=self.settings.consumer_max_attempts,
-                fetch_max_wait_ms=self.platform.kafka_fetch_max_wait_ms,
+                fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
                 dead_letter_topic=dead_letters,
             )
             self.consumer.start()

@@ -10,6 +10,11 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("portfolio", "capacity", "change", "knowledge", "metrics")
+# How long the broker may hold a consumer's fetch while nothing new has arrived. Apache Kafka answers as soon as
+# an event arrives, so there this only paces idle polling; the development broker answers when the wait ends, so
+# it is also the longest an event can sit unseen. Capacity books approved changes (the platform's promise of
+# milliseconds); the others promise seconds and poll less, which leaves the CPU to the ones that must be quick.
+FETCH_MAX_WAIT_MS = {"capacity": 10, "change": 50, "metrics": 50, "portfolio": 100, "knowledge": 100}
 DEV_AUTH_SECRET = "tandem-development-secret-do-not-use-in-production"
 
 
@@ -27,7 +32,6 @@ class PlatformSettings(BaseSettings):
         default="tandem", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$",
         description="Topics are <prefix>.<service>; separate environments can share one Kafka cluster.",
     )
-    kafka_fetch_max_wait_ms: int = Field(default=10, ge=1, le=5000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=10, description="For topics Tandem creates.")
     auth_secret: str = DEV_AUTH_SECRET
     auth_issuer: str = "tandem-dev"
@@ -74,6 +78,9 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: float = Field(default=24 * 7, ge=0)
     consumer_group: str | None = Field(default=None, description="Kafka consumer group; default tandem-<service>.")
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    consumer_fetch_max_wait_ms: int = Field(
+        default=10, ge=1, le=5000, description="Longest the broker holds a fetch with nothing new (ms)."
+    )
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
 
@@ -84,7 +91,14 @@ def service_settings(service: str) -> ServiceSettings:
     cls = type(
         f"{service.title()}Settings",
         (ServiceSettings,),
-        {"model_config": SettingsConfigDict(env_prefix=f"TANDEM_{service.upper()}_", extra="ignore")},
+        {
+            "model_config": SettingsConfigDict(env_prefix=f"TANDEM_{service.upper()}_", extra="ignore"),
+            "__annotations__": {"consumer_fetch_max_wait_ms": int},
+            "consumer_fetch_max_wait_ms": Field(
+                default=FETCH_MAX_WAIT_MS[service], ge=1, le=5000,
+                description="Longest the broker holds a fetch with nothing new (ms).",
+            ),
+        },
     )
     return cls()
 
