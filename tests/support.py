@@ -244,3 +244,14 @@ async def transaction(app: FastAPI) -> AsyncIterator[AsyncSession]:
     async with app.state.runtime.sessionmaker() as session, session.begin():
         yield session
         await run_before_commit(session)
+
+
+async def check_episodes_now(app: FastAPI) -> None:
+    """Run capacity's pending episode checks, as its background task does shortly after each booking commit."""
+    from tandem_capacity.views.checks import BATCH, run_pending_checks
+
+    while True:
+        async with transaction(app) as session:
+            done = await run_pending_checks(session)
+        if done < BATCH:
+            return

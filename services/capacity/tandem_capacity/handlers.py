@@ -14,7 +14,6 @@ from tandem_shared.events import CloudEvent
 from tandem_capacity import service
 from tandem_capacity.demand import service as demand
 from tandem_capacity.repository import BookingRepository, PersonRepository
-from tandem_capacity.views.episodes import remember_people
 from tandem_capacity.views.repository import ViewRepository
 
 CHANGE_CANCELED = "change canceled"
@@ -33,16 +32,12 @@ class UnknownPerson(LookupError):
 
 
 async def _prefetch_approvals(session: AsyncSession, items: list[ChangeApproved]) -> None:
-    """Two queries for a whole batch of approvals: changes already booked, and the assignees (known ones).
-
-    The assignees' rows are what the episode check before commit needs of them too (see `remember_people`).
-    """
+    """Two queries for a whole batch of approvals: changes already booked, and the assignees (known ones)."""
     ids = {str(item.id) for item in items}
     active = await BookingRepository(session).sources_with_active("change", ids)
     session.info[ACTIVE_CHANGES] = {source_id: source_id in active for source_id in ids}
     people = await ViewRepository(session).people_by_id(
         {item.assignee_id for item in items if item.assignee_id is not None})
-    remember_people(session, people)
     session.info[KNOWN_PEOPLE] = {person.id for person in people}
 
 

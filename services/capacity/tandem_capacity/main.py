@@ -14,6 +14,7 @@ from tandem_capacity.outlook.routes import router as outlook_router
 from tandem_capacity.outlook.task import publish_snapshots
 from tandem_capacity.scenarios.routes import router as scenarios_router
 from tandem_capacity.supply.routes import router as supply_router
+from tandem_capacity.views.checks import check_episodes
 from tandem_capacity.views.routes import router as views_router
 
 SPEC = ServiceSpec(
@@ -25,7 +26,7 @@ SPEC = ServiceSpec(
     routers=[router, bookings_router, demand_router, operations_router, outlook_router, supply_router, views_router,
              scenarios_router],
     handlers=HANDLERS,
-    background=[publish_snapshots],
+    background=[publish_snapshots, check_episodes],
     tags=[
         {"name": "people", "description": "The capacity pool: people, teams and skills."},
         {"name": "bookings", "description": "Booked hours per person and ISO week, and utilisation."},

@@ -33,7 +33,7 @@ from tandem_capacity.repository import BookingRepository, PersonRepository
 from tandem_capacity.schemas import PersonCreate
 from tandem_capacity.supply.availability import available_by_person
 from tandem_capacity.supply.catalogue import catalogue
-from tandem_capacity.views.episodes import booking_changed
+from tandem_capacity.views.checks import booking_changed
 from tandem_capacity.views.repository import ViewRepository
 
 

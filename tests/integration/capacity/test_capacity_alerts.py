@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from tandem_capacity import service
 
-from tests.support import auth, create_app, eventually, read_topic, running, topic, transaction
+from tests.support import auth, check_episodes_now, create_app, eventually, read_topic, running, topic, transaction
 
 MANAGER = auth("rita", "resource_manager")
 VIEWER = auth("vera", "viewer")
@@ -19,15 +19,18 @@ MONDAY = datetime(2027, 1, 4, tzinfo=UTC)  # 2027-W01
 async def _book(app, person: uuid.UUID, week: int, hours: float):
     start = MONDAY + timedelta(weeks=week - 1)
     async with transaction(app) as session:
-        return await service.book(session, actor="rita", person_id=person, source="project",
-                                  source_id=f"w{week}-{hours}", kind="hard", start=start,
-                                  end=start + timedelta(days=5), hours=hours)
+        booking = await service.book(session, actor="rita", person_id=person, source="project",
+                                     source_id=f"w{week}-{hours}", kind="hard", start=start,
+                                     end=start + timedelta(days=5), hours=hours)
+    await check_episodes_now(app)  # each step's episodes, not just the last one's
+    return booking
 
 
 async def _release(app, booking_id: uuid.UUID) -> None:
     async with transaction(app) as session:
         booking = await service.get_booking(session, booking_id)
         await service.release_booking(session, actor="rita", booking=booking, reason="replanned")
+    await check_episodes_now(app)
 
 
 async def test_episodes_are_published_when_they_start_and_end_never_while_they_continue(databases, backend, broker):
@@ -75,4 +78,35 @@ async def test_episodes_are_published_when_they_start_and_end_never_while_they_c
 
         alerts = (await client.get(f"{BASE}/alerts?status=cleared&person_id={ana}", headers=VIEWER)).json()["items"]
         assert sorted(a["kind"] for a in alerts) == ["burnout_risk", "overallocated", "overallocated"]
+        assert (await client.get(f"{BASE}/alerts?status=open", headers=VIEWER)).json()["items"] == []
+
+
+async def test_a_booking_s_episode_check_runs_just_after_its_commit_and_survives_a_stop(databases, backend, broker):
+    url = await databases.fresh("capacity", backend)
+    # Without workers nothing works off the note, as in a web replica or a process stopped right after the commit.
+    web = create_app("capacity", database_url=url, bootstrap=None, workers=False)
+    async with running(web) as client:
+        created = await client.post(f"{BASE}/people", headers=MANAGER,
+                                    json={"name": "Bo", "team": "Platform", "weekly_hours": 40})
+        bo = created.json()["id"]
+        booked = await client.post(f"{BASE}/bookings", headers=MANAGER, json={
+            "person_id": bo, "source": "project", "source_id": "p1", "kind": "hard",
+            "start": "2027-01-04T00:00:00Z", "end": "2027-01-09T00:00:00Z", "hours": 50})
+        assert booked.status_code == 201, booked.text
+        assert (await client.get(f"{BASE}/alerts?status=open", headers=VIEWER)).json()["items"] == []
+
+    worker = create_app("capacity", database_url=url, bootstrap=broker.bootstrap, run_consumer=False)
+    async with running(worker) as client:
+        async def alerts(status: str = "open"):
+            items = (await client.get(f"{BASE}/alerts?status={status}", headers=VIEWER)).json()["items"]
+            return items or None
+
+        left_behind = await eventually(alerts, timeout=10)  # worked off at start-up
+        assert [(a["person_id"], a["kind"], a["peak_utilisation"]) for a in left_behind] == [(bo, "overallocated", 1.25)]
+        booking = (await client.get(f"{BASE}/bookings?person_id={bo}", headers=VIEWER)).json()["items"][0]
+        released = await client.post(f"{BASE}/bookings/{booking['id']}/release", headers=MANAGER,
+                                     json={"reason": "replanned"})
+        assert released.status_code == 200, released.text
+        cleared = await eventually(lambda: alerts("cleared"), timeout=10)  # woken by the release's commit
+        assert [a["kind"] for a in cleared] == ["overallocated"]
         assert (await client.get(f"{BASE}/alerts?status=open", headers=VIEWER)).json()["items"] == []

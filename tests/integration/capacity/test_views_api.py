@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from tandem_capacity import service
 
-from tests.support import auth, create_app, running, transaction
+from tests.support import auth, check_episodes_now, create_app, running, transaction
 
 MANAGER = auth("rita", "resource_manager")
 VIEWER = auth("vera", "viewer")
@@ -48,6 +48,7 @@ async def _world(app, client) -> dict[str, str]:
     await _book(app, ids["ana"], "operations", "hard", "2027-01-11T00:00", "2027-01-16T00:00", 10)
     # Ben (20 h a week): 10 h project in W01.
     await _book(app, ids["ben"], "project", "hard", "2027-01-04T00:00", "2027-01-09T00:00", 10)
+    await check_episodes_now(app)  # what the worker's background task does (this app runs without workers)
     return ids
 
 

@@ -1,9 +1,9 @@
-"""Over-allocation and burnout-risk episodes kept in step with bookings and supply, published once each way."""
+"""Over-allocation and burnout-risk episodes brought in line with bookings and supply, published once each way."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,18 +13,15 @@ from tandem_shared.contracts.capacity import (
     PersonOverallocated,
     PersonOverallocationCleared,
 )
-from tandem_shared.db import before_commit, utcnow
+from tandem_shared.db import utcnow
 from tandem_shared.outbox import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_capacity.domain.allocation import iso_weeks
 from tandem_capacity.domain.episodes import OVERALLOCATED, OpenEpisode, find_runs, reconcile, utilisation
 from tandem_capacity.supply.availability import available_by_person
-from tandem_capacity.views.loads import add_hours_many
-from tandem_capacity.views.repository import EpisodeRepository, PersonRow, StoredEpisode, ViewRepository
+from tandem_capacity.views.repository import EpisodeRepository, StoredEpisode, ViewRepository
 
-PENDING_LOADS = "capacity.pending_loads"
-PEOPLE = "capacity.people_rows"
 RAISED = {OVERALLOCATED: PersonOverallocated, "burnout_risk": PersonBurnoutRiskRaised}
 CLEARED = {OVERALLOCATED: PersonOverallocationCleared, "burnout_risk": PersonBurnoutRiskCleared}
 
@@ -34,67 +31,22 @@ def _monday(week: str) -> date:
     return date.fromisocalendar(int(year), int(number), 1)
 
 
-def remember_people(session: AsyncSession, people: Iterable[PersonRow]) -> None:
-    """Keep rows just read for this transaction's episode check (a consumer batch's prefetch: one query less).
-
-    Only for transactions that do not change these people.
-    """
-    session.info.setdefault(PEOPLE, {}).update((person.id, person) for person in people)
-
-
-async def _people(session: AsyncSession, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, PersonRow]:
-    remembered: dict[uuid.UUID, PersonRow] = session.info.get(PEOPLE, {})
-    people = {person_id: remembered[person_id] for person_id in person_ids if person_id in remembered}
-    if len(people) < len(person_ids):
-        people.update((p.id, p) for p in await ViewRepository(session).people_by_id(person_ids - people.keys()))
-    return people
-
-
-async def booking_changed(session: AsyncSession, *, actor: str, person_id: uuid.UUID,
-                          added: Iterable[tuple[str, float]] = (), removed: Iterable[tuple[str, float]] = ()) -> None:
-    """Call after any change to a person's active bookings: their weekly load and episodes follow before commit.
-
-    `added` and `removed` are (ISO week, hours) of the booking weeks that became active or stopped being active.
-    Collected per transaction, so a consumer's batch of hundreds of bookings updates each person once.
-    """
-    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.setdefault(PENDING_LOADS, {})
-    _actor, deltas = pending.get(person_id, (actor, []))
-    deltas.extend((week, hours) for week, hours in added)
-    deltas.extend((week, -hours) for week, hours in removed)
-    pending[person_id] = (actor, deltas)
-    before_commit(session, PENDING_LOADS, _apply_pending_loads)
-
-
-async def _apply_pending_loads(session: AsyncSession) -> None:
-    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.pop(PENDING_LOADS, {})
-    loads = await add_hours_many(session, {person_id: deltas for person_id, (_actor, deltas) in pending.items()})
-    by_actor: dict[str, list[uuid.UUID]] = {}
-    for person_id in sorted(pending):
-        by_actor.setdefault(pending[person_id][0], []).append(person_id)
-    for actor, person_ids in by_actor.items():
-        await recompute_episodes(session, actor=actor, person_ids=person_ids,
-                                 booked={p: loads[p] for p in person_ids if loads[p]})
-
-
-async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: Collection[uuid.UUID],
-                             booked: dict[uuid.UUID, dict[str, float]] | None = None) -> None:
+async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: Collection[uuid.UUID]) -> None:
     """Bring the people's episodes in line with their bookings and availability now.
 
     Each person's whole booked span is recomputed (weeks without bookings end every run), so a change anywhere
-    can join, split, extend or end episodes; only starts and ends are published. `booked`: the people's loads
-    when the caller has just written them (people without bookings left out), saving the read.
+    can join, split, extend or end episodes; only starts and ends are published.
     """
     if not person_ids:
         return
     views = ViewRepository(session)
-    if booked is None:
-        booked = await views.booked(set(person_ids))
+    booked = await views.booked(set(person_ids))
     episodes = EpisodeRepository(session)
     stored = await episodes.open_for(person_ids)
     involved = set(booked) | {e.person_id for e in stored}
     if not involved:
         return
-    people = await _people(session, involved)
+    people = {person.id: person for person in await views.people_by_id(involved)}
     all_weeks = [week for weeks in booked.values() for week in weeks]
     weeks = iso_weeks(_monday(min(all_weeks)), _monday(max(all_weeks))) if all_weeks else []
     available = await available_by_person(session, list(people.values()), weeks)

@@ -1,4 +1,4 @@
-"""Tables of the views: over-allocation and burnout-risk episodes."""
+"""Tables of the views: over-allocation and burnout-risk episodes, the checks they wait for, weekly loads."""
 
 from __future__ import annotations
 
@@ -45,3 +45,17 @@ class PersonLoad(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     weeks: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class EpisodeCheck(Base):
+    """A person whose bookings changed and whose episodes are yet to be brought in line (one row per person).
+
+    Written in the booking's transaction and worked off just after it by `views.checks`, so the booking's
+    transaction does not pay for the availability lookups the check needs; a crash in between loses nothing.
+    """
+
+    __tablename__ = "capacity_episode_checks"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -1,0 +1,126 @@
+"""Episode checks: a booking's transaction notes whose episodes to bring in line; a task does it just after.
+
+Episodes follow bookings within a fraction of a second instead of inside the booking's transaction, whose length
+is what an approved change waits for before its booking shows. The note is a row in the same transaction, so a
+crash between the two loses nothing: the next pass (at start-up, or the fallback poll) finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import before_commit, utcnow
+from tandem_shared.writes import core_connection
+
+from tandem_capacity.views.episodes import recompute_episodes
+from tandem_capacity.views.loads import add_hours_many
+from tandem_capacity.views.models import EpisodeCheck
+
+if TYPE_CHECKING:
+    from tandem_shared.runtime import ServiceRuntime
+
+log = logging.getLogger(__name__)
+REQUESTED = "capacity.episode_checks_requested"
+PENDING_LOADS = "capacity.pending_loads"
+BATCH = 500
+_table = EpisodeCheck.__table__
+_REQUEST = {name: insert(_table).on_conflict_do_update(index_elements=[_table.c.person_id], set_={
+    "actor": insert(_table).excluded.actor, "requested_at": insert(_table).excluded.requested_at})
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+_PENDING = sa.select(_table.c.person_id, _table.c.actor, _table.c.requested_at).order_by(
+    _table.c.requested_at, _table.c.person_id).limit(BATCH)
+# Only the request seen: one made again meanwhile (a newer requested_at) stays for the next pass.
+_DONE = sa.delete(_table).where(_table.c.person_id == sa.bindparam("b_person"),
+                                _table.c.requested_at == sa.bindparam("b_at"))
+
+
+class EpisodeCheckSettings(BaseSettings):
+    """`TANDEM_CAPACITY_EPISODE_CHECK_DELAY_SECONDS` and `TANDEM_CAPACITY_EPISODE_CHECK_POLL_SECONDS`."""
+
+    model_config = SettingsConfigDict(env_prefix="TANDEM_CAPACITY_", extra="ignore")
+
+    episode_check_delay_seconds: float = Field(
+        0.0, ge=0, le=10, description="Wait after a booking commit before checking (longer: bursts coalesce more).")
+    episode_check_poll_seconds: float = Field(5.0, gt=0, le=3600, description="Look for checks without a wake-up.")
+
+
+async def booking_changed(session: AsyncSession, *, actor: str, person_id: uuid.UUID,
+                          added: Iterable[tuple[str, float]] = (), removed: Iterable[tuple[str, float]] = ()) -> None:
+    """Call after any change to a person's active bookings: their weekly load follows before commit, their
+    episodes just after it (`views.checks`).
+
+    `added` and `removed` are (ISO week, hours) of the booking weeks that became active or stopped being active.
+    Collected per transaction, so a consumer's batch of hundreds of bookings updates each person once.
+    """
+    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.setdefault(PENDING_LOADS, {})
+    _actor, deltas = pending.get(person_id, (actor, []))
+    deltas.extend((week, hours) for week, hours in added)
+    deltas.extend((week, -hours) for week, hours in removed)
+    pending[person_id] = (actor, deltas)
+    before_commit(session, PENDING_LOADS, _apply_pending_loads)
+
+
+async def _apply_pending_loads(session: AsyncSession) -> None:
+    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.pop(PENDING_LOADS, {})
+    await add_hours_many(session, {person_id: deltas for person_id, (_actor, deltas) in pending.items()})
+    await request_checks(session, {person_id: actor for person_id, (actor, _deltas) in pending.items()})
+
+
+async def request_checks(session: AsyncSession, actors: Mapping[uuid.UUID, str]) -> None:
+    """Note in the caller's transaction that these people's episodes need a check (person → acting user)."""
+    if not actors:
+        return
+    connection = await core_connection(session)
+    now = utcnow()
+    await connection.execute(_REQUEST[connection.dialect.name],
+                             [{"person_id": person, "actor": actor, "requested_at": now}
+                              for person, actor in sorted(actors.items())])
+    session.info[REQUESTED] = True
+
+
+async def run_pending_checks(session: AsyncSession) -> int:
+    """Bring the episodes of up to a batch of noted people in line, in the caller's transaction; return how many."""
+    connection = await core_connection(session)
+    stmt = _PENDING.with_for_update(skip_locked=True) if connection.dialect.name == "postgresql" else _PENDING
+    rows = (await connection.execute(stmt)).all()
+    by_actor: dict[str, list[uuid.UUID]] = {}
+    for person_id, actor, _at in rows:
+        by_actor.setdefault(actor, []).append(person_id)
+    for actor, person_ids in by_actor.items():
+        await recompute_episodes(session, actor=actor, person_ids=person_ids)
+    if rows:
+        await connection.execute(_DONE, [{"b_person": person_id, "b_at": at} for person_id, _actor, at in rows])
+    return len(rows)
+
+
+async def check_episodes(runtime: ServiceRuntime) -> None:
+    """Work off episode checks shortly after each commit that noted some, and every poll interval regardless."""
+    settings = EpisodeCheckSettings()
+    woken = asyncio.Event()
+    woken.set()  # checks a crash left behind are done at start-up
+    runtime.wake_after_commit(REQUESTED, woken.set)
+    while True:
+        try:
+            await asyncio.wait_for(woken.wait(), settings.episode_check_poll_seconds)
+        except asyncio.TimeoutError:
+            pass
+        await asyncio.sleep(settings.episode_check_delay_seconds)
+        woken.clear()
+        try:
+            while True:
+                async with runtime.sessionmaker() as session, session.begin():
+                    done = await run_pending_checks(session)
+                if done < BATCH:
+                    break
+        except Exception as exc:  # noqa: BLE001 - the database may be away; the notes stay for the next pass
+            log.warning("capacity: episode check pass failed: %s", exc)
