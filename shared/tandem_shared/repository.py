@@ -36,11 +36,30 @@ def _coerce(column: Any, value: Any) -> Any:
     return value
 
 
+# (id of the prebuilt statement, descending) -> (that statement, kept so its id is not reused; the ordered query)
+_FIRST_PAGES: dict[tuple[int, bool], tuple[sa.Select[Any], sa.Select[Any]]] = {}
+
+
+def _first_page_query(stmt: sa.Select[Any], sort: Any, tiebreak: Any, descending: bool) -> sa.Select[Any]:
+    """`stmt` ordered, with the limit as a parameter: built once for a prebuilt statement (see `keyset_page`)."""
+    key = (id(stmt), descending)
+    cached = _FIRST_PAGES.get(key)
+    if cached is None or cached[0] is not stmt:
+        order = (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
+        cached = (stmt, stmt.order_by(*order).limit(sa.bindparam("page_limit", type_=sa.Integer)))
+        _FIRST_PAGES[key] = cached
+    return cached[1]
+
+
 async def keyset_page(
-    session: AsyncSession, stmt: sa.Select[Any], *, sort: Any, tiebreak: Any, descending: bool, page: PageParams
+    session: AsyncSession, stmt: sa.Select[Any], *, sort: Any, tiebreak: Any, descending: bool, page: PageParams,
+    params: dict[str, Any] | None = None,
 ) -> tuple[Sequence[Any], str | None]:
-    """Run `stmt` ordered by (sort, tiebreak) after the cursor; return the rows and the next cursor."""
-    order = (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
+    """Run `stmt` ordered by (sort, tiebreak) after the cursor; return the rows and the next cursor.
+
+    With `params`, `stmt` is a prebuilt statement with those bound parameters: its first pages are run without
+    building anything (a list polled often pays more for building its query than for running it).
+    """
     if page.cursor is not None:
         if len(page.cursor) != 2:
             raise ValidationProblem.field("cursor", "not a cursor returned by this list")
@@ -48,8 +67,16 @@ async def keyset_page(
         bound = sa.tuple_(
             sa.literal(_coerce(sort, page.cursor[0]), sort.type), sa.literal(_coerce(tiebreak, page.cursor[1]), tiebreak.type)
         )
-        stmt = stmt.where(key < bound if descending else key > bound)
-    rows = (await session.execute(stmt.order_by(*order).limit(page.limit + 1))).scalars().all()
+        order = (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
+        query = stmt.where(key < bound if descending else key > bound).order_by(*order).limit(page.limit + 1)
+        result = await session.execute(query, params or {})
+    elif params is not None:
+        result = await session.execute(_first_page_query(stmt, sort, tiebreak, descending),
+                                       {**params, "page_limit": page.limit + 1})
+    else:
+        order = (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
+        result = await session.execute(stmt.order_by(*order).limit(page.limit + 1))
+    rows = result.scalars().all()
     if len(rows) <= page.limit:
         return rows, None
     rows = rows[: page.limit]
@@ -92,6 +119,17 @@ async def audit_trail(session: AsyncSession, entity_type: str, entity_id: Any) -
     return [AuditEntry.model_validate(dict(row)) for row in (await session.execute(stmt)).mappings()]
 
 
+_EXISTS: dict[type, sa.Select[Any]] = {}
+
+
+def _exists_query(model: type) -> sa.Select[Any]:
+    """SELECT key WHERE key = :entity_id for a mapped class, built once (building it costs more than running it)."""
+    if model not in _EXISTS:
+        key = sa.inspect(model).primary_key[0]
+        _EXISTS[model] = sa.select(key).where(key == sa.bindparam("entity_id"))
+    return _EXISTS[model]
+
+
 class EntityRepository(Generic[M]):
     """Get and add for one mapped class; service repositories add their own queries."""
 
@@ -114,8 +152,7 @@ class EntityRepository(Generic[M]):
 
     async def exists(self, entity_id: uuid.UUID) -> bool:
         """True when the entity exists: one query for its key, nothing loaded."""
-        key = sa.inspect(self.model).primary_key[0]
-        return (await self.session.execute(sa.select(key).where(key == entity_id))).first() is not None
+        return (await self.session.execute(_exists_query(self.model), {"entity_id": entity_id})).first() is not None
 
     async def exists_or_404(self, entity_id: uuid.UUID) -> None:
         """A 404 problem naming the entity unless it exists (nothing loaded)."""

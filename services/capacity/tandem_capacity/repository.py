@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from tandem_shared.api import PageParams
@@ -48,6 +49,24 @@ class PersonRepository(EntityRepository[Person]):
         return await keyset_page(self.session, stmt, sort=Person.name, tiebreak=Person.id, descending=False, page=page)
 
 
+_PERSON_PAGES: dict[tuple[bool, bool, bool], sa.Select[Any]] = {}
+
+
+def _person_page_query(status: bool, start: bool, end: bool) -> sa.Select[Any]:
+    """A person's bookings with the filters given, built once per combination (the bookings list is polled)."""
+    key = (status, start, end)
+    if key not in _PERSON_PAGES:
+        stmt = sa.select(Booking).where(Booking.person_id == sa.bindparam("person_id"))
+        if status:
+            stmt = stmt.where(Booking.status == sa.bindparam("status"))
+        if start:
+            stmt = stmt.where(Booking.end > sa.bindparam("start"))
+        if end:
+            stmt = stmt.where(Booking.start < sa.bindparam("end"))
+        _PERSON_PAGES[key] = stmt
+    return _PERSON_PAGES[key]
+
+
 class BookingRepository(EntityRepository[Booking]):
     """Bookings and their weekly hours."""
 
@@ -65,15 +84,10 @@ class BookingRepository(EntityRepository[Booking]):
         self, person_id: uuid.UUID, page: PageParams, *, start: datetime | None = None, end: datetime | None = None,
         status: str | None = "active",
     ) -> tuple[Sequence[Booking], str | None]:
-        stmt = sa.select(Booking).where(Booking.person_id == person_id)
-        if status:
-            stmt = stmt.where(Booking.status == status)
-        if start:
-            stmt = stmt.where(Booking.end > start)
-        if end:
-            stmt = stmt.where(Booking.start < end)
-        return await keyset_page(self.session, stmt, sort=Booking.start, tiebreak=Booking.id, descending=False,
-                                 page=page)
+        filters = {"status": status, "start": start, "end": end}
+        params = {"person_id": person_id, **{name: value for name, value in filters.items() if value}}
+        return await keyset_page(self.session, _person_page_query(bool(status), bool(start), bool(end)),
+                                 sort=Booking.start, tiebreak=Booking.id, descending=False, page=page, params=params)
 
     async def sources_with_active(self, source: str, source_ids: set[str]) -> set[str]:
         """Those of the source ids that have an active booking (one query)."""

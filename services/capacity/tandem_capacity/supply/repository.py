@@ -17,8 +17,27 @@ from tandem_capacity.supply.models import CatalogueSkill, Holiday, Team, TimeOff
 IN_LIST_LIMIT = 500
 
 
-def _for_people(stmt: sa.Select, column: sa.ColumnElement, person_ids: Collection[uuid.UUID]) -> sa.Select:
-    return stmt.where(column.in_(list(person_ids))) if len(person_ids) <= IN_LIST_LIMIT else stmt
+def _for_each_size(stmt: sa.Select, column: sa.ColumnElement) -> tuple[sa.Select, sa.Select]:
+    """A query built once in both forms `_prebuilt_for_people` picks from: with an IN list of ids, and without."""
+    return stmt.where(column.in_(sa.bindparam("ids", expanding=True))), stmt
+
+
+def _prebuilt_for_people(forms: tuple[sa.Select, sa.Select],
+                         person_ids: Collection[uuid.UUID]) -> tuple[sa.Select, dict[str, list[uuid.UUID]]]:
+    """The IN-list form with its ids for up to IN_LIST_LIMIT people, else the whole table (filtered by the caller)."""
+    return (forms[0], {"ids": list(person_ids)}) if len(person_ids) <= IN_LIST_LIMIT else (forms[1], {})
+
+
+# Built once: the episode check after every booking runs both, and building them cost more than running them.
+_SCHEDULES = _for_each_size(sa.select(
+    WorkingSchedule.person_id, WorkingSchedule.effective_from, WorkingSchedule.mon, WorkingSchedule.tue,
+    WorkingSchedule.wed, WorkingSchedule.thu, WorkingSchedule.fri, WorkingSchedule.sat, WorkingSchedule.sun,
+).order_by(WorkingSchedule.effective_from), WorkingSchedule.person_id)
+_TIME_OFF = _for_each_size(
+    sa.select(TimeOff.person_id, TimeOff.start_date, TimeOff.end_date, TimeOff.hours_per_day)
+    .where(TimeOff.approved.is_(True), TimeOff.end_date >= sa.bindparam("first"),
+           TimeOff.start_date <= sa.bindparam("last")),
+    TimeOff.person_id)
 
 
 class TeamRepository(EntityRepository[Team]):
@@ -75,11 +94,9 @@ class ScheduleRepository:
 
     async def for_people(self, person_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, list[tuple]]:
         """(effective_from, hours of mon..sun) per person, oldest first."""
-        ws = WorkingSchedule
-        stmt = _for_people(sa.select(ws.person_id, ws.effective_from, ws.mon, ws.tue, ws.wed, ws.thu, ws.fri,
-                                     ws.sat, ws.sun), ws.person_id, person_ids).order_by(ws.effective_from)
+        stmt, params = _prebuilt_for_people(_SCHEDULES, person_ids)
         result: dict[uuid.UUID, list[tuple]] = {}
-        for row in (await self.session.execute(stmt)).all():
+        for row in (await self.session.execute(stmt, params)).all():
             result.setdefault(row[0], []).append((row[1], tuple(row[2:])))
         return result
 
@@ -95,12 +112,10 @@ class TimeOffRepository(EntityRepository[TimeOff]):
     async def approved_for_people(self, person_ids: Collection[uuid.UUID], first: date,
                                   last: date) -> dict[uuid.UUID, list[tuple]]:
         """(start, end, hours_per_day) of approved time off overlapping [first, last], per person."""
-        stmt = _for_people(
-            sa.select(TimeOff.person_id, TimeOff.start_date, TimeOff.end_date, TimeOff.hours_per_day)
-            .where(TimeOff.approved.is_(True), TimeOff.end_date >= first, TimeOff.start_date <= last),
-            TimeOff.person_id, person_ids)
+        stmt, params = _prebuilt_for_people(_TIME_OFF, person_ids)
         result: dict[uuid.UUID, list[tuple]] = {}
-        for person_id, start, end, hours in (await self.session.execute(stmt)).all():
+        for person_id, start, end, hours in (await self.session.execute(stmt, {**params, "first": first,
+                                                                               "last": last})).all():
             result.setdefault(person_id, []).append((start, end, hours))
         return result
 

@@ -22,6 +22,8 @@ _table = PersonLoad.__table__
 _LOCK = (sa.select(sa.type_coerce(_table.c.person_id, sa.String), sa.cast(_table.c.weeks, sa.Text))
          .where(_table.c.person_id.in_(sa.bindparam("ids", expanding=True)))
          .order_by(_table.c.person_id).with_for_update())
+_ALL_LOADS = sa.select(sa.type_coerce(_table.c.person_id, sa.String), sa.cast(_table.c.weeks, sa.Text))
+_LOADS_OF = _ALL_LOADS.where(_table.c.person_id.in_(sa.bindparam("ids", expanding=True)))
 _INSERTS = {"postgresql": pg_insert(_table), "sqlite": sqlite_insert(_table)}
 _INSERT_MISSING = {name: insert.on_conflict_do_nothing(index_elements=[_table.c.person_id])
                    for name, insert in _INSERTS.items()}
@@ -90,11 +92,12 @@ async def booked(session: AsyncSession, person_ids: Collection[uuid.UUID], first
     # codec is the stdlib's) costs more than the query for thousands of rows. SQLite hands back ids as 32 hex
     # digits, PostgreSQL as UUIDs.
     by_hex = {person_id.hex: person_id for person_id in wanted}
-    stmt = sa.select(sa.type_coerce(PersonLoad.person_id, sa.String), sa.cast(PersonLoad.weeks, sa.Text))
     if len(wanted) <= IN_LIST_LIMIT:
-        stmt = stmt.where(PersonLoad.person_id.in_(list(wanted)))
+        rows = await session.execute(_LOADS_OF, {"ids": list(wanted)})
+    else:
+        rows = await session.execute(_ALL_LOADS)
     result: dict[uuid.UUID, dict[str, float]] = {}
-    for raw_id, text in (await session.execute(stmt)).all():
+    for raw_id, text in rows.all():
         person_id = raw_id if isinstance(raw_id, uuid.UUID) else by_hex.get(raw_id)
         if person_id not in wanted or not text:
             continue
