@@ -15,6 +15,9 @@ HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"p
                         b"trailer", b"transfer-encoding", b"upgrade", b"host"})
 
 
+WHOLE_BODY_LIMIT = 256 * 1024  # bytes; longer answers (the heatmap, exports) stream through as they come
+
+
 class ProxyGateway:
     """An ASGI app that streams each request, unchanged, to the service owning its first path segment."""
 
@@ -54,8 +57,15 @@ class ProxyGateway:
             await _unavailable(send, service, exc)
             return
         try:
-            await send({"type": "http.response.start", "status": response.status,
-                        "headers": [(k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP]})
+            headers = [(k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP]
+            length = next((v for k, v in response.headers if k.lower() == b"content-length"), None)
+            if length is not None and int(length) <= WHOLE_BODY_LIMIT:
+                # Most answers are small JSON documents: read whole, sent in one write instead of one per chunk.
+                body = await response.aread()
+                await send({"type": "http.response.start", "status": response.status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
             async for chunk in response.stream:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})

@@ -35,8 +35,12 @@ async def _stream(_request: Request) -> Response:
     return StreamingResponse(rows(), media_type="text/csv")
 
 
+async def _large(_request: Request) -> Response:
+    return Response(bytes(range(256)) * 1200, media_type="application/octet-stream")  # 300 KiB, with a length
+
+
 UPSTREAM = Starlette(routes=[Route("/capacity/{rest:path}", _echo, methods=["GET", "POST", "PATCH", "DELETE"]),
-                             Route("/metrics/stream", _stream)])
+                             Route("/metrics/stream", _stream), Route("/metrics/large", _large)])
 
 
 @pytest.fixture
@@ -76,6 +80,12 @@ async def test_streamed_answers_arrive_in_full(front: httpx.AsyncClient) -> None
     response = await front.get("/metrics/stream")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert response.text == "row 0\nrow 1\nrow 2\n"
+
+
+async def test_an_answer_longer_than_the_whole_body_limit_streams_through_in_full(front: httpx.AsyncClient) -> None:
+    response = await front.get("/metrics/large")
+    assert response.status_code == 200 and response.headers["content-length"] == str(256 * 1200)
+    assert response.content == bytes(range(256)) * 1200
 
 
 async def test_a_service_that_does_not_answer_is_a_503_problem_naming_it(front: httpx.AsyncClient) -> None:
