@@ -57,8 +57,9 @@ async def keyset_page(
 ) -> tuple[Sequence[Any], str | None]:
     """Run `stmt` ordered by (sort, tiebreak) after the cursor; return the rows and the next cursor.
 
-    With `params`, `stmt` is a prebuilt statement with those bound parameters: its first pages are run without
-    building anything (a list polled often pays more for building its query than for running it).
+    With `params`, `stmt` is a statement built once (module level) with those bound parameters: its ordered first
+    page is built once too and kept by the statement's identity, so a list polled often runs without building
+    anything (building its query cost more than running it). Never pass `params` with a statement built per call.
     """
     if page.cursor is not None:
         if len(page.cursor) != 2:

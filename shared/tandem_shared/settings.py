@@ -11,8 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("portfolio", "capacity", "change", "knowledge", "metrics")
 # How long the broker may hold a consumer's fetch while nothing new has arrived. Apache Kafka answers as soon as
-# an event arrives, so there this only paces idle polling; the development broker answers when the wait ends, so
-# it is also the longest an event can sit unseen. Capacity books approved changes (the platform's promise of
+# an event arrives, so there this only paces idle polling; the development broker often answers only when the wait
+# ends, so it is also the longest an event can sit unseen. Capacity books approved changes (the platform's promise of
 # milliseconds); the others promise seconds and poll less, which leaves the CPU to the ones that must be quick.
 FETCH_MAX_WAIT_MS = {"capacity": 10, "change": 50, "metrics": 50, "portfolio": 100, "knowledge": 100}
 DEV_AUTH_SECRET = "tandem-development-secret-do-not-use-in-production"

@@ -1,4 +1,4 @@
-"""SQLAlchemy's aiosqlite adapter, with statements run on the calling thread and only COMMIT on aiosqlite's thread.
+"""SQLAlchemy's aiosqlite adapter, with statements run on the calling thread instead of aiosqlite's worker thread.
 
 The stock adapter sends each statement to the connection's worker thread: three or four round trips (cursor,
 execute, fetch, close), each a queue hand-off, a cross-thread wake-up of the event loop and a greenlet switch.
@@ -94,7 +94,7 @@ class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
     def close(self) -> None:
         self._rows.clear()
 
-    def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+    def _run_here(self, operation: Any, parameters: Any, many: bool) -> None:
         try:
             self._description, rows, self._rowcount, self._lastrowid = _run(
                 self._connection._conn, operation, parameters, many)
@@ -106,10 +106,10 @@ class _InlineCursor(AsyncAdapt_aiosqlite_cursor):
         await_(_done())
 
     def execute(self, operation: Any, parameters: Any = None) -> None:
-        self._run(operation, parameters, False)
+        self._run_here(operation, parameters, False)
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
-        self._run(operation, seq_of_parameters, True)
+        self._run_here(operation, seq_of_parameters, True)
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):

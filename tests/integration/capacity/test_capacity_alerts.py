@@ -6,7 +6,9 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from tandem_capacity import service
+from tandem_capacity.views.models import EpisodeCheck
 
 from tests.support import auth, check_episodes_now, create_app, eventually, read_topic, running, topic, transaction
 
@@ -110,3 +112,5 @@ async def test_a_booking_s_episode_check_runs_just_after_its_commit_and_survives
         cleared = await eventually(lambda: alerts("cleared"), timeout=10)  # woken by the release's commit
         assert [a["kind"] for a in cleared] == ["overallocated"]
         assert (await client.get(f"{BASE}/alerts?status=open", headers=VIEWER)).json()["items"] == []
+        async with transaction(worker) as session:  # every note worked off is gone
+            assert (await session.execute(sa.select(sa.func.count()).select_from(EpisodeCheck))).scalar_one() == 0

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from pydantic import Field
@@ -34,9 +34,15 @@ REQUESTED = "capacity.episode_checks_requested"
 PENDING_LOADS = "capacity.pending_loads"
 BATCH = 500
 _table = EpisodeCheck.__table__
-_REQUEST = {name: insert(_table).on_conflict_do_update(index_elements=[_table.c.person_id], set_={
-    "actor": insert(_table).excluded.actor, "requested_at": insert(_table).excluded.requested_at})
-    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
+def _request(insert: Any) -> Any:
+    stmt = insert(_table)
+    return stmt.on_conflict_do_update(index_elements=[_table.c.person_id], set_={
+        "actor": stmt.excluded.actor, "requested_at": stmt.excluded.requested_at})
+
+
+_REQUEST = {"postgresql": _request(pg_insert), "sqlite": _request(sqlite_insert)}
 _PENDING = sa.select(_table.c.person_id, _table.c.actor, _table.c.requested_at).order_by(
     _table.c.requested_at, _table.c.person_id).limit(BATCH)
 # Only the request seen: one made again meanwhile (a newer requested_at) stays for the next pass.
