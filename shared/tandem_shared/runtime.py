@@ -57,14 +57,12 @@ class ServiceRuntime:
         runtime = self
 
         class ServiceSession(Session):
-            """A session that, right after a commit, wakes the relay if it wrote outbox rows (and other waiters)."""
+            """A session that, right after a commit, wakes whoever waits for what it wrote (the relay: outbox rows)."""
 
         write_before_reads(ServiceSession)
 
         @event.listens_for(ServiceSession, "after_commit")
         def _wake_after_commit(session: Session) -> None:
-            if session.info.pop(OUTBOX_DIRTY, False) and runtime.relay is not None:
-                runtime.relay.wake()
             for key, wake in runtime._commit_waiters.items():
                 if session.info.pop(key, False):
                     wake()
@@ -113,6 +111,7 @@ class ServiceRuntime:
             retention=timedelta(hours=self.settings.outbox_retention_hours),
         )
         self.relay.start()
+        self.wake_after_commit(OUTBOX_DIRTY, self.relay.wake)
         if self.handlers and self.settings.run_consumer:
             self.consumer = EventConsumer(
                 name=self.service,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +63,10 @@ class PlatformSettings(BaseSettings):
         return self
 
 
+def _fetch_max_wait(default: int) -> Any:
+    return Field(default=default, ge=1, le=5000, description="Longest the broker holds a fetch with nothing new (ms).")
+
+
 class ServiceSettings(BaseSettings):
     """Settings of one service, prefixed `TANDEM_<SERVICE>_` (the prefix is set per service)."""
 
@@ -78,9 +82,7 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: float = Field(default=24 * 7, ge=0)
     consumer_group: str | None = Field(default=None, description="Kafka consumer group; default tandem-<service>.")
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
-    consumer_fetch_max_wait_ms: int = Field(
-        default=10, ge=1, le=5000, description="Longest the broker holds a fetch with nothing new (ms)."
-    )
+    consumer_fetch_max_wait_ms: int = _fetch_max_wait(10)  # each service's own default: see `service_settings`
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
 
@@ -94,10 +96,7 @@ def service_settings(service: str) -> ServiceSettings:
         {
             "model_config": SettingsConfigDict(env_prefix=f"TANDEM_{service.upper()}_", extra="ignore"),
             "__annotations__": {"consumer_fetch_max_wait_ms": int},
-            "consumer_fetch_max_wait_ms": Field(
-                default=FETCH_MAX_WAIT_MS[service], ge=1, le=5000,
-                description="Longest the broker holds a fetch with nothing new (ms).",
-            ),
+            "consumer_fetch_max_wait_ms": _fetch_max_wait(FETCH_MAX_WAIT_MS[service]),
         },
     )
     return cls()

@@ -11,20 +11,16 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from tandem_shared.db import before_commit, utcnow
-from tandem_shared.writes import core_connection
+from tandem_shared.db import before_commit
 
 from tandem_capacity.views.episodes import recompute_episodes
 from tandem_capacity.views.loads import add_hours_many
-from tandem_capacity.views.models import EpisodeCheck
+from tandem_capacity.views.repository import EpisodeCheckRepository
 
 if TYPE_CHECKING:
     from tandem_shared.runtime import ServiceRuntime
@@ -33,21 +29,6 @@ log = logging.getLogger(__name__)
 REQUESTED = "capacity.episode_checks_requested"
 PENDING_LOADS = "capacity.pending_loads"
 BATCH = 500
-_table = EpisodeCheck.__table__
-
-
-def _request(insert: Any) -> Any:
-    stmt = insert(_table)
-    return stmt.on_conflict_do_update(index_elements=[_table.c.person_id], set_={
-        "actor": stmt.excluded.actor, "requested_at": stmt.excluded.requested_at})
-
-
-_REQUEST = {"postgresql": _request(pg_insert), "sqlite": _request(sqlite_insert)}
-_PENDING = sa.select(_table.c.person_id, _table.c.actor, _table.c.requested_at).order_by(
-    _table.c.requested_at, _table.c.person_id).limit(BATCH)
-# Only the request seen: one made again meanwhile (a newer requested_at) stays for the next pass.
-_DONE = sa.delete(_table).where(_table.c.person_id == sa.bindparam("b_person"),
-                                _table.c.requested_at == sa.bindparam("b_at"))
 
 
 class EpisodeCheckSettings(BaseSettings):
@@ -86,27 +67,21 @@ async def request_checks(session: AsyncSession, actors: Mapping[uuid.UUID, str])
     """Note in the caller's transaction that these people's episodes need a check (person → acting user)."""
     if not actors:
         return
-    connection = await core_connection(session)
-    now = utcnow()
-    await connection.execute(_REQUEST[connection.dialect.name],
-                             [{"person_id": person, "actor": actor, "requested_at": now}
-                              for person, actor in sorted(actors.items())])
+    await EpisodeCheckRepository(session).note(actors)
     session.info[REQUESTED] = True
 
 
 async def run_pending_checks(session: AsyncSession) -> int:
     """Bring the episodes of up to a batch of noted people in line, in the caller's transaction; return how many."""
-    connection = await core_connection(session)
-    stmt = _PENDING.with_for_update(skip_locked=True) if connection.dialect.name == "postgresql" else _PENDING
-    rows = (await connection.execute(stmt)).all()
+    checks = EpisodeCheckRepository(session)
+    notes = await checks.claim(BATCH)
     by_actor: dict[str, list[uuid.UUID]] = {}
-    for person_id, actor, _at in rows:
-        by_actor.setdefault(actor, []).append(person_id)
+    for note in notes:
+        by_actor.setdefault(note.actor, []).append(note.person_id)
     for actor, person_ids in by_actor.items():
         await recompute_episodes(session, actor=actor, person_ids=person_ids)
-    if rows:
-        await connection.execute(_DONE, [{"b_person": person_id, "b_at": at} for person_id, _actor, at in rows])
-    return len(rows)
+    await checks.done(notes)
+    return len(notes)
 
 
 async def check_episodes(runtime: ServiceRuntime) -> None:

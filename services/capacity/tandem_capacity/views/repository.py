@@ -1,14 +1,17 @@
-"""Every query of the views: booked hours summed per person and week, people to show, episodes."""
+"""Every query of the views: booked hours summed per person and week, people to show, episodes and their checks."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import utcnow
 from tandem_shared.api import PageParams, encode_cursor
 from tandem_shared.errors import ValidationProblem
 from tandem_shared.repository import keyset_page
@@ -17,7 +20,7 @@ from tandem_shared.writes import core_connection, insert_row
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 from tandem_capacity.supply.repository import IN_LIST_LIMIT
 from tandem_capacity.views import loads
-from tandem_capacity.views.models import Episode, PersonLoad
+from tandem_capacity.views.models import Episode, EpisodeCheck, PersonLoad
 
 
 class PersonRow(NamedTuple):
@@ -192,3 +195,54 @@ async def proficiencies(session: AsyncSession, skill: str) -> dict[uuid.UUID, in
     stmt = sa.select(PersonSkill.person_id, PersonSkill.proficiency).where(
         sa.func.lower(PersonSkill.name) == skill.strip().lower())
     return {person_id: level for person_id, level in (await session.execute(stmt)).all()}
+
+
+_checks = EpisodeCheck.__table__
+
+
+def _note(insert: Any) -> Any:
+    stmt = insert(_checks)
+    return stmt.on_conflict_do_update(index_elements=[_checks.c.person_id], set_={
+        "actor": stmt.excluded.actor, "requested_at": stmt.excluded.requested_at})
+
+
+_NOTE = {"postgresql": _note(pg_insert), "sqlite": _note(sqlite_insert)}
+_NOTED = sa.select(_checks.c.person_id, _checks.c.actor, _checks.c.requested_at).order_by(
+    _checks.c.requested_at, _checks.c.person_id).limit(sa.bindparam("b_limit", type_=sa.Integer))
+# Only the note seen: one made again meanwhile (a newer requested_at) stays for the next pass.
+_DONE = sa.delete(_checks).where(_checks.c.person_id == sa.bindparam("b_person"),
+                                 _checks.c.requested_at == sa.bindparam("b_at"))
+
+
+class CheckNote(NamedTuple):
+    """A person whose episodes wait for a check, who asked for it and when."""
+
+    person_id: uuid.UUID
+    actor: str
+    requested_at: datetime
+
+
+class EpisodeCheckRepository:
+    """Notes of people whose episodes wait to be brought in line (one per person, the latest request wins)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def note(self, actors: Mapping[uuid.UUID, str]) -> None:
+        """Note each person (→ acting user), in id order so concurrent writers lock rows alike."""
+        connection = await core_connection(self.session)
+        now = utcnow()
+        await connection.execute(_NOTE[connection.dialect.name], [
+            {"person_id": person, "actor": actor, "requested_at": now} for person, actor in sorted(actors.items())])
+
+    async def claim(self, limit: int) -> list[CheckNote]:
+        """The oldest notes, locked for this transaction (on PostgreSQL other replicas skip them)."""
+        connection = await core_connection(self.session)
+        stmt = _NOTED.with_for_update(skip_locked=True) if connection.dialect.name == "postgresql" else _NOTED
+        return [CheckNote(*row) for row in await connection.execute(stmt, {"b_limit": limit})]
+
+    async def done(self, notes: list[CheckNote]) -> None:
+        """Delete the notes worked off, unless made again since."""
+        if notes:
+            await (await core_connection(self.session)).execute(
+                _DONE, [{"b_person": n.person_id, "b_at": n.requested_at} for n in notes])
