@@ -25,20 +25,20 @@ def test_project_demand_and_change_in_one_week_overallocate_and_metrics_show_it(
             "name": "Omar Overbooked", "team": "Platform", "weekly_hours": 40,
             "skills": [{"name": "kubernetes", "proficiency": 4}]}), 201)
 
-        # Portfolio plans 36 h of the week of 2027-06-07 (ISO week 2027-W23) for this person on a project.
+        # Portfolio plans 36 h of the week of 2055-06-07 (ISO week 2055-W23) for this person on a project.
         project = ok(client.post("/portfolio/v1/projects", headers=PM, json={
-            "name": "Cluster migration (e2e)", "start_date": "2027-06-01", "go_live_date": "2027-07-30"}), 201)
+            "name": "Cluster migration (e2e)", "start_date": "2055-06-01", "go_live_date": "2055-07-30"}), 201)
         ok(client.put(f"/portfolio/v1/projects/{project['id']}/demand", headers=PM, json={"lines": [
             {"role": "Platform engineer", "skill": "kubernetes", "person_id": person["id"], "hours_per_week": 36,
-             "start": "2027-06-07", "end": "2027-06-11", "kind": "hard"}]}))
+             "start": "2055-06-07", "end": "2055-06-11", "kind": "hard"}]}))
         bookings = f"/capacity/v1/people/{person['id']}/bookings"
         wait(client, lambda c: [b["source"] for b in c.get(bookings, headers=RM).json()["items"]] == ["project"],
              timeout=10)
 
         # A change in the same week books 10 more hours once approved: 46 of 40 hours.
         body = {"title": "Rotate cluster certificates", "type": "normal", "assignee_id": person["id"],
-                "effort_hours": 10, "planned_start": "2027-06-09T08:00:00+00:00",
-                "planned_end": "2027-06-09T18:00:00+00:00"}
+                "effort_hours": 10, "planned_start": "2055-06-09T08:00:00+00:00",
+                "planned_end": "2055-06-09T18:00:00+00:00"}
         change = wait(client, lambda c: (r := c.post("/change/v1/changes", headers=REQUESTER, json=body)
                                          ).status_code == 201 and r.json())
         path = f"/change/v1/changes/{change['id']}"
@@ -50,8 +50,8 @@ def test_project_demand_and_change_in_one_week_overallocate_and_metrics_show_it(
         alerts = wait(client, lambda c: c.get(f"/capacity/v1/alerts?status=open&person_id={person['id']}",
                                               headers=RM).json()["items"], timeout=10)
         assert [(a["kind"], a["first_week"], a["last_week"], a["peak_utilisation"]) for a in alerts] == [
-            ("overallocated", "2027-W23", "2027-W23", 1.15)]
-        week = ok(client.get(f"/capacity/v1/people/{person['id']}/utilisation?from=2027-06-07&to=2027-06-13",
+            ("overallocated", "2055-W23", "2055-W23", 1.15)]
+        week = ok(client.get(f"/capacity/v1/people/{person['id']}/utilisation?from=2055-06-07&to=2055-06-13",
                               headers=RM))["weeks"][0]
         assert (week["project_hours"], week["change_hours"], week["utilisation"]) == (36, 10, 1.15)
 

@@ -30,12 +30,12 @@ def test_blackout_conflict_two_step_cab_reschedule_and_failed_review(platform_ur
         ok(client.post(f"/change/v1/cis/{service['id']}/relationships", headers=SERVICE_OWNER,
                         json={"target_id": app["id"], "type": "depends_on"}), 201)
         freeze = ok(client.post("/change/v1/blackout-windows", headers=MANAGER, json={
-            "name": "Card scheme freeze", "start": "2027-05-01T00:00:00+00:00", "end": "2027-05-08T00:00:00+00:00",
+            "name": "Card scheme freeze", "start": "2055-05-01T00:00:00+00:00", "end": "2055-05-08T00:00:00+00:00",
             "scope": "service", "ci_id": service["id"], "reason": "Peak trading"}), 201)
 
         body = {"title": "Upgrade the card API runtime", "type": "normal", "assignee_id": person["id"],
                 "effort_hours": 8, "affected_cis": [app["id"]], "outage_required": True,
-                "planned_start": "2027-05-03T22:00:00+00:00", "planned_end": "2027-05-04T02:00:00+00:00"}
+                "planned_start": "2055-05-03T22:00:00+00:00", "planned_end": "2055-05-04T02:00:00+00:00"}
         change = wait(client, lambda c: (r := c.post("/change/v1/changes", headers=REQUESTER, json=body)
                                          ).status_code == 201 and r.json())  # change learns the person by event
         path = f"/change/v1/changes/{change['id']}"
@@ -66,15 +66,15 @@ def test_blackout_conflict_two_step_cab_reschedule_and_failed_review(platform_ur
 
         bookings = f"/capacity/v1/people/{person['id']}/bookings"
         booked = wait(client, lambda c: c.get(bookings, headers=RM).json()["items"], timeout=10)
-        assert [(b["source_id"], b["start"][:16]) for b in booked] == [(change["id"], "2027-05-03T22:00")]
+        assert [(b["source_id"], b["start"][:16]) for b in booked] == [(change["id"], "2055-05-03T22:00")]
 
         # Rescheduled out of the freeze: the booking follows, and the blackout conflict is gone.
         moved = ok(client.post(f"{path}/reschedule", headers=REQUESTER, json={
-            "planned_start": "2027-05-10T22:00:00+00:00", "planned_end": "2027-05-11T02:00:00+00:00",
+            "planned_start": "2055-05-10T22:00:00+00:00", "planned_end": "2055-05-11T02:00:00+00:00",
             "reason": "after the freeze"}))
         assert moved["state"] == "scheduled"
         wait(client, lambda c: [(b["source_id"], b["start"][:16]) for b in c.get(bookings, headers=RM).json()["items"]]
-             == [(change["id"], "2027-05-10T22:00")], timeout=10)
+             == [(change["id"], "2055-05-10T22:00")], timeout=10)
         assert not [c for c in ok(client.get(f"{path}/conflicts", headers=REQUESTER))["items"]
                     if c["kind"] == "blackout"]
 

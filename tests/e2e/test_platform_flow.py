@@ -43,8 +43,8 @@ def test_approved_change_books_hours_and_moves_kpis_and_cancel_releases(platform
             "name": "Ivy Flow", "team": "Platform", "skills": [{"name": "linux", "proficiency": 4}],
             "weekly_hours": 40}).json()
         body = {"title": "Resize the message queue", "type": "normal", "assignee_id": person["id"],
-                "effort_hours": 10, "planned_start": "2027-03-01T08:00:00+00:00",
-                "planned_end": "2027-03-01T18:00:00+00:00"}
+                "effort_hours": 10, "planned_start": "2055-03-01T08:00:00+00:00",
+                "planned_end": "2055-03-01T18:00:00+00:00"}
         change = _wait(client, lambda c: (r := c.post("/change/v1/changes", headers=REQUESTER, json=body)).status_code == 201
                        and r.json())
         path = f"/change/v1/changes/{change['id']}"
@@ -64,15 +64,15 @@ def test_approved_change_books_hours_and_moves_kpis_and_cancel_releases(platform
         bookings_url = f"/capacity/v1/people/{person['id']}/bookings"
         booking = _wait(client, lambda c: c.get(bookings_url, headers=RM).json()["items"], timeout=5)
         assert [(b["source"], b["source_id"], b["hours"]) for b in booking] == [("change", change["id"], 10)]
-        week = client.get(f"/capacity/v1/people/{person['id']}/utilisation?from=2027-03-01&to=2027-03-07",
+        week = client.get(f"/capacity/v1/people/{person['id']}/utilisation?from=2055-03-01&to=2055-03-07",
                           headers=RM).json()
         rows = week["weeks"]
-        assert rows[0]["week"] == "2027-W09" and rows[0]["booked_hours"] == 10 and rows[0]["utilisation"] == 0.25
+        assert rows[0]["week"] == "2055-W09" and rows[0]["booked_hours"] == 10 and rows[0]["utilisation"] == 0.25
 
         def kpis_moved(c: httpx.Client):
             now = {k["key"]: k for k in c.get("/metrics/v1/kpis", headers=RM).json()["items"]}
             return now if now["changes_approved"]["value"] == before["changes_approved"] + 1 and any(
-                p["period"] == "2027-W09" and p["value"] == 10 for p in now["change_hours_booked"]["series"]) else None
+                p["period"] == "2055-W09" and p["value"] == 10 for p in now["change_hours_booked"]["series"]) else None
         _wait(client, kpis_moved, timeout=5)
 
         assert client.post(f"{path}/cancel", headers=REQUESTER, json={"comment": "window lost"}).json()["state"] == "canceled"
@@ -83,7 +83,7 @@ def test_approved_change_books_hours_and_moves_kpis_and_cancel_releases(platform
         def released_in_kpis(c: httpx.Client):
             now = {k["key"]: k for k in c.get("/metrics/v1/kpis", headers=RM).json()["items"]}
             return now["changes_canceled"]["value"] == before["changes_canceled"] + 1 and all(
-                p["value"] == 0 for p in now["change_hours_booked"]["series"] if p["period"] == "2027-W09")
+                p["value"] == 0 for p in now["change_hours_booked"]["series"] if p["period"] == "2055-W09")
         _wait(client, released_in_kpis, timeout=5)
 
         again = client.post(f"{path}/approve", headers=CAB)

@@ -62,7 +62,7 @@ def test_events_not_yet_applied_at_shutdown_are_applied_after_a_restart_and_noth
                                 json={"name": "Restart a service"}).json()["id"]
             body = {"title": "Restart-proof change", "type": "standard", "model_id": model, "assignee_id": person,
                     "effort_hours": 5,
-                    "planned_start": "2027-05-03T08:00:00+00:00", "planned_end": "2027-05-03T13:00:00+00:00"}
+                    "planned_start": "2055-05-03T08:00:00+00:00", "planned_end": "2055-05-03T13:00:00+00:00"}
             change = _until(lambda: (r := client.post("/change/v1/changes", headers=REQUESTER, json=body)).status_code
                             == 201 and r.json())
             # Stop right after the commit: the approval may not have reached capacity or metrics yet.

@@ -13,11 +13,11 @@ from tests.integration.change.test_change_conflicts import MANAGER, REQUESTER, n
 from tests.support import auth, create_app, running
 
 VIEWER = auth("vic", "viewer")
-MARCH = "from=2027-03-01T00:00:00Z&to=2027-04-01T00:00:00Z"
+MARCH = "from=2055-03-01T00:00:00Z&to=2055-04-01T00:00:00Z"
 
 
 def at(day: int, hour: int = 22, month: int = 3) -> datetime:
-    return datetime(2027, month, day, hour, tzinfo=UTC)
+    return datetime(2055, month, day, hour, tzinfo=UTC)
 
 
 async def test_calendar_json_filters_and_ics_feed(databases, backend):
@@ -74,9 +74,9 @@ async def test_calendar_json_filters_and_ics_feed(databases, backend):
         assert cut["truncated"] is True and len(cut["changes"]) == 2
 
         for query, field in [
-            ("to=2027-04-01T00:00:00Z", "from"),
-            ("from=2027-04-01T00:00:00Z&to=2027-03-01T00:00:00Z", "to"),
-            ("from=2027-01-01T00:00:00Z&to=2028-01-03T00:00:00Z", "to"),
+            ("to=2055-04-01T00:00:00Z", "from"),
+            ("from=2055-04-01T00:00:00Z&to=2055-03-01T00:00:00Z", "to"),
+            ("from=2055-01-01T00:00:00Z&to=2056-01-03T00:00:00Z", "to"),
             (f"{MARCH}&service={web}", "service"),
             (f"{MARCH}&ci=7d1f6c1e-0000-4000-8000-000000000000", "ci"),
         ]:

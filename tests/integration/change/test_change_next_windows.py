@@ -11,7 +11,7 @@ from tests.support import create_app, running
 
 
 def at(day: int, hour: int = 22, month: int = 3) -> str:
-    return datetime(2027, month, day, hour, tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    return datetime(2055, month, day, hour, tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
 async def test_next_windows_skip_busy_time(databases, backend):
@@ -19,23 +19,23 @@ async def test_next_windows_skip_busy_time(databases, backend):
     async with running(app) as client:
         web, lb = await rows.ci(app, "web-01", "application"), await rows.ci(app, "lb-01", "load_balancer")
         # Saturdays 22:00 to Sunday 02:00.
-        await rows.maintenance(app, web, "FREQ=WEEKLY;BYDAY=SA", datetime(2027, 1, 2, 22, tzinfo=UTC), 240)
+        await rows.maintenance(app, web, "FREQ=WEEKLY;BYDAY=SA", datetime(2055, 1, 2, 22, tzinfo=UTC), 240)
         person = await rows.person(app, "Dana", "Platform")
-        mine = await new_change(client, "Deploy web", datetime(2027, 3, 6, 22, tzinfo=UTC),
+        mine = await new_change(client, "Deploy web", datetime(2055, 3, 6, 22, tzinfo=UTC),
                                 assignee_id=str(person), effort_hours=2)
-        blocker = await new_change(client, "Patch OS", datetime(2027, 3, 13, 22, tzinfo=UTC), hours=4,
+        blocker = await new_change(client, "Patch OS", datetime(2055, 3, 13, 22, tzinfo=UTC), hours=4,
                                    type="standard", submit=True)
         for change, ci in ((mine, web), (blocker, web)):
             await rows.link(app, change["id"], ci)
-        await rows.blackout(app, "Saturday freeze", datetime(2027, 3, 20, tzinfo=UTC),
-                            datetime(2027, 3, 21, tzinfo=UTC))
+        await rows.blackout(app, "Saturday freeze", datetime(2055, 3, 20, tzinfo=UTC),
+                            datetime(2055, 3, 21, tzinfo=UTC))
         from tandem_change.scheduling.handlers import on_booking_created
         from tandem_shared.events import build_envelope
 
-        held = booking(person, source="project", source_id="PRJ-9", start=datetime(2027, 3, 27, 21, tzinfo=UTC),
-                       end=datetime(2027, 3, 27, 23, tzinfo=UTC))
-        own = booking(person, source="change", source_id=mine["id"], start=datetime(2027, 3, 6, 22, tzinfo=UTC),
-                      end=datetime(2027, 3, 7, 0, tzinfo=UTC))
+        held = booking(person, source="project", source_id="PRJ-9", start=datetime(2055, 3, 27, 21, tzinfo=UTC),
+                       end=datetime(2055, 3, 27, 23, tzinfo=UTC))
+        own = booking(person, source="change", source_id=mine["id"], start=datetime(2055, 3, 6, 22, tzinfo=UTC),
+                      end=datetime(2055, 3, 7, 0, tzinfo=UTC))
         async with app.state.runtime.sessionmaker() as session, session.begin():
             for data in (held, own):
                 await on_booking_created(session, build_envelope(data, actor="capacity"), data)
@@ -57,8 +57,8 @@ async def test_next_windows_skip_busy_time(databases, backend):
         assert [(w["start"], w["end"]) for w in first["windows"]] == [(at(6), at(7, 0))]
 
         # Without maintenance windows the gaps between busy intervals offer back-to-back windows.
-        free = await new_change(client, "Swap LB certs", datetime(2027, 3, 6, 10, tzinfo=UTC), hours=3)
-        busy = await new_change(client, "LB firmware", datetime(2027, 3, 6, 14, tzinfo=UTC), hours=4,
+        free = await new_change(client, "Swap LB certs", datetime(2055, 3, 6, 10, tzinfo=UTC), hours=3)
+        busy = await new_change(client, "LB firmware", datetime(2055, 3, 6, 14, tzinfo=UTC), hours=4,
                                 type="standard", submit=True)
         await rows.link(app, free["id"], lb)
         await rows.link(app, busy["id"], lb)
