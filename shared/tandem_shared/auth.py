@@ -44,7 +44,8 @@ class Authenticator:
 
     A client sends the same token with every call until it expires, and checking its signature and claims costs
     more than the rest of a small read: a token that passed is remembered (the newest `cache_size`) until it
-    expires, or for `cache_seconds` at most, so a key withdrawn from the JWKS stops being honoured within that time.
+    expires (plus the clock leeway), or for `cache_seconds` at most, so a key withdrawn from the JWKS stops being
+    honoured within that time.
     """
 
     def __init__(self, settings: PlatformSettings, *, cache_size: int = 1024, cache_seconds: float = 300.0) -> None:
@@ -64,7 +65,8 @@ class Authenticator:
                 return actor
             del self._verified[token]
         actor, expires = await self._check(token)
-        self._verified[token] = (actor, min(expires, time.time() + self.cache_seconds))
+        self._verified[token] = (actor, min(expires + self.settings.auth_leeway_seconds,
+                                            time.time() + self.cache_seconds))
         if len(self._verified) > self.cache_size:
             self._verified.popitem(last=False)
         return actor
@@ -83,6 +85,8 @@ class Authenticator:
                 algorithms=self.settings.auth_algorithms,
                 audience=self.settings.auth_audience,
                 issuer=self.settings.auth_issuer,
+                # The issuer's clock and ours differ a little: a token minted "in the future" is not forged.
+                leeway=self.settings.auth_leeway_seconds,
                 options={"require": ["sub", "exp", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:

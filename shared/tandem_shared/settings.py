@@ -38,6 +38,9 @@ class PlatformSettings(BaseSettings):
     auth_audience: str = "tandem"
     auth_jwks_url: str | None = None
     auth_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    auth_leeway_seconds: int = Field(
+        default=30, ge=0, le=300,
+        description="Clock difference tolerated between the token issuer and this service, on exp, nbf and iat.")
     log_level: str = "INFO"
 
     @field_validator("auth_jwks_url", "kafka_bootstrap_servers", mode="before")

@@ -93,7 +93,7 @@ async def test_a_remembered_token_is_checked_again_once_it_expires(monkeypatch: 
     monkeypatch.setattr(jwt, "decode", lambda *_a, **_k: (_ for _ in ()).throw(jwt.ExpiredSignatureError("expired")))
     monkeypatch.setattr(time, "time", lambda: now + 50)
     assert (await authenticator.verify(token)).sub == "ann"
-    monkeypatch.setattr(time, "time", lambda: now + 101)  # within the hour the cache allows, but past exp
+    monkeypatch.setattr(time, "time", lambda: now + 100 + settings.auth_leeway_seconds + 1)  # past exp and leeway
     with pytest.raises(Unauthorized, match="expired"):
         await authenticator.verify(token)
 
@@ -121,6 +121,26 @@ async def test_bad_tokens_are_refused(tamper: str) -> None:
         alg = "HS512"
     with pytest.raises(Unauthorized):
         await Authenticator(settings).verify(jwt.encode(claims, key, algorithm=alg))
+
+
+@pytest.mark.parametrize(("iat_offset", "exp_offset", "leeway", "accepted"), [
+    (20, 3600, 30, True),     # the issuer's clock runs 20 s ahead of ours
+    (-3600, -20, 30, True),   # expired 20 s ago by our clock: within the skew tolerated
+    (60, 3600, 30, False),    # minted a minute in the future
+    (-3600, -60, 30, False),  # expired a minute ago
+    (20, 3600, 0, False),     # no tolerance set
+])
+async def test_clock_skew_between_issuer_and_service_is_tolerated_up_to_the_leeway(
+        iat_offset: int, exp_offset: int, leeway: int, accepted: bool) -> None:
+    settings = PlatformSettings(auth_leeway_seconds=leeway)
+    now = time.time()
+    token = jwt.encode({"sub": "ann", "roles": [], "iss": settings.auth_issuer, "aud": settings.auth_audience,
+                        "iat": now + iat_offset, "exp": now + exp_offset}, settings.auth_secret, algorithm="HS256")
+    if accepted:
+        assert (await Authenticator(settings).verify(token)).sub == "ann"
+    else:
+        with pytest.raises(Unauthorized, match="not yet valid|expired"):
+            await Authenticator(settings).verify(token)
 
 
 def test_minting_refuses_unknown_roles() -> None:
