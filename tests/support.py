@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import mint_dev_token
-from tandem_shared.db import run_before_commit
+from tandem_shared.db import unit_of_work
 from tandem_shared.migrations import upgrade
 from tandem_shared.settings import PlatformSettings, service_settings
 
@@ -241,17 +241,12 @@ class TcpProxy:
 @asynccontextmanager
 async def transaction(app: FastAPI) -> AsyncIterator[AsyncSession]:
     """One unit of work on the app's database, committed as a request or a consumed event commits it."""
-    async with app.state.runtime.sessionmaker() as session, session.begin():
+    async with unit_of_work(app.state.runtime.sessionmaker) as session:
         yield session
-        await run_before_commit(session)
 
 
 async def check_episodes_now(app: FastAPI) -> None:
     """Run capacity's pending episode checks, as its background task does shortly after each booking commit."""
-    from tandem_capacity.views.checks import BATCH, run_pending_checks
+    from tandem_capacity.views.checks import run_all_pending_checks
 
-    while True:
-        async with transaction(app) as session:
-            done = await run_pending_checks(session)
-        if done < BATCH:
-            return
+    await run_all_pending_checks(app.state.runtime.sessionmaker)

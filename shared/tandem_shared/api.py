@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_shared.db import run_before_commit
+from tandem_shared.db import unit_of_work
 from tandem_shared.errors import PreconditionFailed, ValidationProblem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -22,9 +22,8 @@ async def _transactional_session(request: Request) -> AsyncIterator[AsyncSession
     """One transaction per request: committed once after the endpoint, rolled back on error."""
     runtime = request.app.state.runtime
     maker = runtime.read_sessionmaker if request.method in SAFE_METHODS else runtime.sessionmaker
-    async with maker() as session, session.begin():
+    async with unit_of_work(maker) as session:
         yield session
-        await run_before_commit(session)
 
 
 # scope="function" commits before the response is sent, so a failed commit is the client's error too.

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_shared.broker import ensure_topics
-from tandem_shared.db import run_before_commit, utcnow
+from tandem_shared.db import run_before_commit, unit_of_work, utcnow
 from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead_letter_topic_of, parse_data
 from tandem_shared.tables import inbox
 from tandem_shared.writes import buffer_rows, flush_rows
@@ -314,11 +314,10 @@ class EventConsumer:
             correlation_id_var.reset(token)
 
     async def _apply(self, delivery: Delivery, event: CloudEvent, data: EventData, handler: Handler) -> str:
-        async with self.sessionmaker() as session, session.begin():
+        async with unit_of_work(self.sessionmaker) as session:
             if not await self._claim(session, delivery, event, "applied"):
                 return "duplicate"
             await handler(session, event, data)
-            await run_before_commit(session)
         return "applied"
 
     async def _claim(self, session: AsyncSession, delivery: Delivery, event: CloudEvent, status: str,
@@ -356,5 +355,5 @@ class EventConsumer:
         log.error("%s: dead-lettered %s@%d/%d: %s", self.name, delivery.topic, delivery.partition,
                   delivery.offset, error)
         if event is not None:
-            async with self.sessionmaker() as session, session.begin():
+            async with unit_of_work(self.sessionmaker) as session:
                 await self._claim(session, delivery, event, "dead_lettered", error[:4000])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -134,8 +135,7 @@ def before_commit(session: AsyncSession, key: str, callback: Callable[[AsyncSess
     """Run `callback(session)` once, just before this transaction commits, however often it is registered.
 
     For work that is cheaper once per transaction than once per row, e.g. a consumer's batch of events. The
-    request dependency and the consumer run the callbacks; code committing its own session calls
-    `run_before_commit` itself.
+    request dependency, the consumer and background tasks commit through `unit_of_work`, which runs the callbacks.
     """
     session.info.setdefault(BEFORE_COMMIT_KEY, {})[key] = callback
 
@@ -145,3 +145,11 @@ async def run_before_commit(session: AsyncSession) -> None:
     while callbacks := session.info.pop(BEFORE_COMMIT_KEY, None):
         for callback in callbacks.values():
             await callback(session)
+
+
+@asynccontextmanager
+async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One transaction: the caller's writes, then the `before_commit` callbacks, then one commit (rollback on error)."""
+    async with maker() as session, session.begin():
+        yield session
+        await run_before_commit(session)

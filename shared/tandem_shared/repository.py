@@ -40,13 +40,17 @@ def _coerce(column: Any, value: Any) -> Any:
 _FIRST_PAGES: dict[tuple[int, bool], tuple[sa.Select[Any], sa.Select[Any]]] = {}
 
 
+def _order(sort: Any, tiebreak: Any, descending: bool) -> tuple[Any, Any]:
+    return (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
+
+
 def _first_page_query(stmt: sa.Select[Any], sort: Any, tiebreak: Any, descending: bool) -> sa.Select[Any]:
     """`stmt` ordered, with the limit as a parameter: built once for a prebuilt statement (see `keyset_page`)."""
     key = (id(stmt), descending)
     cached = _FIRST_PAGES.get(key)
     if cached is None or cached[0] is not stmt:
-        order = (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
-        cached = (stmt, stmt.order_by(*order).limit(sa.bindparam("page_limit", type_=sa.Integer)))
+        ordered = stmt.order_by(*_order(sort, tiebreak, descending))
+        cached = (stmt, ordered.limit(sa.bindparam("page_limit", type_=sa.Integer)))
         _FIRST_PAGES[key] = cached
     return cached[1]
 
@@ -68,15 +72,14 @@ async def keyset_page(
         bound = sa.tuple_(
             sa.literal(_coerce(sort, page.cursor[0]), sort.type), sa.literal(_coerce(tiebreak, page.cursor[1]), tiebreak.type)
         )
-        order = (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
-        query = stmt.where(key < bound if descending else key > bound).order_by(*order).limit(page.limit + 1)
-        result = await session.execute(query, params or {})
+        query = stmt.where(key < bound if descending else key > bound)
+        result = await session.execute(query.order_by(*_order(sort, tiebreak, descending)).limit(page.limit + 1),
+                                       params or {})
     elif params is not None:
         result = await session.execute(_first_page_query(stmt, sort, tiebreak, descending),
                                        {**params, "page_limit": page.limit + 1})
     else:
-        order = (sort.desc(), tiebreak.desc()) if descending else (sort.asc(), tiebreak.asc())
-        result = await session.execute(stmt.order_by(*order).limit(page.limit + 1))
+        result = await session.execute(stmt.order_by(*_order(sort, tiebreak, descending)).limit(page.limit + 1))
     rows = result.scalars().all()
     if len(rows) <= page.limit:
         return rows, None

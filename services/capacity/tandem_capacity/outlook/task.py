@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from tandem_shared.db import unit_of_work
 
 from tandem_capacity.outlook.service import DEFAULT_SNAPSHOT_WEEKS, publish_snapshot_if_changed
 
@@ -32,7 +33,7 @@ async def publish_snapshots(runtime: ServiceRuntime) -> None:
     while True:
         await asyncio.sleep(settings.snapshot_interval_seconds)
         try:
-            async with runtime.sessionmaker() as session, session.begin():
+            async with unit_of_work(runtime.sessionmaker) as session:
                 await publish_snapshot_if_changed(session, weeks=settings.snapshot_weeks)
         except Exception as exc:  # noqa: BLE001 - the database may be away; the mark stays for the next pass
             log.warning("capacity: snapshot pass failed: %s", exc)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.ext.asyncio import AsyncSession
-from tandem_shared.db import before_commit
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tandem_shared.db import before_commit, unit_of_work
 
 from tandem_capacity.views.episodes import recompute_episodes
 from tandem_capacity.views.loads import add_hours_many
@@ -84,6 +84,15 @@ async def run_pending_checks(session: AsyncSession) -> int:
     return len(notes)
 
 
+async def run_all_pending_checks(maker: async_sessionmaker[AsyncSession]) -> None:
+    """Work off every noted check, a batch per transaction."""
+    while True:
+        async with unit_of_work(maker) as session:
+            done = await run_pending_checks(session)
+        if done < BATCH:
+            return
+
+
 async def check_episodes(runtime: ServiceRuntime) -> None:
     """Work off episode checks shortly after each commit that noted some, and every poll interval regardless."""
     settings = EpisodeCheckSettings()
@@ -98,10 +107,6 @@ async def check_episodes(runtime: ServiceRuntime) -> None:
         await asyncio.sleep(settings.episode_check_delay_seconds)
         woken.clear()
         try:
-            while True:
-                async with runtime.sessionmaker() as session, session.begin():
-                    done = await run_pending_checks(session)
-                if done < BATCH:
-                    break
+            await run_all_pending_checks(runtime.sessionmaker)
         except Exception as exc:  # noqa: BLE001 - the database may be away; the notes stay for the next pass
             log.warning("capacity: episode check pass failed: %s", exc)
