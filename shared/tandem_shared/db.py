@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -126,30 +124,3 @@ def make_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> As
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
-
-
-BEFORE_COMMIT_KEY = "tandem_before_commit"
-
-
-def before_commit(session: AsyncSession, key: str, callback: Callable[[AsyncSession], Awaitable[None]]) -> None:
-    """Run `callback(session)` once, just before this transaction commits, however often it is registered.
-
-    For work that is cheaper once per transaction than once per row, e.g. a consumer's batch of events. The
-    request dependency, the consumer and background tasks commit through `unit_of_work`, which runs the callbacks.
-    """
-    session.info.setdefault(BEFORE_COMMIT_KEY, {})[key] = callback
-
-
-async def run_before_commit(session: AsyncSession) -> None:
-    """Run the callbacks registered with `before_commit` (and any they register in turn)."""
-    while callbacks := session.info.pop(BEFORE_COMMIT_KEY, None):
-        for callback in callbacks.values():
-            await callback(session)
-
-
-@asynccontextmanager
-async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One transaction: the caller's writes, then the `before_commit` callbacks, then one commit (rollback on error)."""
-    async with maker() as session, session.begin():
-        yield session
-        await run_before_commit(session)

@@ -1,4 +1,4 @@
-"""The transactional outbox: events written with the business rows, and the relay that publishes them."""
+"""The outbox relay: publishes the events units of work wrote with the business rows (`tandem_shared.uow`)."""
 
 from __future__ import annotations
 
@@ -10,38 +10,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tandem_shared.db import is_sqlite, utcnow
-from tandem_shared.events import (
-    DEFAULT_TOPIC_PREFIX,
-    REGISTRY,
-    TOPIC_PREFIX_KEY,
-    CloudEvent,
-    EventData,
-    build_envelope,
-    topic_of,
-)
 from tandem_shared.tables import outbox
-from tandem_shared.writes import insert_row
 
 log = logging.getLogger(__name__)
-OUTBOX_DIRTY = "tandem_outbox_dirty"
-
-
-async def record_event(session: AsyncSession, data: EventData, *, actor: str | None) -> CloudEvent:
-    """Write one event to the outbox inside the caller's transaction."""
-    envelope = build_envelope(data, actor=actor)
-    await insert_row(session, outbox, {
-        "event_id": envelope.id,
-        "topic": topic_of(REGISTRY[envelope.type].service, session.info.get(TOPIC_PREFIX_KEY, DEFAULT_TOPIC_PREFIX)),
-        "key": envelope.subject,
-        "event_type": envelope.type,
-        "payload": envelope.model_dump(mode="json"),
-        "created_at": envelope.time,
-    })
-    session.info[OUTBOX_DIRTY] = True
-    return envelope
 
 
 _SQLITE_RELAY_LOCKS: dict[str, asyncio.Lock] = {}
