@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import mint_dev_token
-from tandem_shared.db import unit_of_work
+from tandem_shared.uow import unit_of_work
 from tandem_shared.migrations import upgrade
 from tandem_shared.settings import PlatformSettings, service_settings
 
@@ -241,8 +241,8 @@ class TcpProxy:
 @asynccontextmanager
 async def transaction(app: FastAPI) -> AsyncIterator[AsyncSession]:
     """One unit of work on the app's database, committed as a request or a consumed event commits it."""
-    async with unit_of_work(app.state.runtime.sessionmaker) as session:
-        yield session
+    async with unit_of_work(app.state.runtime.sessionmaker) as uow:
+        yield uow.session
 
 
 async def check_episodes_now(app: FastAPI) -> None:

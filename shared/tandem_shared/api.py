@@ -1,4 +1,4 @@
-"""Request dependencies every service uses: the transactional session, ETags and pagination."""
+"""Request dependencies every service uses: the unit of work, ETags and pagination."""
 
 from __future__ import annotations
 
@@ -12,22 +12,30 @@ from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_shared.db import unit_of_work
+from tandem_shared.uow import UnitOfWork, unit_of_work
 from tandem_shared.errors import PreconditionFailed, ValidationProblem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def _transactional_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed once after the endpoint, rolled back on error."""
+async def _request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """One unit of work per request: committed once after the endpoint, rolled back on error."""
     runtime = request.app.state.runtime
     maker = runtime.read_sessionmaker if request.method in SAFE_METHODS else runtime.sessionmaker
-    async with unit_of_work(maker) as session:
-        yield session
+    async with unit_of_work(maker) as uow:
+        yield uow
 
 
 # scope="function" commits before the response is sent, so a failed commit is the client's error too.
-SessionDep = Annotated[AsyncSession, Depends(_transactional_session, scope="function")]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_request_unit_of_work, scope="function")]
+
+
+async def _request_session(uow: UnitOfWorkDep) -> AsyncSession:
+    """The request's session (the same unit of work: FastAPI resolves a dependency once per request)."""
+    return uow.session
+
+
+SessionDep = Annotated[AsyncSession, Depends(_request_session)]
 
 def _in_utc(value: datetime) -> datetime:
     try:

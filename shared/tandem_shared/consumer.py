@@ -17,16 +17,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_shared.broker import ensure_topics
-from tandem_shared.db import run_before_commit, unit_of_work, utcnow
+from tandem_shared.db import utcnow
 from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead_letter_topic_of, parse_data
 from tandem_shared.tables import inbox
-from tandem_shared.writes import buffer_rows, flush_rows
+from tandem_shared.uow import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
 COMMIT_TIMEOUT = 5.0
 MAX_BATCH = 500  # messages applied in one transaction at most
-# A handler may carry `prefetch(session, items: list[EventData])`, called once per batch before its events.
-Handler = Callable[[AsyncSession, CloudEvent, EventData], Awaitable[None]]
+# A handler applies one event in the consumer's unit of work. It may carry `prefetch(uow, items: list[EventData])`,
+# called once per batch before its events, to load in one query what each would look up.
+Handler = Callable[[UnitOfWork, CloudEvent, EventData], Awaitable[None]]
 
 
 _CLAIMS: dict[str, Any] = {}
@@ -207,7 +208,7 @@ class EventConsumer:
 
         One multi-row insert claims the batch's inbox rows; audit and outbox rows (and whatever else handlers
         write with `insert_row`) are collected and written with one multi-row insert per table before the commit.
-        A handler with a `prefetch(session, items)` attribute gets every event of its type in the batch first, to
+        A handler with a `prefetch(uow, items)` attribute gets every event of its type in the batch first, to
         load in one query what each would look up.
         On None the caller applies each message alone, so a poison event is retried and dead-lettered by itself
         while the others are applied (in partition order, as before).
@@ -227,15 +228,14 @@ class EventConsumer:
             return ["ignored"] * len(parsed)  # no inbox row for what nobody handles: no transaction either
         outcomes: list[str] = []
         try:
-            async with self.sessionmaker() as session, session.begin():
-                buffer_rows(session)
-                claimed = await self._claim_many(session, [(d, e) for d, e, _ in handled])
+            async with unit_of_work(self.sessionmaker, buffered=True) as uow:
+                claimed = await self._claim_many(uow, [(d, e) for d, e, _ in handled])
                 prefetch: dict[str, list[EventData]] = {}
                 for _, event, data in handled:
                     if (event.source, event.id) in claimed and hasattr(self.handlers[event.type], "prefetch"):
                         prefetch.setdefault(event.type, []).append(data)
                 for event_type, items in prefetch.items():
-                    await self.handlers[event_type].prefetch(session, items)  # type: ignore[attr-defined]
+                    await self.handlers[event_type].prefetch(uow, items)  # type: ignore[attr-defined]
                 for event, handler, data in parsed:
                     if handler is None or data is None:
                         outcomes.append("ignored")
@@ -246,19 +246,17 @@ class EventConsumer:
                     claimed.discard((event.source, event.id))  # the same event twice in one batch is applied once
                     token = correlation_id_var.set(event.correlationid)
                     try:
-                        await handler(session, event, data)
+                        await handler(uow, event, data)
                     finally:
                         correlation_id_var.reset(token)
                     outcomes.append("applied")
-                await run_before_commit(session)
-                await flush_rows(session)
         except Exception as exc:  # noqa: BLE001 - rolled back whole; retried message by message
             log.info("%s: batch of %d rolled back (%s: %s); applying its messages one by one",
                      self.name, len(deliveries), type(exc).__name__, exc)
             return None
         return outcomes
 
-    async def _claim_many(self, session: AsyncSession,
+    async def _claim_many(self, uow: UnitOfWork,
                           items: list[tuple[Delivery, CloudEvent]]) -> set[tuple[str, uuid.UUID]]:
         """Insert the inbox rows of a batch in one statement; return the keys it inserted (the rest were claimed).
 
@@ -268,7 +266,7 @@ class EventConsumer:
         rows: dict[tuple[str, uuid.UUID], dict] = {}
         for delivery, event in items:
             rows.setdefault((event.source, event.id), self._inbox_row(delivery, event, "applied"))
-        connection = await session.connection()
+        connection = await uow.connection()
         result = await connection.execute(_claim_statement(connection.dialect.name), list(rows.values()))
         return {(source, event_id) for source, event_id in result.all()}
 
@@ -314,10 +312,10 @@ class EventConsumer:
             correlation_id_var.reset(token)
 
     async def _apply(self, delivery: Delivery, event: CloudEvent, data: EventData, handler: Handler) -> str:
-        async with unit_of_work(self.sessionmaker) as session:
-            if not await self._claim(session, delivery, event, "applied"):
+        async with unit_of_work(self.sessionmaker) as uow:
+            if not await self._claim(uow.session, delivery, event, "applied"):
                 return "duplicate"
-            await handler(session, event, data)
+            await handler(uow, event, data)
         return "applied"
 
     async def _claim(self, session: AsyncSession, delivery: Delivery, event: CloudEvent, status: str,
@@ -355,5 +353,5 @@ class EventConsumer:
         log.error("%s: dead-lettered %s@%d/%d: %s", self.name, delivery.topic, delivery.partition,
                   delivery.offset, error)
         if event is not None:
-            async with unit_of_work(self.sessionmaker) as session:
-                await self._claim(session, delivery, event, "dead_lettered", error[:4000])
+            async with unit_of_work(self.sessionmaker) as uow:
+                await self._claim(uow.session, delivery, event, "dead_lettered", error[:4000])

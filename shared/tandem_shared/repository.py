@@ -12,11 +12,9 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_shared.api import PageParams, encode_cursor
-from tandem_shared.db import new_id, utcnow
 from tandem_shared.errors import NotFound, ValidationProblem
-from tandem_shared.events import correlation_id_var
 from tandem_shared.tables import audit_log
-from tandem_shared.writes import insert_row
+from tandem_shared.uow import UnitOfWork
 
 M = TypeVar("M")
 
@@ -93,12 +91,9 @@ async def record_audit(
     session: AsyncSession, *, actor: str, action: str, entity_type: str, entity_id: Any,
     from_state: str | None = None, to_state: str | None = None, detail: dict[str, Any] | None = None,
 ) -> None:
-    """Write who did what, in the caller's transaction."""
-    await insert_row(session, audit_log, {
-        "id": new_id(), "at": utcnow(), "actor": actor, "action": action, "entity_type": entity_type,
-        "entity_id": str(entity_id), "from_state": from_state, "to_state": to_state, "detail": detail,
-        "correlation_id": correlation_id_var.get(),
-    })
+    """Write who did what in the session's unit of work (see `UnitOfWork.audit`)."""
+    await UnitOfWork.of(session).audit(actor=actor, action=action, entity_type=entity_type, entity_id=entity_id,
+                                       from_state=from_state, to_state=to_state, detail=detail)
 
 
 class AuditEntry(BaseModel):

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -17,9 +16,9 @@ from tandem_shared.broker import ensure_topics, make_producer
 from tandem_shared.consumer import EventConsumer, Handler
 from tandem_shared.db import is_sqlite, make_engine
 from tandem_shared.events import REGISTRY, TOPIC_PREFIX_KEY, dead_letter_topic_of, topic_of
-from tandem_shared.outbox import OUTBOX_DIRTY, OutboxRelay
+from tandem_shared.outbox import OutboxRelay
 from tandem_shared.settings import PlatformSettings, ServiceSettings, database_url
-from tandem_shared.writes import write_before_reads
+from tandem_shared.uow import OUTBOX_SIGNAL, install_session_hooks
 
 log = logging.getLogger(__name__)
 BackgroundTask = Callable[["ServiceRuntime"], Awaitable[None]]
@@ -57,21 +56,19 @@ class ServiceRuntime:
         runtime = self
 
         class ServiceSession(Session):
-            """A session that, right after a commit, wakes whoever waits for what it wrote (the relay: outbox rows)."""
+            """A session that writes its unit's buffered rows before reads and delivers its signals after commit."""
 
-        write_before_reads(ServiceSession)
+        def _wake(signal: str) -> None:
+            wake = runtime._commit_waiters.get(signal)
+            if wake is not None:
+                wake()
 
-        @event.listens_for(ServiceSession, "after_commit")
-        def _wake_after_commit(session: Session) -> None:
-            for key, wake in runtime._commit_waiters.items():
-                if session.info.pop(key, False):
-                    wake()
-
+        install_session_hooks(ServiceSession, _wake)
         return ServiceSession
 
-    def wake_after_commit(self, key: str, wake: Callable[[], None]) -> None:
-        """Call `wake()` right after any commit of a session whose `info[key]` was set (e.g. by a use case)."""
-        self._commit_waiters[key] = wake
+    def wake_after_commit(self, signal: str, wake: Callable[[], None]) -> None:
+        """Call `wake()` right after any commit whose unit of work raised this signal (`UnitOfWork.signal`)."""
+        self._commit_waiters[signal] = wake
 
     @property
     def consumed_topics(self) -> list[str]:
@@ -111,7 +108,7 @@ class ServiceRuntime:
             retention=timedelta(hours=self.settings.outbox_retention_hours),
         )
         self.relay.start()
-        self.wake_after_commit(OUTBOX_DIRTY, self.relay.wake)
+        self.wake_after_commit(OUTBOX_SIGNAL, self.relay.wake)
         if self.handlers and self.settings.run_consumer:
             self.consumer = EventConsumer(
                 name=self.service,

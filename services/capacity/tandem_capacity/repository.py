@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
-from tandem_shared.writes import core_connection
+from tandem_shared.uow import core_connection
 
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 

@@ -22,9 +22,9 @@ from tandem_shared.contracts.capacity import (
 )
 from tandem_shared.db import new_id, utcnow
 from tandem_shared.errors import Conflict, InvalidTransition
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
-from tandem_shared.writes import insert_row
+from tandem_shared.uow import insert_row
 
 from tandem_capacity.domain.allocation import WeekLoad, WeekShare, spread_hours, weekly_load
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill

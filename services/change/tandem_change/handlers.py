@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated
 from tandem_shared.events import CloudEvent
+from tandem_shared.uow import UnitOfWork
 
 from tandem_change.repository import PeopleProjection
 from tandem_change.scheduling.handlers import on_booking_created, on_booking_released
 
 
-async def on_person_created(session: AsyncSession, event: CloudEvent, data: PersonCreated) -> None:
+async def on_person_created(uow: UnitOfWork, event: CloudEvent, data: PersonCreated) -> None:
     """Remember a person so changes can name them as assignee."""
-    await PeopleProjection(session).upsert(data.id, name=data.name, team=data.team, email=data.email)
+    await uow.repo(PeopleProjection).upsert(data.id, name=data.name, team=data.team, email=data.email)
 
 
 HANDLERS: dict[str, Handler] = {

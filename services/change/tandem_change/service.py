@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ChangeCreated, ChangeRescheduled
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_change.cmdb import service as cmdb_service

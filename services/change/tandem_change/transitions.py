@@ -21,7 +21,7 @@ from tandem_shared.contracts.change import (
 )
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_change.approvals import service as approvals

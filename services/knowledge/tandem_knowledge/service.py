@@ -10,7 +10,7 @@ from tandem_shared.contracts.change import ChangeImplemented
 from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.db import utcnow
 from tandem_shared.errors import InvalidTransition, ValidationProblem
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_knowledge.domain.change_review import SYSTEM_AUTHOR, review_draft

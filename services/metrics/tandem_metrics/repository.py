@@ -9,8 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from tandem_shared.db import before_commit
-from tandem_shared.writes import core_connection
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.domain.kpis import ALL, ORGANISATION, Increment
 from tandem_metrics.models import KpiValue
@@ -36,11 +35,11 @@ def _upsert(insert: Any) -> Any:
 _UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
-async def _write_pending(session: AsyncSession) -> None:
-    pending: dict[tuple[str, str, str], tuple[float, datetime]] = session.info.pop(_PENDING, {})
+async def _write_pending(uow: UnitOfWork) -> None:
+    pending: dict[tuple[str, str, str], tuple[float, datetime]] = uow.cache.pop(_PENDING, {})
     if not pending:
         return
-    connection = await core_connection(session)
+    connection = await uow.connection()
     upsert = _UPSERTS.get(connection.dialect.name)
     if upsert is None:
         raise RuntimeError(f"kpi upserts support PostgreSQL and SQLite, not {connection.dialect.name}")
@@ -64,12 +63,13 @@ class KpiValues:
         """
         if not increments:
             return
-        pending: dict[tuple[str, str, str], tuple[float, datetime]] = self.session.info.setdefault(_PENDING, {})
+        uow = UnitOfWork.of(self.session)
+        pending: dict[tuple[str, str, str], tuple[float, datetime]] = uow.cache.setdefault(_PENDING, {})
         for i in increments:
             key = (i.kpi, i.period, i.dimension)
             value, latest = pending.get(key, (0.0, at))
             pending[key] = (value + i.delta, max(latest, at))
-        before_commit(self.session, _PENDING, _write_pending)
+        uow.before_commit(_PENDING, _write_pending)
 
     async def totals(self, kpis: Sequence[str], *, dimension: str = ORGANISATION) -> dict[str, Any]:
         """The 'all' rows of the KPIs by key (KPIs without events are missing)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.errors import NotFound
 from tandem_shared.events import CloudEvent, EventData
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.domain.kpis import KPIS, Kpi, increments, value_of
 from tandem_metrics.repository import KpiValues
@@ -16,9 +17,9 @@ def _clean(value: float) -> float:
     return round(value, 9) + 0.0
 
 
-async def apply_event(session: AsyncSession, event: CloudEvent, data: EventData) -> None:
+async def apply_event(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
     """Add what the event counts to the KPIs, stamped with the event's own time."""
-    await KpiValues(session).add(increments(data), at=event.time)
+    await uow.repo(KpiValues).add(increments(data), at=event.time)
 
 
 async def read_kpis(session: AsyncSession, kpis: list[Kpi], *, from_week: str | None = None,

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectCreated
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_portfolio.domain.lifecycle import INITIAL_STAGE

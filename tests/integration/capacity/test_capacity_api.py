@@ -10,6 +10,7 @@ from tandem_capacity import service
 from tandem_capacity.handlers import HANDLERS
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
+from tandem_shared.uow import UnitOfWork
 from tandem_shared.tables import outbox
 
 from tests.support import auth, create_app, eventually, running, transaction
@@ -28,7 +29,7 @@ async def _handle(app, data, actor: str | None = "bob") -> None:
     """Apply an event the way the consumer does, minus the broker."""
     envelope = build_envelope(data, actor=actor)
     async with app.state.runtime.sessionmaker() as session, session.begin():
-        await HANDLERS[envelope.type](session, envelope, data)
+        await HANDLERS[envelope.type](UnitOfWork.of(session), envelope, data)
 
 
 def _approved(change_id: uuid.UUID, person: str, hours: float, start: str, end: str) -> ChangeApproved:

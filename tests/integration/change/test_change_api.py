@@ -6,7 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 from tandem_shared.contracts.capacity import PersonCreated
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 
 from tests.support import auth, create_app, eventually, running, walk_pages
 

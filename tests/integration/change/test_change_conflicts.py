@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, WeekHours
 from tandem_shared.events import build_envelope
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import UnitOfWork
+from tandem_shared.uow import record_event
 
 from tests.integration.change import schedule_rows as rows
 from tests.integration.change.flows import set_members, standard_model
@@ -76,15 +77,15 @@ async def test_each_kind_of_conflict_with_its_reason(databases, backend):
                           end=START + timedelta(minutes=30))
         async with app.state.runtime.sessionmaker() as session, session.begin():
             for data in (project, project):  # a re-sent creation refreshes the same row
-                await on_booking_created(session, build_envelope(data, actor="capacity"), data)
+                await on_booking_created(UnitOfWork.of(session), build_envelope(data, actor="capacity"), data)
             gone = booking(person, source="project", source_id="PRJ-2", start=START, end=END)
             gone_event = BookingReleased(id=gone.id, person_id=person, source="project", source_id="PRJ-2", hours=4,
                                          weeks=[], reason="project deferred")
             for handler, data in ((on_booking_created, gone), (on_booking_released, gone_event),
                                   (on_booking_created, gone)):  # re-sent with a new event id: stays released
-                await handler(session, build_envelope(data, actor="capacity"), data)
+                await handler(UnitOfWork.of(session), build_envelope(data, actor="capacity"), data)
             released = booking(person, source="project", source_id="PRJ-1", start=START, end=END)
-            await on_booking_released(session, build_envelope(released, actor="capacity"), BookingReleased(
+            await on_booking_released(UnitOfWork.of(session), build_envelope(released, actor="capacity"), BookingReleased(
                 id=released.id, person_id=person, source="project", source_id="PRJ-1", hours=4, weeks=[],
                 reason="never seen here"))
 
@@ -100,7 +101,7 @@ async def test_each_kind_of_conflict_with_its_reason(databases, backend):
         assert len(on_create["items"]) == 6
         own = booking(person, source="change", source_id=mine["id"], start=START, end=END)
         async with app.state.runtime.sessionmaker() as session, session.begin():
-            await on_booking_created(session, build_envelope(own, actor="capacity"), own)
+            await on_booking_created(UnitOfWork.of(session), build_envelope(own, actor="capacity"), own)
 
         checked = await client.post(f"/change/v1/changes/{mine['id']}/conflicts/check", headers=REQUESTER)
         assert checked.status_code == 200, checked.text

@@ -14,7 +14,8 @@ from tandem_change.cmdb.models import CIRelationship, ConfigurationItem
 from tandem_change.cmdb.schemas import CICreate, CIUpdate, RelationshipCreate
 from tandem_change.domain.impact import CINode, ImpactGraph, analyse_impact
 from tandem_shared.auth import Actor
-from tandem_shared.db import make_engine, make_sessionmaker, run_before_commit
+from tandem_shared.db import make_engine, make_sessionmaker
+from tandem_shared.uow import UnitOfWork
 
 TYPES = ["depends_on", "runs_on", "connects_to"]
 
@@ -90,7 +91,7 @@ async def test_the_next_walk_sees_cmdb_writes_made_through_the_service(databases
         async def write(use_case, **kwargs):
             async with sessions() as session:
                 result = await use_case(session, actor=actor, **kwargs)
-                await run_before_commit(session)
+                await UnitOfWork.of(session).finish()
                 await session.commit()
                 return result
 
@@ -114,7 +115,7 @@ async def test_the_next_walk_sees_cmdb_writes_made_through_the_service(databases
         async with sessions() as session:
             server = await session.get(ConfigurationItem, server.id)
             await service.update_ci(session, actor=actor, ci=server, body=CIUpdate(criticality=1, name="server-a"))
-            await run_before_commit(session)
+            await UnitOfWork.of(session).finish()
             await session.commit()
         assert await names([switch.id]) == [("switch", 3, 0), ("server-a", 1, 1), ("app", 3, 2)]
 
@@ -126,14 +127,14 @@ async def test_the_next_walk_sees_cmdb_writes_made_through_the_service(databases
 
         async with sessions() as session:
             await service.delete_relationship(session, actor=actor, rel=await session.get(CIRelationship, rel.id))
-            await run_before_commit(session)
+            await UnitOfWork.of(session).finish()
             await session.commit()
         assert await names([switch.id]) == [("switch", 3, 0)]
         assert await names([server.id], other_sessions) == [("server-a", 1, 0), ("app", 3, 1)]
 
         async with sessions() as session:
             await service.retire_ci(session, actor=actor, ci=await session.get(ConfigurationItem, server.id))
-            await run_before_commit(session)
+            await UnitOfWork.of(session).finish()
             await session.commit()
         assert await names([server.id]) == []
         assert await names([app.id], other_sessions) == [("app", 3, 0)]

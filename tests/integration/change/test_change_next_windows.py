@@ -31,6 +31,7 @@ async def test_next_windows_skip_busy_time(databases, backend):
                             datetime(2055, 3, 21, tzinfo=UTC))
         from tandem_change.scheduling.handlers import on_booking_created
         from tandem_shared.events import build_envelope
+        from tandem_shared.uow import UnitOfWork
 
         held = booking(person, source="project", source_id="PRJ-9", start=datetime(2055, 3, 27, 21, tzinfo=UTC),
                        end=datetime(2055, 3, 27, 23, tzinfo=UTC))
@@ -38,7 +39,7 @@ async def test_next_windows_skip_busy_time(databases, backend):
                       end=datetime(2055, 3, 7, 0, tzinfo=UTC))
         async with app.state.runtime.sessionmaker() as session, session.begin():
             for data in (held, own):
-                await on_booking_created(session, build_envelope(data, actor="capacity"), data)
+                await on_booking_created(UnitOfWork.of(session), build_envelope(data, actor="capacity"), data)
 
         url = f"/change/v1/changes/{mine['id']}/next-windows"
         r = await client.get(url, params={"after": at(7, 1), "count": 4}, headers=REQUESTER)

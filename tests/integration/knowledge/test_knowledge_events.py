@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tandem_shared.consumer import Delivery
 from tandem_shared.contracts.change import ChangeImplemented, CIRetired, CIUpdated
 from tandem_shared.events import build_envelope
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.tables import audit_log, inbox, outbox
 
 from tandem_knowledge.models import Article

@@ -27,7 +27,7 @@ from tandem_shared.contracts.change import (
 from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.contracts.portfolio import ProjectCreated
 from tandem_shared.events import EventData, build_envelope
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 
 from tests.support import auth, create_app, eventually, running, topic
 

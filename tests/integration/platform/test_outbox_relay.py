@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from tandem_shared.broker import make_producer
 from tandem_shared.contracts.change import ChangeRejected
 from tandem_shared.events import CloudEvent
-from tandem_shared.outbox import OutboxRelay, pending_count, purge_published, record_event, republish
+from tandem_shared.outbox import OutboxRelay, pending_count, purge_published, republish
+from tandem_shared.uow import record_event
 from tandem_shared.tables import outbox
 
 from tests.support import create_app, read_topic, topic

@@ -8,8 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from tandem_shared.db import before_commit
-from tandem_shared.writes import core_connection
+from tandem_shared.uow import UnitOfWork
 
 from tandem_capacity.demand.models import RoleRequest
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
@@ -28,11 +27,11 @@ async def mark_snapshot_dirty(session: AsyncSession) -> None:
     Deferred to the commit (however many bookings the transaction changes) so the row lock on a clean state row is
     held for the shortest time.
     """
-    before_commit(session, _MARK, _mark)
+    UnitOfWork.of(session).before_commit(_MARK, _mark)
 
 
-async def _mark(session: AsyncSession) -> None:
-    await (await core_connection(session)).execute(_MARK_DIRTY)
+async def _mark(uow: UnitOfWork) -> None:
+    await (await uow.connection()).execute(_MARK_DIRTY)
 
 
 async def claim_snapshot_state(session: AsyncSession) -> SnapshotState | None:

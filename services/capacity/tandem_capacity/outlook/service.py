@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import SYSTEM_ACTOR
 from tandem_shared.contracts.capacity import CapacitySnapshotPublished, SkillOutlook, SkillWeek
 from tandem_shared.db import utcnow
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 
 from tandem_capacity import service
 from tandem_capacity.domain.allocation import iso_weeks, week_key

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from tandem_shared.db import unit_of_work
+from tandem_shared.uow import unit_of_work
 
 from tandem_capacity.outlook.service import DEFAULT_SNAPSHOT_WEEKS, publish_snapshot_if_changed
 
@@ -33,7 +33,7 @@ async def publish_snapshots(runtime: ServiceRuntime) -> None:
     while True:
         await asyncio.sleep(settings.snapshot_interval_seconds)
         try:
-            async with unit_of_work(runtime.sessionmaker) as session:
-                await publish_snapshot_if_changed(session, weeks=settings.snapshot_weeks)
+            async with unit_of_work(runtime.sessionmaker) as uow:
+                await publish_snapshot_if_changed(uow.session, weeks=settings.snapshot_weeks)
         except Exception as exc:  # noqa: BLE001 - the database may be away; the mark stays for the next pass
             log.warning("capacity: snapshot pass failed: %s", exc)

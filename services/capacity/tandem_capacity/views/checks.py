@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tandem_shared.db import before_commit, unit_of_work
+from tandem_shared.uow import UnitOfWork, unit_of_work
 
 from tandem_capacity.views.episodes import recompute_episodes
 from tandem_capacity.views.loads import add_hours_many
@@ -49,16 +49,18 @@ async def booking_changed(session: AsyncSession, *, actor: str, person_id: uuid.
     `added` and `removed` are (ISO week, hours) of the booking weeks that became active or stopped being active.
     Collected per transaction, so a consumer's batch of hundreds of bookings updates each person once.
     """
-    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.setdefault(PENDING_LOADS, {})
+    uow = UnitOfWork.of(session)
+    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = uow.cache.setdefault(PENDING_LOADS, {})
     _actor, deltas = pending.get(person_id, (actor, []))
     deltas.extend((week, hours) for week, hours in added)
     deltas.extend((week, -hours) for week, hours in removed)
     pending[person_id] = (actor, deltas)
-    before_commit(session, PENDING_LOADS, _apply_pending_loads)
+    uow.before_commit(PENDING_LOADS, _apply_pending_loads)
 
 
-async def _apply_pending_loads(session: AsyncSession) -> None:
-    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = session.info.pop(PENDING_LOADS, {})
+async def _apply_pending_loads(uow: UnitOfWork) -> None:
+    session = uow.session
+    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = uow.cache.pop(PENDING_LOADS, {})
     await add_hours_many(session, {person_id: deltas for person_id, (_actor, deltas) in pending.items()})
     await request_checks(session, {person_id: actor for person_id, (actor, _deltas) in pending.items()})
 
@@ -68,7 +70,7 @@ async def request_checks(session: AsyncSession, actors: Mapping[uuid.UUID, str])
     if not actors:
         return
     await EpisodeCheckRepository(session).note(actors)
-    session.info[REQUESTED] = True
+    UnitOfWork.of(session).signal(REQUESTED)
 
 
 async def run_pending_checks(session: AsyncSession) -> int:
@@ -87,8 +89,8 @@ async def run_pending_checks(session: AsyncSession) -> int:
 async def run_all_pending_checks(maker: async_sessionmaker[AsyncSession]) -> None:
     """Work off every noted check, a batch per transaction."""
     while True:
-        async with unit_of_work(maker) as session:
-            done = await run_pending_checks(session)
+        async with unit_of_work(maker) as uow:
+            done = await run_pending_checks(uow.session)
         if done < BATCH:
             return
 

@@ -14,7 +14,7 @@ from tandem_shared.contracts.capacity import (
     PersonOverallocationCleared,
 )
 from tandem_shared.db import utcnow
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_capacity.domain.allocation import iso_weeks

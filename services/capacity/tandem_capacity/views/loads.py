@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from tandem_shared.db import utcnow
-from tandem_shared.writes import core_connection
+from tandem_shared.uow import core_connection
 
 from tandem_capacity.models import Booking, BookingWeek
 from tandem_capacity.supply.repository import IN_LIST_LIMIT

@@ -15,7 +15,7 @@ from tandem_shared.db import utcnow
 from tandem_shared.api import PageParams, encode_cursor
 from tandem_shared.errors import ValidationProblem
 from tandem_shared.repository import keyset_page
-from tandem_shared.writes import core_connection, insert_row
+from tandem_shared.uow import core_connection, insert_row
 
 from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
 from tandem_capacity.supply.repository import IN_LIST_LIMIT

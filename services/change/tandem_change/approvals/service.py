@@ -12,7 +12,7 @@ from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ApprovalVoteCast
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_change.approvals.models import (

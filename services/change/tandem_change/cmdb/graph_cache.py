@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
-from tandem_shared.db import BEFORE_COMMIT_KEY, before_commit
+from tandem_shared.uow import UnitOfWork
 
 from tandem_change.cmdb.repository import CMDBVersionRepository, GraphSnapshotRepository
 from tandem_change.domain.impact import BOTH_WAYS, CINode, ImpactGraph
@@ -26,16 +26,16 @@ CHANGED_KEY = "cmdb.version"
 
 def mark_cmdb_changed(session: AsyncSession) -> None:
     """Raise the CMDB version once when this transaction commits (however many CIs or relationships it wrote)."""
-    before_commit(session, CHANGED_KEY, _bump)
+    UnitOfWork.of(session).before_commit(CHANGED_KEY, _bump)
 
 
-async def _bump(session: AsyncSession) -> None:
-    await CMDBVersionRepository(session).bump()
+async def _bump(uow: UnitOfWork) -> None:
+    await uow.repo(CMDBVersionRepository).bump()
 
 
 def has_pending_cmdb_writes(session: AsyncSession) -> bool:
     """Whether this transaction wrote CIs or relationships not yet counted in the version (the cache cannot see them)."""
-    return CHANGED_KEY in session.info.get(BEFORE_COMMIT_KEY, {})
+    return UnitOfWork.of(session).has_before_commit(CHANGED_KEY)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ChangeImpactAssessed
 from tandem_shared.db import utcnow
 from tandem_shared.errors import InvalidTransition, NotFound
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_change.cmdb.graph_cache import graph_cache, has_pending_cmdb_writes

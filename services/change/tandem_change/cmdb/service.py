@@ -22,7 +22,7 @@ from tandem_shared.contracts.change import (
     MaintenanceWindowDeleted,
 )
 from tandem_shared.errors import Conflict, InvalidTransition, ValidationProblem
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_change.cmdb.graph_cache import mark_cmdb_changed

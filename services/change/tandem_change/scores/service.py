@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.contracts.change import TeamSuccessScoreChanged
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 
 from tandem_change.domain.lifecycle import Outcome
 from tandem_change.domain.score import score_delta

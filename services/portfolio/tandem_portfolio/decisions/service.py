@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectDeferred, ProjectTerminated
 from tandem_shared.errors import InvalidTransition
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_portfolio.decisions.models import Decision

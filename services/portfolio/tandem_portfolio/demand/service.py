@@ -7,7 +7,7 @@ from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectDemandPlanned, ResourceDemand
 from tandem_shared.db import new_id, utcnow
 from tandem_shared.errors import InvalidTransition, ValidationProblem
-from tandem_shared.outbox import record_event
+from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
 from tandem_portfolio.demand.models import DemandLine
