@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
-from tandem_portfolio.api.routes import router
+from tandem_portfolio.projects.routes import router
 from tandem_portfolio.decisions.routes import router as decisions_router
 from tandem_portfolio.demand.routes import router as demand_router
 from tandem_portfolio.handlers import HANDLERS

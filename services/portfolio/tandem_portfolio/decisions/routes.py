@@ -9,7 +9,7 @@ from tandem_shared.api import SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 
-from tandem_portfolio import service as projects
+from tandem_portfolio.projects import service as projects
 from tandem_portfolio.decisions.schemas import DecisionCreate, DecisionRead
 from tandem_portfolio.decisions.service import decide, decisions_of
 

@@ -13,8 +13,8 @@ from tandem_shared.repository import record_audit
 
 from tandem_portfolio.decisions.models import Decision
 from tandem_portfolio.decisions.repository import DecisionRepository
-from tandem_portfolio.domain.decisions import TARGET, allowed_actions
-from tandem_portfolio.models import Project
+from tandem_portfolio.decisions.rules import TARGET, allowed_actions
+from tandem_portfolio.projects.models import Project
 
 
 async def decide(session: AsyncSession, *, actor: Actor, project: Project, action: str, reason: str) -> Decision:

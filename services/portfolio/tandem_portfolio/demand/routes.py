@@ -9,7 +9,7 @@ from tandem_shared.api import SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 
-from tandem_portfolio import service as projects
+from tandem_portfolio.projects import service as projects
 from tandem_portfolio.demand.repository import DemandRepository
 from tandem_portfolio.demand.schemas import DemandLineRead, DemandPlan, DemandRead
 from tandem_portfolio.demand.service import plan_demand

@@ -13,8 +13,8 @@ from tandem_shared.repository import record_audit
 from tandem_portfolio.demand.models import DemandLine
 from tandem_portfolio.demand.repository import DemandRepository
 from tandem_portfolio.demand.schemas import DemandPlan
-from tandem_portfolio.domain.decisions import accepts_demand, allowed_actions
-from tandem_portfolio.models import Project
+from tandem_portfolio.decisions.rules import accepts_demand, allowed_actions
+from tandem_portfolio.projects.models import Project
 
 FIELDS = ("role", "skill", "min_proficiency", "person_id", "hours_per_week", "start", "end", "kind")
 

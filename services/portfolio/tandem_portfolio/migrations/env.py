@@ -3,6 +3,9 @@
 from alembic import context
 from tandem_shared.migrations import run_env
 
-from tandem_portfolio.models import Base
+import tandem_portfolio.decisions.models  # noqa: F401 - every package's tables join the metadata
+import tandem_portfolio.demand.models  # noqa: F401
+import tandem_portfolio.projects.models  # noqa: F401
+from tandem_portfolio.base import Base
 
 run_env(context, "portfolio", Base.metadata)

@@ -10,10 +10,10 @@ from tandem_shared.contracts.portfolio import ProjectCreated
 from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
-from tandem_portfolio.domain.lifecycle import INITIAL_STAGE
-from tandem_portfolio.models import Project
-from tandem_portfolio.repository import ProjectRepository
-from tandem_portfolio.schemas import ProjectCreate
+from tandem_portfolio.projects.lifecycle import INITIAL_STAGE
+from tandem_portfolio.projects.models import Project
+from tandem_portfolio.projects.repository import ProjectRepository
+from tandem_portfolio.projects.schemas import ProjectCreate
 
 
 async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:

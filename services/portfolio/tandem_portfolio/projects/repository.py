@@ -1,4 +1,4 @@
-"""Every query of the portfolio service."""
+"""Every query of projects."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
 
-from tandem_portfolio.models import Project
+from tandem_portfolio.projects.models import Project
 
 
 class ProjectRepository(EntityRepository[Project]):

@@ -1,4 +1,4 @@
-"""Routes of /portfolio/v1."""
+"""Routes of /portfolio/v1/projects."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.repository import AuditEntry, audit_trail
 
-from tandem_portfolio import service
-from tandem_portfolio.domain.lifecycle import ProjectCategory, ProjectStage
-from tandem_portfolio.repository import ProjectRepository
-from tandem_portfolio.schemas import ProjectCreate, ProjectPage, ProjectRead
+from tandem_portfolio.projects import service
+from tandem_portfolio.projects.lifecycle import ProjectCategory, ProjectStage
+from tandem_portfolio.projects.repository import ProjectRepository
+from tandem_portfolio.projects.schemas import ProjectCreate, ProjectPage, ProjectRead
 
 router = APIRouter(tags=["projects"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("project_manager", "pmo")

@@ -1,4 +1,4 @@
-"""Tables of the portfolio service."""
+"""The project table."""
 
 from __future__ import annotations
 
@@ -8,12 +8,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
-from tandem_shared.db import ServiceBase, UTCDateTime, new_id, new_metadata, utcnow
+from tandem_shared.db import UTCDateTime, new_id, utcnow
 
-
-class Base(ServiceBase):
-    __abstract__ = True
-    metadata = new_metadata()
+from tandem_portfolio.base import Base
 
 
 class Project(Base):

@@ -1,4 +1,4 @@
-"""Request and response bodies of the portfolio API."""
+"""Request and response bodies of projects."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from tandem_shared.api import Page
 
-from tandem_portfolio.domain.lifecycle import ProjectCategory, ProjectStage
+from tandem_portfolio.projects.lifecycle import ProjectCategory, ProjectStage
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

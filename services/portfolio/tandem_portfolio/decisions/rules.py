@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tandem_portfolio.domain.lifecycle import ProjectStage
+from tandem_portfolio.projects.lifecycle import ProjectStage
 
 ENDED = frozenset({ProjectStage.CLOSED, ProjectStage.TERMINATED})
 # A project still being decided or delivered can be put on hold.

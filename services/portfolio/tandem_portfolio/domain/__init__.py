@@ -1,1 +1,0 @@
-"""Portfolio domain rules, free of I/O."""

@@ -1,0 +1,1 @@
+"""Projects: intake, lifecycle and the project record."""
