@@ -66,3 +66,179 @@ class ProjectTerminated(EventData):
     id: uuid.UUID
     reason: str | None
     terminated_by: str
+
+
+# Names the execution events below need, imported here so this appended section leaves the header alone.
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+# Execution: milestones, risks and issues, scope changes and status reports. Keyed by the project, so one
+# project's execution events stay in order.
+
+class _ProjectKeyed(EventData):
+    """Event data keyed by the project it belongs to."""
+
+    subject_field: ClassVar[str] = "project_id"
+
+
+@event_type("portfolio.milestone.planned.v1")
+class MilestonePlanned(_ProjectKeyed):
+    """A milestone was added to a project's plan (baselined at once when `baseline_date` is set)."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    kind: Literal["milestone", "go_live"]
+    forecast_date: date
+    baseline_date: date | None
+    planned_by: str
+
+
+@event_type("portfolio.milestone.forecast_changed.v1")
+class MilestoneForecastChanged(_ProjectKeyed):
+    """A milestone's forecast date moved; slip counts against the baseline (null before baselining)."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    kind: Literal["milestone", "go_live"]
+    baseline_date: date | None
+    previous_forecast_date: date
+    forecast_date: date
+    slip_days: int | None = Field(description="Calendar days from baseline to forecast (negative: early).")
+    slip_working_days: int | None = Field(description="Monday-Friday days the forecast lies past the baseline.")
+    reason: str | None
+    changed_by: str
+
+
+@event_type("portfolio.milestone.baselined.v1")
+class MilestoneBaselined(_ProjectKeyed):
+    """A milestone's baseline was set, or re-set with a reason (re-baselining)."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    baseline_date: date
+    previous_baseline_date: date | None
+    reason: str | None
+    baselined_by: str
+
+
+@event_type("portfolio.milestone.completed.v1")
+class MilestoneCompleted(_ProjectKeyed):
+    """A milestone was reached: its baseline, last forecast and actual dates, and the slip (schedule adherence)."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    kind: Literal["milestone", "go_live"]
+    baseline_date: date | None
+    forecast_date: date
+    actual_date: date
+    slip_days: int | None = Field(description="Calendar days from baseline to actual (negative: early).")
+    slip_working_days: int | None = Field(description="Monday-Friday days the actual date lies past the baseline.")
+    completed_by: str
+
+
+@event_type("portfolio.milestone.go_live_scheduled.v1")
+class GoLiveScheduled(_ProjectKeyed):
+    """A go-live's window, or the services and CIs it touches, was set or changed (change reports conflicts)."""
+
+    project_id: uuid.UUID
+    milestone_id: uuid.UUID
+    name: str
+    window_start: datetime
+    window_end: datetime
+    service_ids: list[uuid.UUID]
+    ci_ids: list[uuid.UUID]
+    scheduled_by: str
+
+
+class _RiskFacts(_ProjectKeyed):
+    """What every risk event carries: the risk as it stands after the change."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    kind: Literal["risk", "issue"]
+    title: str
+    probability: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    score: int = Field(description="probability x impact, 1-25.")
+    status: Literal["open", "mitigating", "closed", "occurred"]
+    owner: str | None
+
+
+@event_type("portfolio.risk.raised.v1")
+class RiskRaised(_RiskFacts):
+    """A risk or issue entered a project's register, by hand or automatically (with the explanation)."""
+
+    source: Literal["manual", "automatic"]
+    source_explanation: str | None
+    raised_by: str
+
+
+@event_type("portfolio.risk.updated.v1")
+class RiskUpdated(_RiskFacts):
+    """A risk or issue changed (`changed` names the fields), short of being closed."""
+
+    changed: list[str]
+    updated_by: str
+
+
+@event_type("portfolio.risk.closed.v1")
+class RiskClosed(_RiskFacts):
+    """A risk or issue was closed."""
+
+    previous_status: str
+    closed_by: str
+
+
+@event_type("portfolio.project.scope_changed.v1")
+class ProjectScopeChanged(_ProjectKeyed):
+    """A scope change was approved; the totals cover every approved change of the project (scope stability)."""
+
+    project_id: uuid.UUID
+    scope_change_id: uuid.UUID
+    description: str
+    schedule_impact_days: int
+    cost_impact: Decimal
+    currency: str | None
+    approved_changes: int
+    total_cost_impact: Decimal = Field(description="Sum of the absolute cost impacts of the approved changes.")
+    approved_by: str
+
+
+class RagDimension(BaseModel):
+    """One dimension of a project's RAG status: the colour shown, the colour the rule computed, and why."""
+
+    dimension: Literal["schedule", "budget", "scope", "resources"]
+    colour: Literal["green", "amber", "red"]
+    computed_colour: Literal["green", "amber", "red"]
+    overridden: bool
+    explanation: str
+    facts: dict[str, Any] = Field(description="The numbers the rule used.")
+
+
+class ReportedRisk(BaseModel):
+    """A risk as a status report froze it."""
+
+    id: uuid.UUID
+    title: str
+    kind: Literal["risk", "issue"]
+    score: int
+    status: str
+
+
+@event_type("portfolio.project.status_reported.v1")
+class ProjectStatusReported(_ProjectKeyed):
+    """A weekly status report was filed: every dimension's colour and numbers, frozen."""
+
+    project_id: uuid.UUID
+    report_id: uuid.UUID
+    week: str = Field(description="ISO week, e.g. `2027-W10`.")
+    overall: Literal["green", "amber", "red"]
+    dimensions: list[RagDimension]
+    open_milestones: int
+    top_risks: list[ReportedRisk]
+    reported_by: str
