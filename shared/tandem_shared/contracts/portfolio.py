@@ -242,3 +242,62 @@ class ProjectStatusReported(_ProjectKeyed):
     open_milestones: int
     top_risks: list[ReportedRisk]
     reported_by: str
+
+
+# Business cases, realised benefits and scores. Keyed by the project, so a consumer sees one project's plan,
+# realised benefits and scores in order.
+
+class PlannedMonth(BaseModel):
+    """One month of a business case's plan, in the case's currency."""
+
+    month: str = Field(description="YYYY-MM")
+    capex: Decimal
+    opex: Decimal
+    costs: Decimal = Field(description="capex + opex")
+    benefits: Decimal
+
+
+@event_type("portfolio.project.business_case_updated.v1")
+class BusinessCaseUpdated(_ProjectKeyed):
+    """A project's business case was set or replaced: totals, figures and the plan per month (replaces the last)."""
+
+    project_id: uuid.UUID
+    currency: str = Field(description="ISO 4217 code of every amount here.")
+    discount_rate: float = Field(description="Annual, as a fraction (0.08 = 8 %).")
+    horizon_start: str = Field(description="Month 0 of the cash flow, YYYY-MM.")
+    total_capex: Decimal
+    total_opex: Decimal
+    total_costs: Decimal
+    total_benefits: Decimal
+    npv: Decimal = Field(description="Σ CF_t / (1 + i)^t over months t from horizon_start, i the monthly rate.")
+    irr: float | None = Field(description="Annual IRR; null when there is none or several (see irr_roots).")
+    irr_roots: list[float] = Field(description="Every annual rate found where NPV = 0.")
+    irr_ambiguous: bool
+    roi: float | None = Field(description="(total_benefits − total_costs) / total_costs; null without costs.")
+    payback_months: float | None
+    discounted_payback_months: float | None
+    months: list[PlannedMonth] = Field(description="Every month from horizon_start to the last planned one.")
+    updated_by: str
+
+
+@event_type("portfolio.project.benefit_realised.v1")
+class BenefitRealised(_ProjectKeyed):
+    """A benefit was measured after delivery; `cumulative_realised` sums every one so far."""
+
+    project_id: uuid.UUID
+    month: str = Field(description="YYYY-MM")
+    amount: Decimal
+    currency: str
+    cumulative_realised: Decimal
+    recorded_by: str
+
+
+@event_type("portfolio.project.scored.v1")
+class ProjectScored(_ProjectKeyed):
+    """A project's score under a scoring model changed (its inputs, the model or its strategic alignment)."""
+
+    project_id: uuid.UUID
+    model_id: uuid.UUID
+    model_name: str
+    kind: Literal["weighted", "wsjf", "rice"]
+    score: float | None = Field(description="Null when the project's inputs no longer give a score.")
