@@ -1,12 +1,21 @@
-"""Tables every service database has: the outbox, the inbox and the audit log."""
+"""Tables every service database has: the outbox, the inbox, the audit log and the relay lease."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from tandem_shared.db import UTCDateTime, new_metadata
 
+if TYPE_CHECKING:
+    from alembic.operations import Operations
+
 platform_metadata = new_metadata()
+# Outbox rows that failed at least once and are not published: the relay's per-key blocking and the parked
+# listing look only at these, through a partial index that stays empty while nothing fails. A literal, not a
+# bound parameter, so SQLite and PostgreSQL can match queries to the index's predicate.
+RETRYING = "published_at IS NULL AND attempts > 0"
 
 outbox = sa.Table(
     "outbox",
@@ -24,8 +33,20 @@ outbox = sa.Table(
     sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
     sa.Column("last_error", sa.Text(), nullable=True),
+    # Set when the broker refused the row `relay_max_attempts` times: no longer sent until `tandem outbox unpark`.
+    sa.Column("parked_at", UTCDateTime(), nullable=True),
     sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
     sa.Index("ix_outbox_pending", "published_at", "seq"),
+    sa.Index("ix_outbox_retrying", "key", "seq", sqlite_where=sa.text(RETRYING), postgresql_where=sa.text(RETRYING)),
+)
+
+# Which relay instance publishes a database's outbox: one row per relay name, taken over only once it expired.
+relay_lease = sa.Table(
+    "relay_lease",
+    platform_metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
 )
 
 inbox = sa.Table(
@@ -114,3 +135,26 @@ def drop_platform_tables_v1(op) -> None:  # noqa: ANN001
     """Drop what create_platform_tables_v1 created."""
     for name in ("audit_log", "inbox", "outbox"):
         op.drop_table(name)
+
+
+def upgrade_platform_tables_v2(op: Operations) -> None:
+    """Parked outbox rows, the index of retrying rows and the relay lease."""
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("parked_at", UTCDateTime(), nullable=True))
+    op.create_index("ix_outbox_retrying", "outbox", ["key", "seq"], sqlite_where=sa.text(RETRYING),
+                    postgresql_where=sa.text(RETRYING))
+    op.create_table(
+        "relay_lease",
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("holder", sa.String(200), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_relay_lease"),
+    )
+
+
+def downgrade_platform_tables_v2(op: Operations) -> None:
+    """Undo upgrade_platform_tables_v2."""
+    op.drop_table("relay_lease")
+    op.drop_index("ix_outbox_retrying", table_name="outbox")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("parked_at")
