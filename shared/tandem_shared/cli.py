@@ -10,12 +10,14 @@ import os
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from tandem_shared.settings import SERVICES, platform_settings
 
 log = logging.getLogger("tandem")
+T = TypeVar("T")
 
 
 def _configure_logging() -> None:
@@ -269,6 +271,44 @@ def cmd_outbox_republish(args: argparse.Namespace) -> None:
     asyncio.run(_republish(_services(args.services)))
 
 
+async def _on_outbox(service: str, work: Callable[..., Awaitable[T]], *args: object, **kwargs: object) -> T:
+    """Run one outbox query against a service's database."""
+    from tandem_shared.db import make_engine
+    from tandem_shared.settings import database_url, service_settings
+
+    engine = make_engine(database_url(service, service_settings(service), platform_settings()))
+    try:
+        return await work(engine, *args, **kwargs)
+    finally:
+        await engine.dispose()
+
+
+def cmd_outbox_parked(args: argparse.Namespace) -> None:
+    """List the outbox rows the relay parked: refused by the broker too often, no longer sent."""
+    from tandem_shared.outbox import list_parked
+
+    rows = asyncio.run(_on_outbox(args.service, list_parked, limit=args.limit))
+    if args.json:
+        print(json.dumps(rows, default=str))
+        return
+    if not rows:
+        print(f"{args.service}: no parked outbox rows")
+        return
+    for row in rows:
+        print(f"seq {row['seq']}  {row['event_type']}  key {row['key']}  parked {row['parked_at']:%Y-%m-%d %H:%M:%S}"
+              f"  after {row['attempts']} attempts: {row['last_error']}")
+    print(f"{args.service}: {len(rows)} parked; after fixing the cause: tandem outbox unpark {args.service} "
+          "--seq N (or --all)")
+
+
+def cmd_outbox_unpark(args: argparse.Namespace) -> None:
+    """Put parked outbox rows back to pending, so the relay sends them again (in order, per key)."""
+    from tandem_shared.outbox import unpark
+
+    count = asyncio.run(_on_outbox(args.service, unpark, None if args.all else args.seq))
+    print(json.dumps({"unparked": count}) if args.json else f"{args.service}: {count} outbox rows back to pending")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `tandem`."""
     parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
@@ -323,6 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
     again = outbox.add_parser("republish", help="publish each service's retained events again")
     again.add_argument("services", nargs="*", metavar="SERVICE")
     again.set_defaults(func=cmd_outbox_republish)
+    parked = outbox.add_parser("parked", help="list outbox rows the broker refused too often (no longer sent)")
+    parked.add_argument("service", choices=SERVICES)
+    parked.add_argument("--limit", type=int, default=100)
+    parked.add_argument("--json", action="store_true", help="print a JSON list")
+    parked.set_defaults(func=cmd_outbox_parked)
+    back = outbox.add_parser("unpark", help="put parked outbox rows back to pending once the cause is fixed")
+    back.add_argument("service", choices=SERVICES)
+    which = back.add_mutually_exclusive_group(required=True)
+    which.add_argument("--seq", type=int, action="append", help="the row's seq (repeatable)")
+    which.add_argument("--all", action="store_true", help="every parked row")
+    back.add_argument("--json", action="store_true", help="print the count as JSON")
+    back.set_defaults(func=cmd_outbox_unpark)
     return parser
 
 
