@@ -17,7 +17,7 @@ from tandem_shared.consumer import EventConsumer, Handler
 from tandem_shared.db import is_sqlite, make_engine
 from tandem_shared.events import REGISTRY, TOPIC_PREFIX_KEY, dead_letter_topic_of, topic_of
 from tandem_shared.outbox import OutboxRelay
-from tandem_shared.settings import PlatformSettings, ServiceSettings, check_retention, database_url
+from tandem_shared.settings import PlatformSettings, ServiceSettings, database_url
 from tandem_shared.uow import OUTBOX_SIGNAL, install_session_hooks
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,6 @@ class ServiceRuntime:
 
     def __init__(self, service: str, *, handlers: dict[str, Handler], settings: ServiceSettings,
                  platform: PlatformSettings, background: Sequence[BackgroundTask] = ()) -> None:
-        check_retention(service, settings, platform)  # before anything is opened: a settings error, nothing else
         self.service = service
         self.background = list(background)
         self._commit_waiters: dict[str, Callable[[], None]] = {}
@@ -125,7 +124,6 @@ class ServiceRuntime:
                 max_attempts=self.settings.consumer_max_attempts,
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
                 dead_letter_topic=dead_letters,
-                inbox_retention=timedelta(hours=self.settings.inbox_retention_hours),
             )
             self.consumer.start()
         self._background_tasks = [asyncio.create_task(task(self), name=f"{self.service}-{task.__name__}")
@@ -160,6 +158,7 @@ class ServiceRuntime:
             "relay": None if self.relay is None else {
                 "last_error": self.relay.last_error, "leader": self.relay.leader, **self.relay.stats,
             },
-            # state "retrying": a transient failure (e.g. the database is unreachable) holds the batch in hand.
-            "consumer": None if self.consumer is None else self.consumer.status(),
+            "consumer": None if self.consumer is None else {
+                "healthy": self.consumer.healthy(), "last_error": self.consumer.last_error,
+            },
         }
