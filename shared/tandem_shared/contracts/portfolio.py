@@ -301,3 +301,124 @@ class ProjectScored(_ProjectKeyed):
     model_name: str
     kind: Literal["weighted", "wsjf", "rice"]
     score: float | None = Field(description="Null when the project's inputs no longer give a score.")
+
+
+# Governance: strategic objectives, project edits and stage changes, stage-gate reviews. Project and gate events are
+# keyed by the project, so a project's stage changes and gate decisions stay in order with its other events.
+
+@event_type("portfolio.objective.created.v1")
+class ObjectiveCreated(EventData):
+    """A strategic objective was defined (owned by the PMO)."""
+
+    id: uuid.UUID
+    name: str
+    description: str | None
+    weight: float = Field(gt=0)
+    period_start: date
+    period_end: date
+    active: bool
+    created_by: str
+
+
+@event_type("portfolio.objective.updated.v1")
+class ObjectiveUpdated(EventData):
+    """A strategic objective changed; `changed` maps each changed field to its new value."""
+
+    id: uuid.UUID
+    changed: dict[str, Any]
+    updated_by: str
+    version: int
+
+
+@event_type("portfolio.objective.deleted.v1")
+class ObjectiveDeleted(EventData):
+    """A strategic objective no project served was deleted."""
+
+    id: uuid.UUID
+    name: str
+    deleted_by: str
+
+
+@event_type("portfolio.project.updated.v1")
+class ProjectUpdated(EventData):
+    """A project's editable fields changed; `changed` maps each changed field (lists whole) to its new value."""
+
+    id: uuid.UUID
+    changed: dict[str, Any]
+    updated_by: str
+    version: int
+
+
+@event_type("portfolio.project.stage_changed.v1")
+class ProjectStageChanged(EventData):
+    """A project moved between lifecycle stages: a gate passed, a hold, a resumption or a termination."""
+
+    id: uuid.UUID
+    from_stage: str
+    to_stage: str
+    by: str
+    reason: str | None
+    gate: str | None = Field(None, description="The gate whose review decided it, if any.")
+    at: datetime
+
+
+class GateCriterionResult(BaseModel):
+    """One gate criterion, met or not, and why."""
+
+    name: str
+    met: bool
+    why: str
+
+
+class GateVoteSummary(BaseModel):
+    """One board member's vote on a gate review."""
+
+    voter: str
+    vote: Literal["go", "hold", "recycle", "kill"]
+    comment: str | None
+
+
+@event_type("portfolio.gate.review_opened.v1")
+class GateReviewOpened(_ProjectKeyed):
+    """A project's review at a stage gate opened: its criteria as evaluated then, and the eligible voters."""
+
+    project_id: uuid.UUID
+    review_id: uuid.UUID
+    gate: str
+    portfolio: str
+    from_stage: str
+    to_stage: str
+    voters: list[str]
+    quorum_kind: str
+    quorum_value: int
+    criteria: list[GateCriterionResult]
+    opened_by: str
+
+
+@event_type("portfolio.gate.vote_cast.v1")
+class GateVoteCast(_ProjectKeyed):
+    """A gate board member voted; `tally` counts every vote of the review so far."""
+
+    project_id: uuid.UUID
+    review_id: uuid.UUID
+    gate: str
+    voter: str
+    vote: Literal["go", "hold", "recycle", "kill"]
+    comment: str | None
+    tally: dict[str, int]
+
+
+@event_type("portfolio.gate.decided.v1")
+class GateDecided(_ProjectKeyed):
+    """A gate review was decided: go passes the gate, hold puts it on hold, recycle keeps its stage, kill ends it."""
+
+    project_id: uuid.UUID
+    review_id: uuid.UUID
+    gate: str
+    decision: Literal["go", "hold", "recycle", "kill"]
+    from_stage: str
+    to_stage: str
+    votes: list[GateVoteSummary]
+    tally: dict[str, int]
+    criteria: list[GateCriterionResult] = Field(description="Every criterion as evaluated at the decision.")
+    decided_by: str = Field(description="Whose vote decided the review.")
