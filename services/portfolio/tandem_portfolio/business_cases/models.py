@@ -1,0 +1,85 @@
+"""Business cases, their monthly lines, and benefits realised after delivery.
+
+Months are stored as one integer, year × 12 + month − 1 (2027-03 is 24326; see `months.py`): months subtract, sort
+and group by quarter (month / 3) with the same integer arithmetic on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime, new_id, utcnow
+
+from tandem_portfolio.base import Base
+
+MONTH_RANGE = "BETWEEN 22800 AND 26399"  # 1900-01 … 2199-12, as months.py accepts
+
+
+class BusinessCase(Base):
+    """A project's business case: currency, annual discount rate and the month its horizon starts."""
+
+    __tablename__ = "business_cases"
+    __table_args__ = (
+        sa.CheckConstraint("currency = upper(currency) AND length(currency) = 3", name="currency"),
+        sa.CheckConstraint("discount_rate >= 0 AND discount_rate <= 1", name="discount_rate"),
+        sa.CheckConstraint(f"horizon_start {MONTH_RANGE}", name="horizon_start"),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    discount_rate: Mapped[float] = mapped_column(sa.Float)
+    horizon_start: Mapped[int]
+    updated_by: Mapped[str] = mapped_column(sa.String(200))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class BusinessCaseLine(Base):
+    """An amount of one kind (capex, opex or benefit) planned in one month."""
+
+    __tablename__ = "business_case_lines"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('capex', 'opex', 'benefit')", name="kind"),
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint(f"month {MONTH_RANGE}", name="month"),
+        # The cash-flow projection reads (month, kind, amount) per project from this index alone.
+        sa.Index("ix_business_case_lines_project_month", "project_id", "month", "kind", "amount"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("business_cases.project_id", ondelete="CASCADE"))
+    position: Mapped[int]
+    month: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
+    description: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+class BenefitRealisation(Base):
+    """A benefit measured after delivery: how much, in which month, noted by whom."""
+
+    __tablename__ = "benefit_realisations"
+    __table_args__ = (
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint(f"month {MONTH_RANGE}", name="month"),
+        sa.Index("ix_benefit_realisations_project_month", "project_id", "month"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("business_cases.project_id", ondelete="CASCADE"))
+    month: Mapped[int]
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

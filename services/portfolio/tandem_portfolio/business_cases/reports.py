@@ -1,0 +1,156 @@
+"""What business cases read as: a case with its figures, planned against realised benefits, the portfolio cash flow."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from decimal import Decimal
+from itertools import accumulate
+
+from tandem_shared.errors import ValidationProblem
+from tandem_shared.uow import UnitOfWork
+
+from tandem_portfolio.business_cases import finance
+from tandem_portfolio.business_cases.models import BenefitRealisation, BusinessCase, BusinessCaseLine
+from tandem_portfolio.business_cases.months import format_month, format_quarter, parse_month
+from tandem_portfolio.business_cases.repository import BusinessCaseRepository, CashFlowRepository, Selection
+from tandem_portfolio.business_cases.schemas import (
+    BenefitMonth,
+    BenefitRead,
+    BenefitsRead,
+    BusinessCaseRead,
+    CashFlowPeriod,
+    CashFlowRead,
+    CurrencyCashFlow,
+    Figures,
+    Irr,
+    LineRead,
+    MonthFigures,
+)
+from tandem_portfolio.business_cases.service import case_figures, get_case
+
+ZERO = finance.ZERO
+# Projects whose money is committed or about to be: what the portfolio's cash flow shows unless told otherwise.
+DEFAULT_STAGES = ("approved", "planning", "executing", "transition")
+
+
+def case_read(project_id: uuid.UUID, case: BusinessCase, lines: Sequence[BusinessCaseLine]) -> BusinessCaseRead:
+    """The case, its lines and figures."""
+    figures = case_figures(case, lines)
+    rate = figures.monthly_rate
+    cumulative = list(accumulate(m.net for m in figures.months))
+    months = [MonthFigures(month=format_month(case.horizon_start + m.t), t=m.t, capex=m.capex, opex=m.opex,
+                           benefits=m.benefit, net=m.net, cumulative_net=total,
+                           discounted_net=Decimal(float(m.net) / (1 + rate) ** m.t).quantize(finance.CENT))
+              for m, total in zip(figures.months, cumulative, strict=True)]
+    irr = figures.irr
+    return BusinessCaseRead(
+        project_id=project_id, currency=case.currency, discount_rate=case.discount_rate,
+        horizon_start=format_month(case.horizon_start), version=case.version, updated_by=case.updated_by,
+        updated_at=case.updated_at,
+        lines=[LineRead(month=format_month(line.month), kind=line.kind, amount=line.amount,
+                        description=line.description) for line in lines],
+        figures=Figures(
+            total_capex=figures.total_capex, total_opex=figures.total_opex, total_costs=figures.total_costs,
+            total_benefits=figures.total_benefits, net=figures.net, monthly_discount_rate=rate, npv=figures.npv,
+            irr=Irr(annual=irr.annual, monthly=irr.monthly, roots=list(irr.roots), ambiguous=irr.ambiguous,
+                    reason=irr.reason),
+            roi=figures.roi, roi_reason=figures.roi_reason, payback_months=figures.payback_months,
+            payback_reason=figures.payback_reason, discounted_payback_months=figures.discounted_payback_months,
+            discounted_payback_reason=figures.discounted_payback_reason, months=months),
+    )
+
+
+def benefit_read(realisation: BenefitRealisation, cumulative: Decimal | None = None) -> BenefitRead:
+    return BenefitRead(id=realisation.id, month=format_month(realisation.month), amount=realisation.amount,
+                       currency=realisation.currency, note=realisation.note, recorded_by=realisation.recorded_by,
+                       recorded_at=realisation.recorded_at, cumulative_realised=cumulative)
+
+
+async def benefits(uow: UnitOfWork, project_id: uuid.UUID) -> BenefitsRead:
+    """Benefits planned per month against those realised, and the ROI realised so far against planned costs."""
+    case, lines = await get_case(uow, project_id)
+    realisations = await uow.repo(BusinessCaseRepository).realisations(project_id)
+    planned: dict[int, Decimal] = {}
+    for line in lines:
+        if line.kind == "benefit":
+            planned[line.month] = planned.get(line.month, ZERO) + line.amount
+    realised: dict[int, Decimal] = {}
+    for row in realisations:
+        realised[row.month] = realised.get(row.month, ZERO) + row.amount
+    months, cumulative_planned, cumulative_realised = [], ZERO, ZERO
+    for month in sorted(planned.keys() | realised.keys()):
+        cumulative_planned += planned.get(month, ZERO)
+        cumulative_realised += realised.get(month, ZERO)
+        months.append(BenefitMonth(month=format_month(month), planned=planned.get(month, ZERO),
+                                   realised=realised.get(month, ZERO), cumulative_planned=cumulative_planned,
+                                   cumulative_realised=cumulative_realised))
+    planned_costs = sum((line.amount for line in lines if line.kind in finance.COST_KINDS), ZERO)
+    currencies, spent, any_actual = await uow.repo(BusinessCaseRepository).actual_costs(project_id)
+    basis, note, costs = "planned", "no actual costs recorded yet: measured against planned costs", planned_costs
+    if any_actual and currencies - {case.currency}:
+        note = f"actual costs are in {', '.join(sorted(currencies))}, not {case.currency}: planned costs used"
+    elif any_actual:
+        basis, note, costs = "actual", None, spent
+    realised_roi, reason = finance.roi(cumulative_realised, costs)
+    return BenefitsRead(
+        project_id=project_id, currency=case.currency, months=months, total_planned=cumulative_planned,
+        total_realised=cumulative_realised, planned_costs=planned_costs, costs=costs, costs_basis=basis,
+        costs_note=note, planned_roi=finance.roi(cumulative_planned, planned_costs)[0], realised_roi=realised_roi,
+        realised_roi_reason=reason, realisations=[benefit_read(row) for row in realisations])
+
+
+async def cash_flow(uow: UnitOfWork, *, quarterly: bool, from_month: str | None, to_month: str | None,
+                    stages: Collection[str], categories: Collection[str],
+                    project_ids: Collection[uuid.UUID]) -> CashFlowRead:
+    """Planned capex, opex, benefits, net and cumulative net per period and currency over the selected projects."""
+    start = parse_month(from_month) if from_month else None
+    end = parse_month(to_month) if to_month else None
+    if quarterly:  # whole quarters only: a partial quarter would read as a full one
+        start = None if start is None else start - start % 3
+        end = None if end is None else end - end % 3 + 2
+    if start is not None and end is not None and start > end:
+        raise ValidationProblem.field("from", "must not be after to")
+    selected = list(stages) or ([] if project_ids else list(DEFAULT_STAGES))
+    selection = Selection(stages=selected, categories=categories, project_ids=project_ids)
+    repo = uow.repo(CashFlowRepository)
+    sums = await repo.sums(selection, quarterly=quarterly, from_month=start, to_month=end)
+    counts = await repo.projects_per_currency(selection)
+    step = 3 if quarterly else 1
+    currencies = assemble(sums, counts, quarterly=quarterly, first=None if start is None else start // step,
+                          last=None if end is None else end // step)
+    return CashFlowRead(granularity="quarter" if quarterly else "month",
+                        from_month=None if start is None else format_month(start),
+                        to_month=None if end is None else format_month(end),
+                        stages=selected or None, currencies=currencies)
+
+
+def assemble(sums: Iterable[tuple[str, int | None, str, Decimal]], projects: dict[str, int], *, quarterly: bool,
+             first: int | None, last: int | None) -> list[CurrencyCashFlow]:
+    """Periods first..last (the range of the sums when not given) per currency, empty periods zero; period None
+    sums the months before the range into the opening balance."""
+    opening: dict[str, Decimal] = {}
+    cells: dict[str, dict[int, dict[str, Decimal]]] = {}
+    for currency, period, kind, amount in sums:
+        if period is None:
+            opening[currency] = opening.get(currency, ZERO) + (amount if kind == "benefit" else -amount)
+        else:
+            cells.setdefault(currency, {}).setdefault(period, {})[kind] = amount
+    seen = [period for periods in cells.values() for period in periods]
+    first = min(seen, default=last) if first is None else first
+    last = max(seen, default=first) if last is None else last
+    label = format_quarter if quarterly else format_month
+    result = []
+    for currency in sorted(projects.keys() | cells.keys() | opening.keys()):
+        cumulative = opening.get(currency, ZERO)
+        periods = []
+        for period in range(first, last + 1) if first is not None and last is not None else ():
+            kinds = cells.get(currency, {}).get(period, {})
+            capex, opex, benefits_ = (kinds.get(kind, ZERO) for kind in finance.KINDS)
+            net = benefits_ - capex - opex
+            cumulative += net
+            periods.append(CashFlowPeriod(period=label(period), capex=capex, opex=opex, costs=capex + opex,
+                                          benefits=benefits_, net=net, cumulative_net=cumulative))
+        result.append(CurrencyCashFlow(currency=currency, projects=projects.get(currency, 0),
+                                       opening_net=opening.get(currency, ZERO), periods=periods))
+    return result

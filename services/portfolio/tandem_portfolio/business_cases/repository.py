@@ -1,0 +1,158 @@
+"""Every query of business cases, their lines, realised benefits and the portfolio cash flow."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import new_id
+from tandem_shared.errors import NotFound
+
+from tandem_portfolio.business_cases.models import BenefitRealisation, BusinessCase, BusinessCaseLine
+from tandem_portfolio.costs.models import ActualCost, ActualLabourCost
+from tandem_portfolio.projects.models import Project
+
+Line = BusinessCaseLine
+
+
+def cents_to_money(cents: Any) -> Decimal:
+    """An integral number of cents (int, float or Decimal from SUM) as money with two places."""
+    return Decimal(int(cents or 0)).scaleb(-2)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which projects a projection sums: by stage and category, or named."""
+
+    stages: Collection[str] = ()
+    categories: Collection[str] = ()
+    project_ids: Collection[uuid.UUID] = ()
+
+    def where(self) -> list[sa.ColumnElement[bool]]:
+        clauses = []
+        for column, values in ((Project.stage, self.stages), (Project.category, self.categories),
+                               (Project.id, self.project_ids)):
+            if values:
+                clauses.append(column.in_(list(values)))
+        return clauses
+
+
+class BusinessCaseRepository:
+    """Business cases, lines and realised benefits of one project at a time."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_project(self, project_id: uuid.UUID) -> Project:
+        """The project, its row locked until commit so writes to its case queue up (PostgreSQL; SQLite has one
+        writer anyway); 404 when there is none."""
+        # NO KEY UPDATE: rows of other tables may still reference the project meanwhile.
+        stmt = sa.select(Project).where(Project.id == project_id).with_for_update(key_share=True)
+        project = (await self.session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+        if project is None:
+            raise NotFound(f"no project with id {project_id}")
+        return project
+
+    async def project(self, project_id: uuid.UUID) -> Project:
+        """The project, or 404."""
+        project = await self.session.get(Project, project_id)
+        if project is None:
+            raise NotFound(f"no project with id {project_id}")
+        return project
+
+    async def case(self, project_id: uuid.UUID) -> BusinessCase | None:
+        return await self.session.get(BusinessCase, project_id)
+
+    async def lines(self, project_id: uuid.UUID) -> Sequence[BusinessCaseLine]:
+        stmt = sa.select(Line).where(Line.project_id == project_id).order_by(Line.position)
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def add_case(self, case: BusinessCase) -> BusinessCase:
+        self.session.add(case)
+        await self.session.flush()
+        return case
+
+    async def replace_lines(self, project_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
+        """Delete the case's lines and insert these (one multi-row insert)."""
+        await self.session.execute(sa.delete(Line).where(Line.project_id == project_id),
+                                   execution_options={"synchronize_session": False})
+        if rows:
+            await self.session.execute(sa.insert(Line), [{"id": new_id(), "project_id": project_id, **row}
+                                                         for row in rows])
+
+    async def has_realisations(self, project_id: uuid.UUID) -> bool:
+        stmt = sa.select(BenefitRealisation.id).where(BenefitRealisation.project_id == project_id).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def realisations(self, project_id: uuid.UUID) -> Sequence[BenefitRealisation]:
+        stmt = sa.select(BenefitRealisation).where(BenefitRealisation.project_id == project_id) \
+            .order_by(BenefitRealisation.month, BenefitRealisation.recorded_at, BenefitRealisation.id)
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def add_realisation(self, realisation: BenefitRealisation) -> BenefitRealisation:
+        self.session.add(realisation)
+        await self.session.flush()
+        return realisation
+
+
+    async def actual_costs(self, project_id: uuid.UUID) -> tuple[set[str], Decimal, bool]:
+        """Currencies of the project's entered costs, what it spent (entered + labour, in cents) and whether it
+        recorded any actual cost at all."""
+        entered = await self.session.execute(
+            sa.select(ActualCost.currency, sa.func.sum(sa.func.round(ActualCost.amount * 100)), sa.func.count())
+            .where(ActualCost.project_id == project_id).group_by(ActualCost.currency))
+        currencies, cents, rows = set(), 0, 0
+        for currency, total, count in entered:
+            currencies.add(currency)
+            cents, rows = cents + int(total), rows + count
+        labour = await self.session.execute(
+            sa.select(sa.func.sum(sa.func.round(ActualLabourCost.amount * 100)), sa.func.count())
+            .where(ActualLabourCost.project_id == project_id))
+        total, count = labour.one()
+        return currencies, cents_to_money(cents + int(total or 0)), rows + count > 0
+
+
+class CashFlowRepository:
+    """The portfolio's planned amounts summed per currency, period and kind in the database."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _cents(self) -> sa.ColumnElement[Any]:
+        # SQLite keeps NUMERIC as binary floating point: sum whole cents (exact up to 2^53) there; PostgreSQL's
+        # numeric sums exactly as it is.
+        if self.session.get_bind().dialect.name == "sqlite":
+            return sa.func.sum(sa.func.round(Line.amount * 100))
+        return sa.func.sum(Line.amount) * 100
+
+    async def sums(self, selection: Selection, *, quarterly: bool, from_month: int | None, to_month: int | None
+                   ) -> list[tuple[str, int | None, str, Decimal]]:
+        """(currency, period, kind, sum) with period the month (or quarter: month / 3) and None for the months
+        before `from_month`, which make the opening balance."""
+        period: sa.ColumnElement[Any] = Line.month // 3 if quarterly else Line.month
+        if from_month is not None:
+            period = sa.case((Line.month < from_month, sa.null()), else_=period)
+        stmt = (
+            sa.select(BusinessCase.currency, period.label("period"), Line.kind, self._cents().label("cents"))
+            .select_from(Project)
+            .join(BusinessCase, BusinessCase.project_id == Project.id)
+            .join(Line, Line.project_id == Project.id)
+            .where(*selection.where())
+            .group_by(BusinessCase.currency, period, Line.kind)
+        )
+        if to_month is not None:
+            stmt = stmt.where(Line.month <= to_month)
+        rows = await self.session.execute(stmt)
+        return [(row.currency, row.period, row.kind, cents_to_money(row.cents)) for row in rows]
+
+    async def projects_per_currency(self, selection: Selection) -> dict[str, int]:
+        """How many selected projects have a business case in each currency."""
+        stmt = (sa.select(BusinessCase.currency, sa.func.count())
+                .select_from(Project).join(BusinessCase, BusinessCase.project_id == Project.id)
+                .where(*selection.where()).group_by(BusinessCase.currency))
+        return {currency: count for currency, count in await self.session.execute(stmt)}

@@ -1,0 +1,141 @@
+"""Business-case use cases: set a case, read its figures, record realised benefits; rows, audit and event together."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.portfolio import BenefitRealised, BusinessCaseUpdated, PlannedMonth
+from tandem_shared.db import utcnow
+from tandem_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from tandem_shared.uow import UnitOfWork
+
+from tandem_portfolio.business_cases import finance
+from tandem_portfolio.business_cases.models import BenefitRealisation, BusinessCase, BusinessCaseLine
+from tandem_portfolio.business_cases.months import format_month, parse_month
+from tandem_portfolio.business_cases.repository import BusinessCaseRepository
+from tandem_portfolio.business_cases.schemas import BenefitWrite, BusinessCaseWrite
+from tandem_portfolio.projects.models import Project
+
+EDITOR_ROLES = ("pmo",)  # admin passes every role check
+FROZEN_STAGES = frozenset({"closed", "terminated"})  # an ended project's plan is history
+REALISING_STAGES = ("transition", "closed")
+MAX_MONTHS = 600  # a horizon of at most 50 years
+
+
+def ensure_editor(actor: Actor, project: Project, action: str) -> None:
+    """403 unless the actor is the project's sponsor, project manager or creator, or pmo/admin."""
+    if actor.has_any(*EDITOR_ROLES):
+        return
+    # getattr: the project manager field arrives with the lifecycle work; until then sponsor and creator decide.
+    named = {project.sponsor, getattr(project, "project_manager", None), project.created_by} - {None}
+    if actor.sub not in named:
+        raise Forbidden(f"{action} needs the project's sponsor, project manager or creator, or the role pmo",
+                        required_roles=list(EDITOR_ROLES))
+
+
+async def get_case(uow: UnitOfWork, project_id: uuid.UUID) -> tuple[BusinessCase, Sequence[BusinessCaseLine]]:
+    """The project's business case and lines, or 404 (naming a missing project or a missing case)."""
+    repo = uow.repo(BusinessCaseRepository)
+    case = await repo.case(project_id)
+    if case is None:
+        await repo.project(project_id)
+        raise NotFound(f"project {project_id} has no business case yet")
+    return case, await repo.lines(project_id)
+
+
+def case_figures(case: BusinessCase, lines: Sequence[BusinessCaseLine]) -> finance.Figures:
+    """The figures of a stored case."""
+    return finance.figures(((line.month - case.horizon_start, line.kind, line.amount) for line in lines),
+                           case.discount_rate)
+
+
+def _line_rows(body: BusinessCaseWrite) -> list[dict]:
+    """The lines as rows, or a 422 naming every line outside the horizon."""
+    start = parse_month(body.horizon_start)
+    rows, errors = [], []
+    for index, line in enumerate(body.lines):
+        month = parse_month(line.month)
+        if not 0 <= month - start < MAX_MONTHS:
+            where = "is before horizon_start" if month < start else f"is {MAX_MONTHS} months or more after horizon_start"
+            errors.append({"field": f"lines.{index}.month", "message": f"{line.month} {where}"})
+        rows.append({"position": index, "month": month, "kind": line.kind, "amount": line.amount.quantize(finance.CENT),
+                     "description": line.description})
+    if errors:
+        raise ValidationProblem("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+    return rows
+
+
+async def set_case(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID, body: BusinessCaseWrite,
+                   precondition: Callable[[int | None], None]) -> tuple[BusinessCase, list[BusinessCaseLine]]:
+    """Replace the project's business case and publish its figures; `precondition(version)` checks If-Match."""
+    repo = uow.repo(BusinessCaseRepository)
+    project = await repo.lock_project(project_id)  # concurrent replaces queue up, then meet If-Match one by one
+    ensure_editor(actor, project, "setting the business case")
+    case = await repo.case(project_id)
+    precondition(None if case is None else case.version)
+    if project.stage in FROZEN_STAGES:
+        raise Conflict(f"the business case of a {project.stage} project no longer changes", stage=project.stage)
+    rows = _line_rows(body)
+    values = {"currency": body.currency, "discount_rate": body.discount_rate,
+              "horizon_start": parse_month(body.horizon_start), "updated_by": actor.sub, "updated_at": utcnow()}
+    if case is None:
+        case = await repo.add_case(BusinessCase(project_id=project.id, **values))
+    else:
+        if case.currency != body.currency and await repo.has_realisations(project.id):
+            raise Conflict(f"benefits were realised in {case.currency}: the currency stays {case.currency}",
+                           errors=[{"field": "currency", "message": f"must stay {case.currency}"}])
+        for name, value in values.items():
+            setattr(case, name, value)  # updated_at always changes: the version (ETag) moves with every replace
+    await repo.replace_lines(project.id, rows)
+    await uow.session.flush()
+    lines = [BusinessCaseLine(project_id=project.id, **row) for row in rows]  # as stored, for the response
+    figures = case_figures(case, lines)
+    await uow.audit(actor=actor.sub, action="set_business_case", entity_type="project", entity_id=project.id,
+                    detail={"currency": case.currency, "lines": len(rows), "npv": str(figures.npv),
+                            "version": case.version})
+    await uow.record(_updated_event(project.id, case, figures, actor.sub), actor=actor.sub)
+    return case, lines
+
+
+def _updated_event(project_id: uuid.UUID, case: BusinessCase, figures: finance.Figures,
+                   actor: str) -> BusinessCaseUpdated:
+    return BusinessCaseUpdated(
+        project_id=project_id, currency=case.currency, discount_rate=case.discount_rate,
+        horizon_start=format_month(case.horizon_start), total_capex=figures.total_capex,
+        total_opex=figures.total_opex, total_costs=figures.total_costs, total_benefits=figures.total_benefits,
+        npv=figures.npv, irr=figures.irr.annual, irr_roots=list(figures.irr.roots),
+        irr_ambiguous=figures.irr.ambiguous, roi=figures.roi, payback_months=figures.payback_months,
+        discounted_payback_months=figures.discounted_payback_months,
+        months=[PlannedMonth(month=format_month(case.horizon_start + m.t), capex=m.capex, opex=m.opex,
+                             costs=m.costs, benefits=m.benefit) for m in figures.months],
+        updated_by=actor,
+    )
+
+
+async def realise_benefit(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID,
+                          body: BenefitWrite) -> tuple[BenefitRealisation, Decimal]:
+    """Record a benefit realised after delivery (transition or closed only); returns it and the running total."""
+    repo = uow.repo(BusinessCaseRepository)
+    project = await repo.lock_project(project_id)  # the running total is consistent under concurrent records
+    ensure_editor(actor, project, "recording a realised benefit")
+    if project.stage not in REALISING_STAGES:
+        raise Conflict(f"benefits are realised once a project is in transition or closed; this one is in stage "
+                       f"'{project.stage}'", stage=project.stage, allowed_stages=list(REALISING_STAGES))
+    case = await repo.case(project_id)
+    if case is None:
+        raise Conflict("the project has no business case: realised benefits are measured against it")
+    if body.currency is not None and body.currency != case.currency:
+        raise ValidationProblem.field("currency", f"must be the business case's currency, {case.currency}")
+    realisation = await repo.add_realisation(BenefitRealisation(
+        project_id=project_id, month=parse_month(body.month), amount=body.amount.quantize(finance.CENT),
+        currency=case.currency, note=body.note, recorded_by=actor.sub))
+    total = sum((r.amount for r in await repo.realisations(project_id)), finance.ZERO)
+    await uow.audit(actor=actor.sub, action="realise_benefit", entity_type="project", entity_id=project_id,
+                    detail={"month": body.month, "amount": str(realisation.amount), "cumulative": str(total)})
+    await uow.record(BenefitRealised(
+        project_id=project_id, month=body.month, amount=realisation.amount, currency=case.currency,
+        cumulative_realised=total, recorded_by=actor.sub), actor=actor.sub)
+    return realisation, total
