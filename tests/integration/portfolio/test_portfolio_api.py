@@ -1,4 +1,4 @@
-"""The portfolio API on a real database (SQLite and PostgreSQL) with the real broker."""
+"""The portfolio API on a real database (SQLite and PostgreSQL) with the real broker: intake, reading, listing."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ PROPOSAL = {
 }
 
 
-def _app(url: str, broker):  # noqa: ANN001, ANN202
+def _app(url: str, broker):
     return create_app("portfolio", database_url=url, bootstrap=broker.bootstrap, run_consumer=False)
 
 
@@ -30,8 +30,11 @@ async def test_create_read_history_and_event(databases, backend, broker):
         pid = project["id"]
         assert created.headers["Location"] == f"/portfolio/v1/projects/{pid}"
         assert created.headers["ETag"] == 'W/"1"'
-        assert project["stage"] == "proposed" and project["category"] == "transform"
+        assert project["stage"] == "idea" and project["category"] == "transform"  # an intake is an idea
         assert project["created_by"] == "paula" and project["version"] == 1
+        assert (project["portfolio"], project["objectives"], project["services"], project["cis"]) == (
+            "default", [], [], [])
+        assert project["stakeholders"] == [{"sub": "cfo", "role": "sponsor"}]
         assert project["budget_amount"] == "1250000.50" and project["budget_currency"] == "EUR"
 
         read = await client.get(f"/portfolio/v1/projects/{pid}", headers=auth("vera", "viewer"))
@@ -43,7 +46,7 @@ async def test_create_read_history_and_event(databases, backend, broker):
         assert minimal.json()["category"] == "grow" and minimal.json()["budget_amount"] is None
 
         history = (await client.get(f"/portfolio/v1/projects/{pid}/history", headers=PM)).json()
-        assert [(h["actor"], h["action"], h["to_state"]) for h in history] == [("paula", "create", "proposed")]
+        assert [(h["actor"], h["action"], h["to_state"]) for h in history] == [("paula", "create", "idea")]
 
         async def all_published():
             async with app.state.runtime.engine.connect() as conn:
@@ -55,7 +58,7 @@ async def test_create_read_history_and_event(databases, backend, broker):
         assert payload["type"] == "portfolio.project.created.v1" and payload["subject"] == pid
         assert payload["actor"] == "paula"
         assert payload["data"] == {
-            "id": pid, "name": "Customer portal relaunch", "category": "transform", "stage": "proposed",
+            "id": pid, "name": "Customer portal relaunch", "category": "transform", "stage": "idea",
             "sponsor": "cfo", "start_date": "2027-01-04", "go_live_date": "2027-06-30", "created_by": "paula"}
 
 
@@ -72,6 +75,13 @@ async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broke
             ({"name": "Lower currency", "budget_amount": 100, "budget_currency": "eur"}, "budget_currency"),
             ({"name": "Odd category", "category": "shrink"}, "category"),
             ({"name": "Set own stage", "stage": "approved"}, "stage"),
+            ({"name": "Odd portfolio", "portfolio": "a b"}, "portfolio"),
+            ({"name": "Over-contributing", "objectives": [{"objective_id": str(uuid.uuid4()), "contribution": 6}]},
+             "objectives.0.contribution"),
+            ({"name": "Unknown objective", "objectives": [{"objective_id": str(uuid.uuid4()), "contribution": 3}]},
+             "objectives.0.objective_id"),
+            ({"name": "Bad CI", "cis": [{"id": "not-a-uuid"}]}, "cis.0.id"),
+            ({"name": "Sponsor twice", "stakeholders": [{"sub": "cfo", "role": "sponsor"}]}, "stakeholders"),
             ({"name": "Bad date", "start_date": "2027-02-30"}, "start_date"),
         ]
         for body, field in cases:
@@ -89,14 +99,22 @@ async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broke
             assert missing.status_code == 404 and missing.json()["status"] == 404
         assert (await client.get("/portfolio/v1/projects")).status_code == 401
         assert (await client.post("/portfolio/v1/projects", json={"name": "No token"})).status_code == 401
-        for wrong in (auth("vera", "viewer"), auth("alice", "requester", "change_manager")):
-            refused = await client.post("/portfolio/v1/projects", headers=wrong, json={"name": "Wrong role"})
-            assert refused.status_code == 403 and refused.json()["required_roles"] == ["project_manager", "pmo"]
+        refused = await client.post("/portfolio/v1/projects", headers=auth("vera", "viewer"), json={"name": "Viewer"})
+        assert refused.status_code == 403 and "requester" in refused.json()["required_roles"]
+        assert "viewer" not in refused.json()["required_roles"]
+        # Any writing role submits an idea; only the PMO enters a project as proposed.
+        requester = auth("alice", "requester", "change_manager")
+        idea = await client.post("/portfolio/v1/projects", headers=requester, json={"name": "Requester's idea"})
+        assert idea.status_code == 201 and idea.json()["stage"] == "idea"
+        skip = await client.post("/portfolio/v1/projects", headers=requester, json={"name": "Skip", "stage": "proposed"})
+        assert skip.status_code == 403 and skip.json()["required_roles"] == ["pmo"]
+        proposed = await client.post("/portfolio/v1/projects", headers=PMO, json={"name": "Mandated", "stage": "proposed"})
+        assert proposed.status_code == 201 and proposed.json()["stage"] == "proposed"
         assert (await client.get("/portfolio/v1/projects?cursor=garbage", headers=PM)).status_code == 422
         bad_filter = await client.get("/portfolio/v1/projects?stage=dreaming", headers=PM)
         assert bad_filter.status_code == 422 and bad_filter.json()["errors"][0]["field"] == "stage"
         async with app.state.runtime.engine.connect() as conn:
-            assert (await conn.execute(sa.text("SELECT count(*) FROM projects"))).scalar() == 1
+            assert (await conn.execute(sa.text("SELECT count(*) FROM projects"))).scalar() == 3
 
 
 async def test_list_paginates_with_a_stable_cursor_and_filters(databases, backend, broker):
@@ -126,7 +144,7 @@ async def test_list_paginates_with_a_stable_cursor_and_filters(databases, backen
         assert await ids_for("category=run") == sorted([ids[0], ids[4]])
         assert await ids_for("sponsor=cfo") == sorted([ids[1], ids[4]])
         assert await ids_for("category=grow&sponsor=cfo") == [ids[1]]
-        assert await ids_for("stage=proposed") == sorted(ids)
+        assert await ids_for("stage=idea") == sorted(ids)
         assert await ids_for("stage=closed") == []
         assert await ids_for("q=alpha") == sorted([ids[1], ids[3]])
         assert await ids_for("q=%25") == [ids[1]]  # a literal %, not a wildcard

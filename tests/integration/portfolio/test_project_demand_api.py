@@ -112,17 +112,18 @@ async def test_defer_and_terminate_with_decision_records(databases, backend, bro
         assert deferred.status_code == 201, deferred.text
         decision = deferred.json()
         assert (decision["action"], decision["from_stage"], decision["to_stage"], decision["reason"],
-                decision["decided_by"]) == ("defer", "proposed", "deferred", "budget moved to 2028", "omar")
+                decision["decided_by"]) == ("defer", "idea", "on_hold", "budget moved to 2028", "omar")
         assert deferred.headers["ETag"] == 'W/"2"'
-        assert (await client.get(base, headers=VIEWER)).json()["stage"] == "deferred"
+        held = (await client.get(base, headers=VIEWER)).json()
+        assert (held["stage"], held["held_from_stage"]) == ("on_hold", "idea")
 
         again = await client.post(f"{base}/defer", headers=PMO, json={"reason": "again"})
-        assert again.status_code == 409 and again.json()["allowed_transitions"] == ["terminate"]
+        assert again.status_code == 409 and again.json()["allowed_transitions"] == ["resume", "terminate"]
         planning = await client.put(f"{base}/demand", headers=PM, json={"lines": [LINE]})
-        assert planning.status_code == 409 and planning.json()["allowed_transitions"] == ["terminate"]
+        assert planning.status_code == 409 and planning.json()["allowed_transitions"] == ["resume", "terminate"]
 
         terminated = await client.post(f"{base}/terminate", headers=PM, json={"reason": "superseded"})
-        assert terminated.status_code == 201 and terminated.json()["from_stage"] == "deferred"
+        assert terminated.status_code == 201 and terminated.json()["from_stage"] == "on_hold"
         final = await client.post(f"{base}/terminate", headers=PM, json={"reason": "twice"})
         assert final.status_code == 409 and final.json()["allowed_transitions"] == []
 
@@ -131,10 +132,14 @@ async def test_defer_and_terminate_with_decision_records(databases, backend, bro
             ("defer", "omar", "budget moved to 2028"), ("terminate", "paula", "superseded")]
         history = (await client.get(f"{base}/history", headers=VIEWER)).json()
         assert [(h["actor"], h["action"], h["from_state"], h["to_state"]) for h in history][1:] == [
-            ("omar", "defer", "proposed", "deferred"), ("paula", "terminate", "deferred", "terminated")]
+            ("omar", "defer", "idea", "on_hold"), ("paula", "terminate", "on_hold", "terminated")]
         events = await _events(app)
-        assert [(t, p["data"]) for t, p in events] == [
-            ("portfolio.project.deferred.v1", {"id": project["id"], "reason": "budget moved to 2028",
-                                               "deferred_by": "omar"}),
-            ("portfolio.project.terminated.v1", {"id": project["id"], "reason": "superseded",
-                                                 "terminated_by": "paula"})]
+        assert [t for t, _ in events] == [
+            "portfolio.project.stage_changed.v1", "portfolio.project.deferred.v1",
+            "portfolio.project.stage_changed.v1", "portfolio.project.terminated.v1"]
+        assert [p["data"] for t, p in events if t != "portfolio.project.stage_changed.v1"] == [
+            {"id": project["id"], "reason": "budget moved to 2028", "deferred_by": "omar"},
+            {"id": project["id"], "reason": "superseded", "terminated_by": "paula"}]
+        changed = [p["data"] for t, p in events if t == "portfolio.project.stage_changed.v1"]
+        assert [(c["from_stage"], c["to_stage"], c["by"], c["gate"]) for c in changed] == [
+            ("idea", "on_hold", "omar", None), ("on_hold", "terminated", "paula", None)]

@@ -1,1 +1,1 @@
-"""Decisions that stop a project: deferral and termination, each with who, why and when."""
+"""Decisions that move a project between stages: gate outcomes, holds, resumptions and terminations."""

@@ -1,4 +1,4 @@
-"""Decision records of a project's deferral or termination."""
+"""Decision records: who moved a project between stages (or kept it at a gate), why, when."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tandem_portfolio.base import Base
 
 
 class Decision(Base):
-    """Who stopped a project, why, when, and from which stage."""
+    """Who decided about a project, why, when, from which stage to which, and at which gate review if any."""
 
     __tablename__ = "project_decisions"
 
@@ -25,3 +25,5 @@ class Decision(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     decided_by: Mapped[str] = mapped_column(sa.String(200))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    gate: Mapped[str | None] = mapped_column(sa.String(20))
+    review_id: Mapped[uuid.UUID | None]

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Sequence
+
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectDemandPlanned, ResourceDemand
 from tandem_shared.db import new_id, utcnow
-from tandem_shared.errors import InvalidTransition, ValidationProblem
-from tandem_shared.uow import record_event
-from tandem_shared.repository import record_audit
+from tandem_shared.errors import ValidationProblem
+from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.demand.models import DemandLine
 from tandem_portfolio.demand.repository import DemandRepository
 from tandem_portfolio.demand.schemas import DemandPlan
-from tandem_portfolio.decisions.rules import accepts_demand, allowed_actions
+from tandem_portfolio.projects.lifecycle import accepts_demand, refuse
 from tandem_portfolio.projects.models import Project
 
 FIELDS = ("role", "skill", "min_proficiency", "person_id", "hours_per_week", "start", "end", "kind")
 
 
-async def plan_demand(session: AsyncSession, *, actor: Actor, project: Project, body: DemandPlan) -> list[DemandLine]:
+async def plan_demand(uow: UnitOfWork, *, actor: Actor, project: Project, body: DemandPlan) -> list[DemandLine]:
     """Replace the project's demand lines (kept by id, changed in place, new, or gone) and publish the plan."""
     if not accepts_demand(project.stage):
-        raise InvalidTransition(entity="project", state=project.stage, action="plan demand",
-                                allowed=allowed_actions(project.stage))
-    lines = DemandRepository(session)
+        raise refuse(project.stage, "plan demand")
+    session = uow.session
+    lines = uow.repo(DemandRepository)
     current = {line.id: line for line in await lines.for_project(project.id)}
     owners = await lines.owners([line.id for line in body.lines if line.id is not None])
     for index, line in enumerate(body.lines):
@@ -45,10 +45,21 @@ async def plan_demand(session: AsyncSession, *, actor: Actor, project: Project, 
         await session.delete(gone)
     project.updated_at = utcnow()  # bumps the version: the plan's ETag is the project's
     await session.flush()
-    await record_audit(session, actor=actor.sub, action="plan_demand", entity_type="project", entity_id=project.id,
-                       detail={"lines": len(kept), "removed": len(current)})
-    await record_event(session, ProjectDemandPlanned(
-        project_id=project.id, project_name=project.name, planned_by=actor.sub,
-        demands=[ResourceDemand(id=row.id, **{name: getattr(row, name) for name in FIELDS}) for row in kept],
-    ), actor=actor.sub)
+    await uow.audit(actor=actor.sub, action="plan_demand", entity_type="project", entity_id=project.id,
+                    detail={"lines": len(kept), "removed": len(current)})
+    await _publish(uow, actor=actor.sub, project=project, lines=kept)
     return kept
+
+
+async def republish_plan(uow: UnitOfWork, *, actor: str, project: Project) -> None:
+    """Publish the project's current plan again (nothing when it has no lines)."""
+    lines = await uow.repo(DemandRepository).for_project(project.id)
+    if lines:
+        await _publish(uow, actor=actor, project=project, lines=lines)
+
+
+async def _publish(uow: UnitOfWork, *, actor: str, project: Project, lines: Sequence[DemandLine]) -> None:
+    await uow.record(ProjectDemandPlanned(
+        project_id=project.id, project_name=project.name, planned_by=actor,
+        demands=[ResourceDemand(id=row.id, **{name: getattr(row, name) for name in FIELDS}) for row in lines],
+    ), actor=actor)

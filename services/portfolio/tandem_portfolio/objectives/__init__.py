@@ -1,0 +1,1 @@
+"""Strategic objectives: what the portfolio serves, weighted, over a period; owned by the PMO."""
