@@ -1,0 +1,1 @@
+"""Change domain rules, free of I/O."""
