@@ -23,16 +23,15 @@ import asyncpg
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embedded import machine  # noqa: E402
-
-from tandem_capacity.handlers import HANDLERS  # noqa: E402
-from tandem_capacity.models import Person  # noqa: E402
-from tandem_shared.broker import DevelopmentBroker, ensure_topics, make_producer  # noqa: E402
-from tandem_shared.contracts.change import ChangeApproved  # noqa: E402
-from tandem_shared.events import build_envelope  # noqa: E402
-from tandem_shared.migrations import upgrade  # noqa: E402
-from tandem_shared.runtime import ServiceRuntime  # noqa: E402
-from tandem_shared.settings import PlatformSettings, service_settings  # noqa: E402
+from embedded import machine
+from tandem_capacity.handlers import HANDLERS
+from tandem_capacity.people.models import Person
+from tandem_shared.broker import DevelopmentBroker, ensure_topics, make_producer
+from tandem_shared.contracts.change import ChangeApproved
+from tandem_shared.events import build_envelope
+from tandem_shared.migrations import upgrade
+from tandem_shared.runtime import ServiceRuntime
+from tandem_shared.settings import PlatformSettings, service_settings
 
 PEOPLE = 50
 

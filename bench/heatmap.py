@@ -26,12 +26,13 @@ import asyncpg
 import httpx
 import orjson
 import sqlalchemy as sa
-from tandem_capacity.domain.allocation import iso_weeks, spread_hours
+from tandem_capacity.availability.models import Holiday, TimeOff, WorkingSchedule
+from tandem_capacity.availability.service import available_rows
+from tandem_capacity.bookings.models import Booking, BookingWeek
+from tandem_capacity.bookings.rules import iso_weeks, spread_hours
+from tandem_capacity.bookings.service import rebuild_loads
 from tandem_capacity.main import create_app
-from tandem_capacity.models import Booking, BookingWeek, Person, PersonSkill
-from tandem_capacity.supply.models import Holiday, TimeOff, WorkingSchedule
-from tandem_capacity.views import loads
-from tandem_capacity.supply.availability import available_rows
+from tandem_capacity.people.models import Person, PersonSkill
 from tandem_capacity.views import service
 from tandem_capacity.views.repository import PersonFilter, ViewRepository
 from tandem_capacity.views.service import heatmap_json
@@ -39,6 +40,7 @@ from tandem_shared.api import PageParams
 from tandem_shared.auth import mint_dev_token
 from tandem_shared.migrations import upgrade
 from tandem_shared.settings import PlatformSettings, service_settings
+from tandem_shared.uow import unit_of_work
 
 FIRST = date(2027, 1, 4)
 LOCATIONS = ["Berlin", "Paris", "London", "Madrid", "Remote"]
@@ -87,7 +89,7 @@ def rows(people: int, weeks: int, seed: int = 7) -> dict[str, list[dict]]:
     return data
 
 
-async def fill(app, data: dict[str, list[dict]]) -> None:  # noqa: ANN001
+async def fill(app, data: dict[str, list[dict]]) -> None:
     async with app.state.runtime.engine.begin() as conn:
         for table, key in ((Person, "people"), (PersonSkill, "skills"), (WorkingSchedule, "schedules"),
                            (TimeOff, "time_off"), (Holiday, "holidays"), (Booking, "bookings"),
@@ -95,19 +97,19 @@ async def fill(app, data: dict[str, list[dict]]) -> None:  # noqa: ANN001
             chunk = data[key]
             for start in range(0, len(chunk), 5000):
                 await conn.execute(sa.insert(table.__table__), chunk[start:start + 5000])
-    async with app.state.runtime.sessionmaker() as session, session.begin():
-        await loads.rebuild(session)
+    async with unit_of_work(app.state.runtime.sessionmaker) as uow:
+        await rebuild_loads(uow)
     if app.state.runtime.engine.dialect.name == "postgresql":
         async with app.state.runtime.engine.begin() as conn:
             await conn.execute(sa.text("ANALYZE"))
 
 
-async def phases(app, weeks: list, people: int) -> dict[str, float]:  # noqa: ANN001
+async def phases(app, weeks: list, people: int) -> dict[str, float]:
     """Milliseconds of each step of `views.service.heatmap_json`, for one run (collector paused, as there)."""
     keys, marks = [key for key, _ in weeks], [time.perf_counter()]
     with service._collector_paused():
         async with app.state.runtime.read_sessionmaker() as session, session.begin():
-            rows, cursor = await ViewRepository(session).people_page_with_loads(
+            rows, _cursor = await ViewRepository(session).people_page_with_loads(
                 PersonFilter(), PageParams(limit=people, cursor=None))
             marks.append(time.perf_counter())
             available = await available_rows(session, [person for person, _ in rows], weeks)

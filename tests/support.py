@@ -18,9 +18,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import mint_dev_token
-from tandem_shared.uow import unit_of_work
 from tandem_shared.migrations import upgrade
 from tandem_shared.settings import PlatformSettings, service_settings
+from tandem_shared.uow import unit_of_work
 
 PG_URL = os.environ.get("TANDEM_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b.strip() for b in os.environ.get("TANDEM_TEST_DATABASES", "sqlite,postgres").split(",") if b.strip()]
@@ -170,7 +170,7 @@ async def read_topic(bootstrap: str, topic: str) -> list:
     try:
         partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
         if not partitions:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - a topic created by another client
+            await consumer._client.force_metadata_update()
             partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
@@ -247,6 +247,6 @@ async def transaction(app: FastAPI) -> AsyncIterator[AsyncSession]:
 
 async def check_episodes_now(app: FastAPI) -> None:
     """Run capacity's pending episode checks, as its background task does shortly after each booking commit."""
-    from tandem_capacity.views.checks import run_all_pending_checks
+    from tandem_capacity.episodes.checks import run_all_pending_checks
 
     await run_all_pending_checks(app.state.runtime.sessionmaker)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from tandem_capacity.domain.allocation import (
+from tandem_capacity.bookings.rules import (
     WeekShare,
     iso_weeks,
     report_weeks,
@@ -47,7 +47,7 @@ def test_rounding_remainder_goes_to_the_last_week_so_weeks_sum_exactly():
     shares = spread_hours(at("2026-11-30T00:00"), at("2026-12-21T00:00"), 10)
     assert [s.hours for s in shares] == [3.33, 3.33, 3.34]
     assert [s.week for s in shares] == ["2026-W49", "2026-W50", "2026-W51"]
-    assert total(shares) == Decimal("10")
+    assert total(shares) == Decimal(10)
     odd = spread_hours(at("2026-03-04T09:17"), at("2026-05-19T16:41"), 123.45)
     assert len(odd) == 12 and total(odd) == Decimal("123.45")
     assert all(Decimal(str(s.hours)).as_tuple().exponent >= -2 for s in odd)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tandem_capacity.domain.allocation import iso_weeks
-from tandem_capacity.domain.availability import Absence, Calendar, Schedule, default_week, weekly_available
+from tandem_capacity.availability.rules import Absence, Calendar, Schedule, default_week, weekly_available
+from tandem_capacity.bookings.rules import iso_weeks
 
 W49 = iso_weeks(date(2026, 11, 30), date(2026, 11, 30))  # Monday 2026-11-30 .. Sunday 2026-12-06
 PART_TIME = (8.0, 8.0, 4.0, 0.0, 0.0, 0.0, 0.0)

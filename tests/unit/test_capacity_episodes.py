@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tandem_capacity.domain.episodes import (
+from tandem_capacity.episodes.rules import (
     BURNOUT_RISK,
     NO_CAPACITY,
     OVERALLOCATED,

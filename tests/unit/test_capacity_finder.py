@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tandem_capacity.domain.finder import FULL, NONE, PARTIAL, Candidate, rank, skill_match
+from tandem_capacity.views.finder import FULL, NONE, PARTIAL, Candidate, rank, skill_match
 
 
 def person(name: str, proficiency: int | None, free: float) -> Candidate:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from tandem_capacity.domain.allocation import WeekShare, iso_weeks
-from tandem_capacity.domain.skill_gaps import Holder, Request, free_hours_by_skill, skill_gaps
-from tandem_capacity.domain.weekly import per_week, rotation_turns, split, total, whole_weeks_window, window
+from tandem_capacity.bookings.rules import WeekShare, iso_weeks
+from tandem_capacity.bookings.weekly import per_week, rotation_turns, split, total, whole_weeks_window, window
+from tandem_capacity.demand.skill_gaps import Holder, Request, free_hours_by_skill, skill_gaps
 
 WEEKS = iso_weeks(date(2027, 1, 4), date(2027, 1, 11))  # 2027-W01, 2027-W02
 ANN, BEN, CY = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()

@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
-from tandem_capacity.api.routes import router
 from tandem_capacity.bookings.routes import router as bookings_router
 from tandem_capacity.demand.routes import router as demand_router
+from tandem_capacity.episodes.checks import check_episodes
 from tandem_capacity.handlers import HANDLERS
 from tandem_capacity.operations.routes import router as operations_router
 from tandem_capacity.outlook.routes import router as outlook_router
 from tandem_capacity.outlook.task import publish_snapshots
+from tandem_capacity.people.routes import router as people_router
 from tandem_capacity.scenarios.routes import router as scenarios_router
 from tandem_capacity.supply.routes import router as supply_router
-from tandem_capacity.views.checks import check_episodes
 from tandem_capacity.views.routes import router as views_router
 
 SPEC = ServiceSpec(
@@ -23,7 +23,7 @@ SPEC = ServiceSpec(
     description="Capacity: people and their skills, bookings of their hours spread over ISO weeks (from projects, "
     "approved changes and operations work), role requests, skill gaps; supply (schedules, time off, holidays), utilisation views, the heatmap, "
     "over-allocation alerts, the resource finder and what-if scenarios.",
-    routers=[router, bookings_router, demand_router, operations_router, outlook_router, supply_router, views_router,
+    routers=[people_router, bookings_router, demand_router, operations_router, outlook_router, supply_router, views_router,
              scenarios_router],
     handlers=HANDLERS,
     background=[publish_snapshots, check_episodes],
@@ -40,6 +40,6 @@ SPEC = ServiceSpec(
 )
 
 
-def create_app(**kwargs) -> FastAPI:  # noqa: ANN003 - forwarded to create_service_app
+def create_app(**kwargs) -> FastAPI:
     """Build the capacity service app."""
     return create_service_app(SPEC, **kwargs)

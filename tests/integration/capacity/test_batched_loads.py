@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from tandem_capacity import service
-from tandem_capacity.views import loads
+from tandem_capacity.bookings import service
+from tandem_capacity.loads.repository import LoadRepository
+from tandem_shared.uow import UnitOfWork
 
 from tests.support import auth, create_app, running, transaction
 
@@ -39,13 +40,13 @@ async def test_batched_loads_equal_one_by_one(databases, backend):
         batched, single = (await _people(client, 3)), (await _people(client, 3))
         for _ in range(2):  # the second round updates existing rows; the first inserts them
             async with transaction(app) as session:
-                returned = await loads.add_hours_many(session, dict(zip(batched, DELTAS)))
+                returned = await LoadRepository(session).add_hours_many(dict(zip(batched, DELTAS)))
             async with transaction(app) as session:
                 for person_id, deltas in zip(single, DELTAS):
                     for week, hours in deltas:
-                        await loads.add_hours(session, person_id, [(week, abs(hours))], 1.0 if hours > 0 else -1.0)
+                        await LoadRepository(session).add_hours(person_id, [(week, abs(hours))], 1.0 if hours > 0 else -1.0)
         async with transaction(app) as session:
-            stored = await loads.booked(session, [*batched, *single])
+            stored = await LoadRepository(session).booked([*batched, *single])
     expected = [{"2027-W01": 18.5, "2027-W02": 9.0}, {"2027-W03": 15.0}, {"2027-W04": 0.2}]
     assert [stored[p] for p in batched] == expected
     assert [stored[p] for p in single] == expected
@@ -60,8 +61,8 @@ async def test_add_booking_writes_what_book_writes(databases, backend):
     async with running(app) as client:
         ana, ben = await _people(client, 2)
         async with transaction(app) as session:
-            await service.book(session, actor="rita", person_id=ana, source="change", source_id="c-1", **window)
-            await service.add_booking(session, actor="rita", person_id=ben, source="change", source_id="c-2", **window)
+            await service.book(UnitOfWork.of(session), actor="rita", person_id=ana, source="change", source_id="c-1", **window)
+            await service.add_booking(UnitOfWork.of(session), actor="rita", person_id=ben, source="change", source_id="c-2", **window)
         results = {}
         for person in (ana, ben):
             response = await client.get(f"{BASE}/people/{person}/bookings?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z",
@@ -70,7 +71,7 @@ async def test_add_booking_writes_what_book_writes(databases, backend):
             [booking] = response.json()["items"]
             results[person] = {k: booking[k] for k in ("source", "kind", "start", "end", "hours", "status", "weeks")}
         async with transaction(app) as session:
-            booked = await loads.booked(session, [ana, ben])
+            booked = await LoadRepository(session).booked([ana, ben])
             audit = (await session.execute(sa.text(
                 "SELECT count(*) FROM audit_log WHERE entity_type = 'booking' AND action = 'book'"))).scalar()
             events = (await session.execute(sa.text(

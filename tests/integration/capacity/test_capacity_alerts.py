@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from tandem_capacity import service
-from tandem_capacity.views.models import EpisodeCheck
+from tandem_capacity.bookings import service
+from tandem_capacity.loads.models import EpisodeCheck
+from tandem_shared.uow import UnitOfWork
 
 from tests.support import auth, check_episodes_now, create_app, eventually, read_topic, running, topic, transaction
 
@@ -21,7 +22,7 @@ MONDAY = datetime(2027, 1, 4, tzinfo=UTC)  # 2027-W01
 async def _book(app, person: uuid.UUID, week: int, hours: float):
     start = MONDAY + timedelta(weeks=week - 1)
     async with transaction(app) as session:
-        booking = await service.book(session, actor="rita", person_id=person, source="project",
+        booking = await service.book(UnitOfWork.of(session), actor="rita", person_id=person, source="project",
                                      source_id=f"w{week}-{hours}", kind="hard", start=start,
                                      end=start + timedelta(days=5), hours=hours)
     await check_episodes_now(app)  # each step's episodes, not just the last one's
@@ -30,8 +31,8 @@ async def _book(app, person: uuid.UUID, week: int, hours: float):
 
 async def _release(app, booking_id: uuid.UUID) -> None:
     async with transaction(app) as session:
-        booking = await service.get_booking(session, booking_id)
-        await service.release_booking(session, actor="rita", booking=booking, reason="replanned")
+        booking = await service.get_booking(UnitOfWork.of(session), booking_id)
+        await service.release_booking(UnitOfWork.of(session), actor="rita", booking=booking, reason="replanned")
     await check_episodes_now(app)
 
 

@@ -6,12 +6,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from tandem_capacity import service
+from tandem_capacity.bookings import service
 from tandem_capacity.handlers import HANDLERS
+from tandem_capacity.people import service as people
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
-from tandem_shared.uow import UnitOfWork
 from tandem_shared.tables import outbox
+from tandem_shared.uow import UnitOfWork
 
 from tests.support import auth, create_app, eventually, running, transaction
 
@@ -207,8 +208,8 @@ async def test_bookings_and_utilisation_follow_the_change_events(databases, back
         assert len(every) == 2
         # Other sources count separately.
         async with transaction(app) as session:
-            person = await service.get_person(session, uuid.UUID(pid))
-            await service.book(session, actor="rita", person_id=person.id, source="operations", source_id="on-call",
+            person = await people.get_person(session, uuid.UUID(pid))
+            await service.book(UnitOfWork.of(session), actor="rita", person_id=person.id, source="operations", source_id="on-call",
                                kind="soft", start=datetime(2027, 1, 4, tzinfo=UTC),
                                end=datetime(2027, 1, 6, tzinfo=UTC), hours=4)
         after = (await client.get(f"/capacity/v1/people/{pid}/utilisation?from=2026-12-28&to=2027-01-04",

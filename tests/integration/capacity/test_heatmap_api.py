@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from tandem_capacity import service
-from tandem_capacity.domain.allocation import iso_weeks
+from tandem_capacity.bookings import service
+from tandem_capacity.bookings.rules import iso_weeks
 from tandem_capacity.views import service as views
 from tandem_capacity.views.repository import PersonFilter
 from tandem_shared.api import PageParams
+from tandem_shared.uow import UnitOfWork
 
 from tests.support import auth, create_app, running, transaction
 
@@ -38,7 +39,7 @@ async def test_heatmap_follows_time_off_holidays_and_schedules(databases, backen
         async with transaction(app) as session:
             # 20 h in each of W01 and W02, and 10 h in W05 (outside the window).
             for start, end, hours in (("2027-01-04", "2027-01-18", 40), ("2027-02-01", "2027-02-06", 10)):
-                await service.book(session, actor="rita", person_id=uuid.UUID(people["Ana"]), source="project",
+                await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(people["Ana"]), source="project",
                                    source_id=f"p-{start}", kind="hard", start=datetime.fromisoformat(start).replace(
                                        tzinfo=UTC), end=datetime.fromisoformat(end).replace(tzinfo=UTC), hours=hours)
         before = await _heatmap(client)

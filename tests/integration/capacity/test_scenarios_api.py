@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from tandem_capacity import service
+from tandem_capacity.bookings import service
 from tandem_shared.tables import outbox
+from tandem_shared.uow import UnitOfWork
 
 from tests.support import auth, create_app, running, transaction
 
@@ -38,10 +39,10 @@ async def test_scenario_moves_compare_and_leave_live_bookings_alone(databases, b
         ana, ben = await _person(client, "Ana", "Platform"), await _person(client, "Ben", "Platform")
         cy = await _person(client, "Cy", "Network")
         async with transaction(app) as session:
-            big = await service.book(session, actor="rita", person_id=uuid.UUID(ana), source="project",
+            big = await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(ana), source="project",
                                      source_id="p1", kind="hard", start=datetime(2027, 1, 4, tzinfo=UTC),
                                      end=datetime(2027, 1, 9, tzinfo=UTC), hours=50)
-            await service.book(session, actor="rita", person_id=uuid.UUID(cy), source="change", source_id="c1",
+            await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(cy), source="change", source_id="c1",
                                kind="hard", start=datetime(2027, 3, 1, tzinfo=UTC),
                                end=datetime(2027, 3, 2, tzinfo=UTC), hours=5)
         before = await _live_state(app, client, [ana, ben])

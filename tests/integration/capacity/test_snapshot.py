@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from tandem_capacity.domain.allocation import week_key
+from tandem_capacity.bookings.rules import week_key
 from tandem_shared.tables import outbox
 
 from tests.support import auth, create_app, eventually, running

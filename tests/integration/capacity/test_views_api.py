@@ -7,7 +7,8 @@ import io
 import uuid
 from datetime import UTC, datetime
 
-from tandem_capacity import service
+from tandem_capacity.bookings import service
+from tandem_shared.uow import UnitOfWork
 
 from tests.support import auth, check_episodes_now, create_app, running, transaction
 
@@ -30,7 +31,7 @@ async def _person(client, name: str, team: str, skills: list | None = None, hour
 
 async def _book(app, person: str, source: str, kind: str, start: str, end: str, hours: float) -> None:
     async with transaction(app) as session:
-        await service.book(session, actor="rita", person_id=uuid.UUID(person), source=source,
+        await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(person), source=source,
                            source_id=f"{source}-{uuid.uuid4().hex[:6]}", kind=kind,
                            start=datetime.fromisoformat(start).replace(tzinfo=UTC),
                            end=datetime.fromisoformat(end).replace(tzinfo=UTC), hours=hours)

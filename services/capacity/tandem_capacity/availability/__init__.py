@@ -1,1 +1,1 @@
-"""Capacity domain rules, free of I/O."""
+"""Working time: schedules, time off, public holidays, and the hours people are available per ISO week."""

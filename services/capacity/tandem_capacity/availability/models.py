@@ -1,4 +1,4 @@
-"""Tables of supply: teams, skills, working schedules, time off and public holidays."""
+"""Tables of working time: working schedules, time off and public holidays."""
 
 from __future__ import annotations
 
@@ -9,37 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from tandem_shared.db import UTCDateTime, new_id, utcnow
 
-from tandem_capacity.models import Base
+from tandem_capacity.base import Base
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class Team(Base):
-    """A team people belong to (people name it by `team`)."""
-
-    __tablename__ = "teams"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    description: Mapped[str | None] = mapped_column(sa.Text)
-    manager: Mapped[str | None] = mapped_column(sa.String(200))
-    version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
-
-
-class CatalogueSkill(Base):
-    """A skill of the catalogue; `key` is the case-folded name that makes names unique regardless of case."""
-
-    __tablename__ = "skills"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(sa.String(100))
-    key: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    category: Mapped[str | None] = mapped_column(sa.String(100))
-    description: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class WorkingSchedule(Base):

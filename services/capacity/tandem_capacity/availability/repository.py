@@ -1,4 +1,4 @@
-"""Every query of supply: teams, skills, schedules, time off and holidays (batched for many people)."""
+"""Every query of working time: schedules, time off and holidays (batched for many people)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ import sqlalchemy as sa
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
 
-from tandem_capacity.models import Person
-from tandem_capacity.supply.models import CatalogueSkill, Holiday, Team, TimeOff, WorkingSchedule
-
-# Above this many people a query reads the whole window and filters in Python: cheaper than a huge IN list.
-IN_LIST_LIMIT = 500
+from tandem_capacity.availability.models import Holiday, TimeOff, WorkingSchedule
+from tandem_capacity.people.repository import IN_LIST_LIMIT
 
 
 def _for_each_size(stmt: sa.Select, column: sa.ColumnElement) -> tuple[sa.Select, sa.Select]:
@@ -40,46 +37,10 @@ _TIME_OFF = _for_each_size(
     TimeOff.person_id)
 
 
-class TeamRepository(EntityRepository[Team]):
-    model, noun = Team, "team"
-
-    async def by_name(self, name: str) -> Team | None:
-        return (await self.session.execute(sa.select(Team).where(Team.name == name))).scalar_one_or_none()
-
-    async def missing(self, names: Collection[str]) -> set[str]:
-        """Which of the names are not teams yet."""
-        found = await self.session.execute(sa.select(Team.name).where(Team.name.in_(list(names))))
-        return set(names) - set(found.scalars())
-
-    async def page(self, page: PageParams) -> tuple[Sequence[Team], str | None]:
-        return await keyset_page(self.session, sa.select(Team), sort=Team.name, tiebreak=Team.id, descending=False,
-                                 page=page)
-
-
-class SkillRepository(EntityRepository[CatalogueSkill]):
-    model, noun = CatalogueSkill, "skill"
-
-    async def by_key(self, key: str) -> CatalogueSkill | None:
-        stmt = sa.select(CatalogueSkill).where(CatalogueSkill.key == key)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def missing_keys(self, keys: Collection[str]) -> set[str]:
-        found = await self.session.execute(sa.select(CatalogueSkill.key).where(CatalogueSkill.key.in_(list(keys))))
-        return set(keys) - set(found.scalars())
-
-    async def page(self, page: PageParams, *,
-                   category: str | None = None) -> tuple[Sequence[CatalogueSkill], str | None]:
-        stmt = sa.select(CatalogueSkill)
-        if category:
-            stmt = stmt.where(CatalogueSkill.category == category)
-        return await keyset_page(self.session, stmt, sort=CatalogueSkill.key, tiebreak=CatalogueSkill.id,
-                                 descending=False, page=page)
-
-
 class ScheduleRepository:
     """Working schedules of people."""
 
-    def __init__(self, session) -> None:  # noqa: ANN001 - an AsyncSession
+    def __init__(self, session) -> None:
         self.session = session
 
     async def of_person(self, person_id: uuid.UUID) -> Sequence[WorkingSchedule]:
@@ -148,9 +109,3 @@ class HolidayRepository(EntityRepository[Holiday]):
         for location, day in (await self.session.execute(stmt)).all():
             result.setdefault(location, set()).add(day)
         return result
-
-
-async def people_at(session, locations: Collection[str]) -> list[uuid.UUID]:  # noqa: ANN001 - an AsyncSession
-    """Ids of the people at any of the locations."""
-    stmt = sa.select(Person.id).where(Person.location.in_(list(locations)))
-    return list((await session.execute(stmt)).scalars())

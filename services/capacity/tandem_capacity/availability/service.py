@@ -9,8 +9,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_capacity.domain.availability import Absence, Calendar, Schedule, weekly_available_list
-from tandem_capacity.supply.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
+from tandem_capacity.availability.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
+from tandem_capacity.availability.rules import Absence, Calendar, Schedule, weekly_available_list
 
 
 class Supplier(Protocol):

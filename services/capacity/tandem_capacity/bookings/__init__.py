@@ -1,1 +1,1 @@
-"""The bookings API: manual bookings, confirmation, release and moves."""
+"""Bookings: a person's hours reserved over a window and spread over ISO weeks; booked by hand and by events."""

@@ -1,23 +1,55 @@
-"""Bodies of the bookings API."""
+"""Request and response bodies of bookings and utilisation."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from tandem_shared.api import UTCDatetime
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from tandem_shared.api import Page, UTCDatetime
 
-from tandem_capacity.domain.allocation import MAX_WEEKS
-from tandem_capacity.schemas import Kind, SkillName, Source
+from tandem_capacity.bookings.rules import MAX_WEEKS
+from tandem_capacity.people.schemas import SkillName
 
+Source = Literal["change", "project", "operations"]
+Kind = Literal["soft", "hard"]
+BookingStatus = Literal["active", "released"]
 SourceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 MAX_SPAN_DAYS = MAX_WEEKS * 7
 
+_AWARE = TypeAdapter(AwareDatetime)
+_DATE = TypeAdapter(date)
 
-def _check_window(start, end) -> None:  # noqa: ANN001 - aware datetimes
+
+def _date_or_aware_datetime(value: Any) -> date:
+    for adapter in (_AWARE, _DATE):
+        try:
+            return adapter.validate_python(value)
+        except ValidationError:
+            continue
+    raise ValueError("must be a date (2026-12-01) or a datetime with a timezone (2026-12-01T09:00:00Z)")
+
+
+# One error naming the parameter, rather than one per member of a union.
+DateOrDatetime = Annotated[date, PlainValidator(_date_or_aware_datetime), WithJsonSchema(
+    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
+
+
+def _check_window(start: datetime, end: datetime) -> None:
     if end <= start:
         raise ValueError("end must be after start")
     if (end - start).days > MAX_SPAN_DAYS:
@@ -66,3 +98,66 @@ class BookingRelease(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason = "released by hand"
+
+
+class WeekHours(BaseModel):
+    """Hours in one ISO week."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    week: str = Field(description="ISO week, e.g. `2026-W49`.")
+    hours: float
+
+
+class BookingRead(BaseModel):
+    """A booking with its hours per ISO week."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    source: Source
+    source_id: str
+    kind: Kind
+    start: datetime
+    end: datetime
+    hours: float
+    status: BookingStatus
+    created_at: datetime
+    released_at: datetime | None
+    release_reason: str | None
+    skill: str | None = Field(description="Skill the booked work needs (from a project's demand line).")
+    role: str | None = Field(description="Role the person plays (from a project's demand line).")
+    source_line: str | None = Field(
+        description="The demand line (project), the person's share (run work) or the turn (rotation) it books.")
+    version: int
+    weeks: list[WeekHours]
+
+
+class BookingPage(Page[BookingRead]):
+    """A page of bookings, by start."""
+
+
+class UtilisationWeek(BaseModel):
+    """Booked against available hours of one person in one ISO week."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    week: str
+    week_start: date
+    available_hours: float
+    booked_hours: float = Field(description="Hours of active bookings.")
+    change_hours: float
+    project_hours: float
+    operations_hours: float
+    soft_hours: float = Field(0.0, description="Hours of soft (planned) bookings.")
+    hard_hours: float = Field(0.0, description="Hours of hard (confirmed) bookings.")
+    utilisation: float = Field(description="booked_hours / available_hours, to 4 decimals.")
+
+
+class Utilisation(BaseModel):
+    """A person's utilisation, one row per ISO week of the window."""
+
+    person_id: uuid.UUID
+    weekly_hours: float
+    weeks: list[UtilisationWeek]

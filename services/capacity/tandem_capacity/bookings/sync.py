@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.uow import UnitOfWork
 
-from tandem_capacity import service
-from tandem_capacity.domain.allocation import WeekShare
-from tandem_capacity.domain.weekly import total
-from tandem_capacity.models import Booking
-from tandem_capacity.repository import BookingRepository
+from tandem_capacity.bookings import service
+from tandem_capacity.bookings.models import Booking
+from tandem_capacity.bookings.repository import BookingRepository
+from tandem_capacity.bookings.rules import WeekShare
+from tandem_capacity.bookings.weekly import total
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class SyncResult:
 
 
 async def sync_bookings(
-    session: AsyncSession, *, actor: str, source: str, source_id: str, planned: dict[str, Planned],
+    uow: UnitOfWork, *, actor: str, source: str, source_id: str, planned: dict[str, Planned],
     moved_reason: str, released_reason: str,
 ) -> SyncResult:
     """Book, move or release the source's line bookings so they match `planned` (keyed by source line).
@@ -63,26 +63,26 @@ async def sync_bookings(
     """
     result = SyncResult()
     current: dict[str, Booking] = {}
-    for booking in await BookingRepository(session).active_for_source(source, source_id):
+    for booking in await uow.repo(BookingRepository).active_for_source(source, source_id):
         if booking.source_line is None:
             continue
         if booking.source_line in current or booking.source_line not in planned:
             result.released.append(await service.release_booking(
-                session, actor=actor, booking=booking, reason=released_reason))
+                uow, actor=actor, booking=booking, reason=released_reason))
         else:
             current[booking.source_line] = booking
     for line, plan in planned.items():
         booking = current.get(line)
         if booking is None:
             result.booked[line] = await service.book(
-                session, actor=actor, person_id=plan.person_id, source=source, source_id=source_id,
+                uow, actor=actor, person_id=plan.person_id, source=source, source_id=source_id,
                 kind=plan.kind, start=plan.start, end=plan.end, hours=plan.hours, skill=plan.skill, role=plan.role,
                 source_line=line, weeks=plan.weeks)
         elif plan.matches(booking):
             result.unchanged[line] = booking
         else:
             result.moved[line] = await service.move_booking(
-                session, actor=actor, booking=booking, person_id=plan.person_id, start=plan.start, end=plan.end,
+                uow, actor=actor, booking=booking, person_id=plan.person_id, start=plan.start, end=plan.end,
                 hours=plan.hours, reason=moved_reason, weeks=plan.weeks, kind=plan.kind, skill=plan.skill,
                 role=plan.role)
     return result

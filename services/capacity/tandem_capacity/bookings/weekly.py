@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from tandem_capacity.domain.allocation import CENT, WeekShare, iso_weeks
+from tandem_capacity.bookings.rules import CENT, WeekShare, iso_weeks
 
 WORKING_DAYS = 5  # Monday to Friday
 

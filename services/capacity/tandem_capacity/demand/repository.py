@@ -17,6 +17,10 @@ class RoleRequestRepository(EntityRepository[RoleRequest]):
 
     model, noun = RoleRequest, "role request"
 
+    async def flush(self) -> None:
+        """Write the changes made to loaded requests now (their version is then current)."""
+        await self.session.flush()
+
     async def for_project(self, project_id: uuid.UUID) -> Sequence[RoleRequest]:
         """Every request of a project, whatever its status."""
         stmt = sa.select(RoleRequest).where(RoleRequest.project_id == project_id).order_by(RoleRequest.id)

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
+from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 
@@ -20,20 +20,20 @@ router = APIRouter(tags=["role requests"], responses=PROBLEM_RESPONSES)
 @router.get("/role-requests", response_model=RoleRequestPage, summary="List role requests, oldest first",
             description="Project demand lines without a named person (open), and what became of them.")
 async def list_role_requests(
-    session: SessionDep, _actor: CurrentActor, page: PageDep,
+    uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep,
     status: RoleRequestStatus | None = None,
     skill: Annotated[str | None, Query(max_length=100, description="Requests for this skill (any case).")] = None,
     project_id: uuid.UUID | None = None,
 ) -> RoleRequestPage:
-    rows, cursor = await RoleRequestRepository(session).page(page, status=status, skill=skill, project_id=project_id)
+    rows, cursor = await uow.repo(RoleRequestRepository).page(page, status=status, skill=skill, project_id=project_id)
     return RoleRequestPage(items=[RoleRequestRead.model_validate(r) for r in rows], next_cursor=cursor,
                            limit=page.limit)
 
 
 @router.get("/role-requests/{request_id}", response_model=RoleRequestRead, summary="Read a role request")
-async def get_role_request(request_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+async def get_role_request(request_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
                            response: Response) -> RoleRequestRead:
-    found = await RoleRequestRepository(session).get_or_404(request_id)
+    found = await uow.repo(RoleRequestRepository).get_or_404(request_id)
     response.headers["ETag"] = etag(found.version)
     return RoleRequestRead.model_validate(found)
 
@@ -43,9 +43,9 @@ async def get_role_request(request_id: uuid.UUID, session: SessionDep, _actor: C
              description="Books the person for the request's hours per week over its days (kind from the request). "
              "422 when the person lacks the skill at the required proficiency; 409 unless the request is open.")
 async def assign_role_request(request_id: uuid.UUID, body: RoleRequestAssign, request: Request,
-                              session: SessionDep, actor: CurrentActor, response: Response) -> RoleRequestRead:
-    found = await RoleRequestRepository(session).get_or_404(request_id)
+                              uow: UnitOfWorkDep, actor: CurrentActor, response: Response) -> RoleRequestRead:
+    found = await uow.repo(RoleRequestRepository).get_or_404(request_id)
     check_if_match(request, found.version)
-    filled = await service.assign(session, actor=actor.sub, request=found, person_id=body.person_id)
+    filled = await service.assign(uow, actor=actor.sub, request=found, person_id=body.person_id)
     response.headers["ETag"] = etag(filled.version)
     return RoleRequestRead.model_validate(filled)

@@ -1,4 +1,4 @@
-"""Episode checks: a booking's transaction notes whose episodes to bring in line; a task does it just after.
+"""Episode checks: a booking's transaction notes whose episodes to bring in line (`loads`); a task does it just after.
 
 Episodes follow bookings within a fraction of a second instead of inside the booking's transaction, whose length
 is what an approved change waits for before its booking shows. The note is a row in the same transaction, so a
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -18,16 +17,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tandem_shared.uow import UnitOfWork, unit_of_work
 
-from tandem_capacity.views.episodes import recompute_episodes
-from tandem_capacity.views.loads import add_hours_many
-from tandem_capacity.views.repository import EpisodeCheckRepository
+from tandem_capacity.episodes.service import recompute_episodes
+from tandem_capacity.loads.repository import EpisodeCheckRepository
+from tandem_capacity.loads.service import CHECKS_REQUESTED
 
 if TYPE_CHECKING:
     from tandem_shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
-REQUESTED = "capacity.episode_checks_requested"
-PENDING_LOADS = "capacity.pending_loads"
 BATCH = 500
 
 
@@ -41,47 +38,15 @@ class EpisodeCheckSettings(BaseSettings):
     episode_check_poll_seconds: float = Field(5.0, gt=0, le=3600, description="Look for checks without a wake-up.")
 
 
-async def booking_changed(session: AsyncSession, *, actor: str, person_id: uuid.UUID,
-                          added: Iterable[tuple[str, float]] = (), removed: Iterable[tuple[str, float]] = ()) -> None:
-    """Call after any change to a person's active bookings: their weekly load follows before commit, their
-    episodes just after it (`views.checks`).
-
-    `added` and `removed` are (ISO week, hours) of the booking weeks that became active or stopped being active.
-    Collected per transaction, so a consumer's batch of hundreds of bookings updates each person once.
-    """
-    uow = UnitOfWork.of(session)
-    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = uow.cache.setdefault(PENDING_LOADS, {})
-    _actor, deltas = pending.get(person_id, (actor, []))
-    deltas.extend((week, hours) for week, hours in added)
-    deltas.extend((week, -hours) for week, hours in removed)
-    pending[person_id] = (actor, deltas)
-    uow.before_commit(PENDING_LOADS, _apply_pending_loads)
-
-
-async def _apply_pending_loads(uow: UnitOfWork) -> None:
-    session = uow.session
-    pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = uow.cache.pop(PENDING_LOADS, {})
-    await add_hours_many(session, {person_id: deltas for person_id, (_actor, deltas) in pending.items()})
-    await request_checks(session, {person_id: actor for person_id, (actor, _deltas) in pending.items()})
-
-
-async def request_checks(session: AsyncSession, actors: Mapping[uuid.UUID, str]) -> None:
-    """Note in the caller's transaction that these people's episodes need a check (person → acting user)."""
-    if not actors:
-        return
-    await EpisodeCheckRepository(session).note(actors)
-    UnitOfWork.of(session).signal(REQUESTED)
-
-
-async def run_pending_checks(session: AsyncSession) -> int:
+async def run_pending_checks(uow: UnitOfWork) -> int:
     """Bring the episodes of up to a batch of noted people in line, in the caller's transaction; return how many."""
-    checks = EpisodeCheckRepository(session)
+    checks = uow.repo(EpisodeCheckRepository)
     notes = await checks.claim(BATCH)
     by_actor: dict[str, list[uuid.UUID]] = {}
     for note in notes:
         by_actor.setdefault(note.actor, []).append(note.person_id)
     for actor, person_ids in by_actor.items():
-        await recompute_episodes(session, actor=actor, person_ids=person_ids)
+        await recompute_episodes(uow, actor=actor, person_ids=person_ids)
     await checks.done(notes)
     return len(notes)
 
@@ -90,7 +55,7 @@ async def run_all_pending_checks(maker: async_sessionmaker[AsyncSession]) -> Non
     """Work off every noted check, a batch per transaction."""
     while True:
         async with unit_of_work(maker) as uow:
-            done = await run_pending_checks(uow.session)
+            done = await run_pending_checks(uow)
         if done < BATCH:
             return
 
@@ -100,11 +65,11 @@ async def check_episodes(runtime: ServiceRuntime) -> None:
     settings = EpisodeCheckSettings()
     woken = asyncio.Event()
     woken.set()  # checks a crash left behind are done at start-up
-    runtime.wake_after_commit(REQUESTED, woken.set)
+    runtime.wake_after_commit(CHECKS_REQUESTED, woken.set)
     while True:
         try:
             await asyncio.wait_for(woken.wait(), settings.episode_check_poll_seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         await asyncio.sleep(settings.episode_check_delay_seconds)
         woken.clear()

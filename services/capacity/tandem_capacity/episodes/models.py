@@ -1,4 +1,4 @@
-"""Tables of the views: over-allocation and burnout-risk episodes, the checks they wait for, weekly loads."""
+"""Over-allocation and burnout-risk episodes as stored."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from tandem_shared.db import UTCDateTime, new_id, utcnow
 
-from tandem_capacity.models import Base
+from tandem_capacity.base import Base
 
 
 class Episode(Base):
@@ -31,31 +31,3 @@ class Episode(Base):
     status: Mapped[str] = mapped_column(sa.String(10), default="open", index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class PersonLoad(Base):
-    """Hours of a person's active bookings per ISO week ({week: hours}), kept with every booking change.
-
-    The heatmap reads one row per person instead of summing booking weeks: the sum over thousands of people
-    costs seconds, this read tens of milliseconds.
-    """
-
-    __tablename__ = "person_loads"
-
-    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
-    weeks: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-
-class EpisodeCheck(Base):
-    """A person whose bookings changed and whose episodes are yet to be brought in line (one row per person).
-
-    Written in the booking's transaction and worked off just after it by `views.checks`, so the booking's
-    transaction does not pay for the availability lookups the check needs; a crash in between loses nothing.
-    """
-
-    __tablename__ = "capacity_episode_checks"
-
-    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
-    actor: Mapped[str] = mapped_column(sa.String(200))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -54,7 +54,7 @@ def utilisation(booked: float, available: float) -> float:
     return booked / available if available > EPSILON else NO_CAPACITY
 
 
-def _runs_where(kind: str, series: Sequence[tuple[str, float]], hot, min_weeks: int) -> list[Run]:  # noqa: ANN001
+def _runs_where(kind: str, series: Sequence[tuple[str, float]], hot, min_weeks: int) -> list[Run]:
     runs: list[Run] = []
     start = None
     for index, (_week, load) in enumerate([*series, ("", 0.0)]):

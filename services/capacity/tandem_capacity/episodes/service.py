@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.contracts.capacity import (
     PersonBurnoutRiskCleared,
     PersonBurnoutRiskRaised,
@@ -14,13 +13,14 @@ from tandem_shared.contracts.capacity import (
     PersonOverallocationCleared,
 )
 from tandem_shared.db import utcnow
-from tandem_shared.uow import record_event
-from tandem_shared.repository import record_audit
+from tandem_shared.uow import UnitOfWork
 
-from tandem_capacity.domain.allocation import iso_weeks
-from tandem_capacity.domain.episodes import OVERALLOCATED, OpenEpisode, find_runs, reconcile, utilisation
-from tandem_capacity.supply.availability import available_by_person
-from tandem_capacity.views.repository import EpisodeRepository, StoredEpisode, ViewRepository
+from tandem_capacity.availability.service import available_by_person
+from tandem_capacity.bookings.rules import iso_weeks
+from tandem_capacity.episodes.repository import EpisodeRepository, StoredEpisode
+from tandem_capacity.episodes.rules import OVERALLOCATED, OpenEpisode, find_runs, reconcile, utilisation
+from tandem_capacity.loads.repository import LoadRepository
+from tandem_capacity.people.repository import PersonRepository
 
 RAISED = {OVERALLOCATED: PersonOverallocated, "burnout_risk": PersonBurnoutRiskRaised}
 CLEARED = {OVERALLOCATED: PersonOverallocationCleared, "burnout_risk": PersonBurnoutRiskCleared}
@@ -31,7 +31,7 @@ def _monday(week: str) -> date:
     return date.fromisocalendar(int(year), int(number), 1)
 
 
-async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: Collection[uuid.UUID]) -> None:
+async def recompute_episodes(uow: UnitOfWork, *, actor: str, person_ids: Collection[uuid.UUID]) -> None:
     """Bring the people's episodes in line with their bookings and availability now.
 
     Each person's whole booked span is recomputed (weeks without bookings end every run), so a change anywhere
@@ -39,17 +39,16 @@ async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: C
     """
     if not person_ids:
         return
-    views = ViewRepository(session)
-    booked = await views.booked(set(person_ids))
-    episodes = EpisodeRepository(session)
+    booked = await uow.repo(LoadRepository).booked(set(person_ids))
+    episodes = uow.repo(EpisodeRepository)
     stored = await episodes.open_for(person_ids)
     involved = set(booked) | {e.person_id for e in stored}
     if not involved:
         return
-    people = {person.id: person for person in await views.people_by_id(involved)}
+    people = {person.id: person for person in await uow.repo(PersonRepository).rows_by_id(involved)}
     all_weeks = [week for weeks in booked.values() for week in weeks]
     weeks = iso_weeks(_monday(min(all_weeks)), _monday(max(all_weeks))) if all_weeks else []
-    available = await available_by_person(session, list(people.values()), weeks)
+    available = await available_by_person(uow.session, list(people.values()), weeks)
     open_by_person: dict[uuid.UUID, list[StoredEpisode]] = {}
     for episode in stored:
         open_by_person.setdefault(episode.person_id, []).append(episode)
@@ -70,7 +69,7 @@ async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: C
                    "last_week": run.last_week, "peak_utilisation": run.peak, "status": "open", "opened_at": now,
                    "cleared_at": None}
             await episodes.add(row)
-            await _announce(session, actor, RAISED[run.kind], StoredEpisode(
+            await _announce(uow, actor, RAISED[run.kind], StoredEpisode(
                 row["id"], person_id, run.kind, run.first_week, run.last_week, run.peak), "open", person.team, "raise")
         for before, run in changes.continued:
             episode = mine[before.id]
@@ -81,17 +80,17 @@ async def recompute_episodes(session: AsyncSession, *, actor: str, person_ids: C
         for before in changes.cleared:
             episode = mine[before.id]
             cleared.append(episode.id)
-            await _announce(session, actor, CLEARED[episode.kind], episode, "cleared", person.team, "clear")
+            await _announce(uow, actor, CLEARED[episode.kind], episode, "cleared", person.team, "clear")
     await episodes.extend(extended)
     await episodes.clear(cleared, now)
 
 
-async def _announce(session: AsyncSession, actor: str, contract: type, episode: StoredEpisode, status: str,
+async def _announce(uow: UnitOfWork, actor: str, contract: type, episode: StoredEpisode, status: str,
                     team: str, action: str) -> None:
-    await record_audit(session, actor=actor, action=action, entity_type="capacity_episode", entity_id=episode.id,
-                       to_state=status, detail={"person_id": str(episode.person_id), "kind": episode.kind,
-                                                "first_week": episode.first_week, "last_week": episode.last_week})
-    await record_event(session, contract(
+    await uow.audit(actor=actor, action=action, entity_type="capacity_episode", entity_id=episode.id,
+                    to_state=status, detail={"person_id": str(episode.person_id), "kind": episode.kind,
+                                             "first_week": episode.first_week, "last_week": episode.last_week})
+    await uow.record(contract(
         episode_id=episode.id, person_id=episode.person_id, team=team, first_week=episode.first_week,
         last_week=episode.last_week, peak_utilisation=episode.peak_utilisation,
     ), actor=actor)

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
 
-from tandem_capacity.models import Person
 from tandem_capacity.operations.models import Rotation, RunWork
+from tandem_capacity.people.models import Person
 
 
 class RunWorkRepository(EntityRepository[RunWork]):

@@ -9,8 +9,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from tandem_shared.api import Page
 
-from tandem_capacity.domain.allocation import MAX_WEEKS, iso_weeks
-from tandem_capacity.schemas import Kind, Team
+from tandem_capacity.bookings.rules import MAX_WEEKS, iso_weeks
+from tandem_capacity.bookings.schemas import Kind
+from tandem_capacity.people.schemas import Team
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 

@@ -8,14 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.errors import ValidationProblem
 from tandem_shared.repository import record_audit
+from tandem_shared.uow import UnitOfWork
 
+from tandem_capacity.bookings.rules import WeekShare
 from tandem_capacity.bookings.sync import Planned, sync_bookings
-from tandem_capacity.domain.allocation import WeekShare
-from tandem_capacity.domain.weekly import per_week, rotation_turns, split, whole_weeks_window, window
+from tandem_capacity.bookings.weekly import per_week, rotation_turns, split, whole_weeks_window, window
 from tandem_capacity.operations.models import Rotation, RunWork
 from tandem_capacity.operations.repository import RotationRepository, RunWorkRepository
 from tandem_capacity.operations.schemas import RotationWrite, RunWorkWrite
-from tandem_capacity.repository import PersonRepository
+from tandem_capacity.people.repository import PersonRepository
 
 OPERATIONS = "operations"
 REGENERATED = "operations definition changed"
@@ -51,7 +52,7 @@ def _rotation_plan(rotation: Rotation) -> dict[str, Planned]:
 
 async def _sync(session: AsyncSession, actor: str, item: RunWork | Rotation, plan: dict[str, Planned],
                 reason: str = REGENERATED) -> None:
-    await sync_bookings(session, actor=actor, source=OPERATIONS, source_id=str(item.id), planned=plan,
+    await sync_bookings(UnitOfWork.of(session), actor=actor, source=OPERATIONS, source_id=str(item.id), planned=plan,
                         moved_reason=reason, released_reason=reason)
 
 

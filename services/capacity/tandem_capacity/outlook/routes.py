@@ -10,10 +10,11 @@ from tandem_shared.api import SessionDep
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES
 
-from tandem_capacity.domain.allocation import report_weeks
+from tandem_capacity.bookings.rules import report_weeks
+from tandem_capacity.bookings.schemas import DateOrDatetime
 from tandem_capacity.outlook.schemas import SkillGapReport, SkillGapRow
 from tandem_capacity.outlook.service import skill_gap_report
-from tandem_capacity.schemas import DateOrDatetime, SkillName
+from tandem_capacity.people.schemas import SkillName
 
 router = APIRouter(tags=["skill gaps"], responses=PROBLEM_RESPONSES)
 

@@ -12,11 +12,13 @@ from tandem_shared.contracts.capacity import CapacitySnapshotPublished, SkillOut
 from tandem_shared.db import utcnow
 from tandem_shared.uow import record_event
 
-from tandem_capacity import service
-from tandem_capacity.domain.allocation import iso_weeks, week_key
-from tandem_capacity.domain.skill_gaps import Holder, Request, SkillGap, free_hours_by_skill, skill_gaps
-from tandem_capacity.domain.weekly import per_week
+from tandem_capacity.availability.service import available_by_person
+from tandem_capacity.bookings.repository import BookingRepository
+from tandem_capacity.bookings.rules import iso_weeks, week_key
+from tandem_capacity.bookings.weekly import per_week
+from tandem_capacity.demand.skill_gaps import Holder, Request, SkillGap, free_hours_by_skill, skill_gaps
 from tandem_capacity.outlook import repository as queries
+from tandem_capacity.snapshots.repository import SnapshotRepository
 
 DEFAULT_SNAPSHOT_WEEKS = 26
 
@@ -28,18 +30,18 @@ async def _requests(session: AsyncSession, weeks: list[tuple[str, date]], skill:
             for r in await queries.open_role_requests(session, first, last, skill) if r.skill]
 
 
-async def _holders(session: AsyncSession, weeks: list[tuple[str, date]], skill: str | None):  # noqa: ANN202
+async def _holders(session: AsyncSession, weeks: list[tuple[str, date]], skill: str | None):
     people = list(await queries.people_with_skills(session, skill))
     holders = [Holder(p.id, {s.name.strip().lower(): s.proficiency for s in p.skills}) for p in people]
-    return people, holders, await service.available_hours(session, people, weeks)
+    return people, holders, await available_by_person(session, people, weeks)
 
 
 async def skill_gap_report(session: AsyncSession, weeks: list[tuple[str, date]],
                            skill: str | None = None) -> list[SkillGap]:
-    """Demand against supply per skill per week (the rule is in `domain.skill_gaps.skill_gaps`)."""
+    """Demand against supply per skill per week (the rule is in `demand.skill_gaps.skill_gaps`)."""
     keys = [key for key, _ in weeks]
     _people, holders, available = await _holders(session, weeks, skill)
-    booked = await queries.skill_booked_by_week(session, keys, skill)
+    booked = await BookingRepository(session).skill_booked_by_week(keys, skill)
     return skill_gaps(weeks, holders, available, booked, await _requests(session, weeks, skill), only=skill)
 
 
@@ -47,7 +49,7 @@ async def snapshot_figures(session: AsyncSession, first: date, count: int) -> tu
     """Free hours per skill for `count` ISO weeks from the one holding `first`."""
     weeks = iso_weeks(first, first + timedelta(weeks=count - 1))
     people, holders, available = await _holders(session, weeks, None)
-    booked = await queries.booked_by_person_and_week(session, [p.id for p in people], [k for k, _ in weeks])
+    booked = await BookingRepository(session).booked_by_person_and_week([p.id for p in people], [k for k, _ in weeks])
     outlook = free_hours_by_skill(weeks, holders, available, booked, await _requests(session, weeks, None))
     return weeks[0][0], [
         SkillOutlook(skill=skill, weeks=[SkillWeek(week=r.week, supply_hours=r.supply_hours,
@@ -70,7 +72,7 @@ async def publish_snapshot_if_changed(session: AsyncSession, *, weeks: int = DEF
     Runs in the caller's transaction, which holds the state row, so replicas take turns and a booking
     committing meanwhile marks it dirty again for the next pass.
     """
-    state = await queries.claim_snapshot_state(session)
+    state = await SnapshotRepository(session).claim()
     now = utcnow()
     if state is None:
         return None

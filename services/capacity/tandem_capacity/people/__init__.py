@@ -1,1 +1,1 @@
-"""HTTP API of the capacity service."""
+"""People in the capacity pool, their skills, teams and the skill catalogue."""

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_capacity.supply.models import CatalogueSkill, Team
-from tandem_capacity.supply.repository import SkillRepository, TeamRepository
+from tandem_capacity.people.models import CatalogueSkill, Team
+from tandem_capacity.people.repository import SkillRepository, TeamRepository
 
 
 async def catalogue(session: AsyncSession, *, team: str | None, skills: Sequence[str]) -> None:

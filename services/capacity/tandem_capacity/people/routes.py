@@ -1,28 +1,28 @@
-"""Routes of /capacity/v1."""
+"""Routes of the capacity pool: people, teams and the skill catalogue."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
-from tandem_shared.api import PageDep, SessionDep, UTCDatetime, etag
+from fastapi import APIRouter, Query, Request, Response, status
+from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
+from tandem_shared.errors import PROBLEM_RESPONSES
 
-from tandem_capacity import service
-from tandem_capacity.domain.allocation import report_weeks
-from tandem_capacity.repository import BookingRepository, PersonRepository
-from tandem_capacity.schemas import (
-    BookingPage,
-    BookingRead,
-    DateOrDatetime,
+from tandem_capacity.people import service
+from tandem_capacity.people.repository import PersonRepository, SkillRepository, TeamRepository
+from tandem_capacity.people.schemas import (
     PersonCreate,
     PersonPage,
     PersonRead,
-    Utilisation,
-    UtilisationWeek,
+    SkillCreate,
+    SkillPage,
+    SkillRead,
+    TeamCreate,
+    TeamPage,
+    TeamRead,
+    TeamUpdate,
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -54,41 +54,48 @@ async def get_person(person_id: uuid.UUID, session: SessionDep, _actor: CurrentA
     return PersonRead.model_validate(person)
 
 
-@router.get("/people/{person_id}/bookings", response_model=BookingPage, tags=["bookings"],
-            summary="A person's bookings overlapping a window, by start")
-async def list_person_bookings(
-    person_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, page: PageDep,
-    from_: Annotated[UTCDatetime | None, Query(alias="from", description="Bookings ending after this.")] = None,
-    to: Annotated[UTCDatetime | None, Query(description="Bookings starting before this.")] = None,
-    status: Literal["active", "released", "all"] = "active",
-) -> BookingPage:
-    if from_ is not None and to is not None and to < from_:
-        raise ValidationProblem.field("to", "must not be before from")
-    await PersonRepository(session).exists_or_404(person_id)
-    rows, cursor = await BookingRepository(session).page_for_person(
-        person_id, page, start=from_, end=to, status=None if status == "all" else status)
-    return BookingPage(items=[BookingRead.model_validate(b) for b in rows], next_cursor=cursor, limit=page.limit)
+@router.post("/teams", status_code=status.HTTP_201_CREATED, response_model=TeamRead, tags=["supply"],
+             dependencies=[require_roles(*WRITER_ROLES)], summary="Add a team")
+async def create_team(body: TeamCreate, session: SessionDep, actor: CurrentActor, response: Response) -> TeamRead:
+    team = await service.create_team(session, actor=actor, body=body)
+    response.headers["Location"] = f"/capacity/v1/teams/{team.name}"
+    response.headers["ETag"] = etag(team.version)
+    return TeamRead.model_validate(team)
 
 
-@router.get("/people/{person_id}/utilisation", response_model=Utilisation, tags=["bookings"],
-            summary="A person's booked against available hours per ISO week")
-async def person_utilisation(
-    person_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
-    from_: Annotated[DateOrDatetime | None, Query(
-        alias="from", description="A date or aware datetime in the first week; default: the current week.")] = None,
-    to: Annotated[DateOrDatetime | None, Query(
-        description="A date or aware datetime in the last week (at most 104 weeks); default: from + 11 weeks.")] = None,
-) -> Utilisation:
-    weeks = report_weeks(from_, to, datetime.now(UTC).date())
-    person = await service.get_person(session, person_id)
-    rows = await service.utilisation(session, person, weeks)
-    return Utilisation(person_id=person.id, weekly_hours=person.weekly_hours,
-                       weeks=[UtilisationWeek.model_validate(row) for row in rows])
+@router.get("/teams", response_model=TeamPage, tags=["supply"], summary="List teams by name")
+async def list_teams(session: SessionDep, _actor: CurrentActor, page: PageDep) -> TeamPage:
+    rows, cursor = await TeamRepository(session).page(page)
+    return TeamPage(items=[TeamRead.model_validate(t) for t in rows], next_cursor=cursor, limit=page.limit)
 
 
-@router.get("/bookings/{booking_id}", response_model=BookingRead, tags=["bookings"], summary="Read a booking")
-async def get_booking(booking_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
-                      response: Response) -> BookingRead:
-    booking = await service.get_booking(session, booking_id)
-    response.headers["ETag"] = etag(booking.version)
-    return BookingRead.model_validate(booking)
+@router.get("/teams/{team}", response_model=TeamRead, tags=["supply"], summary="Read a team by name")
+async def get_team(team: str, session: SessionDep, _actor: CurrentActor, response: Response) -> TeamRead:
+    found = await service.get_team(session, team)
+    response.headers["ETag"] = etag(found.version)
+    return TeamRead.model_validate(found)
+
+
+@router.patch("/teams/{team}", response_model=TeamRead, tags=["supply"], dependencies=[require_roles(*WRITER_ROLES)],
+              summary="Change a team's description or manager (If-Match honoured)")
+async def update_team(team: str, body: TeamUpdate, request: Request, session: SessionDep, actor: CurrentActor,
+                      response: Response) -> TeamRead:
+    found = await service.get_team(session, team)
+    check_if_match(request, found.version)
+    updated = await service.update_team(session, actor=actor, team=found, body=body)
+    response.headers["ETag"] = etag(updated.version)
+    return TeamRead.model_validate(updated)
+
+
+@router.post("/skills", status_code=status.HTTP_201_CREATED, response_model=SkillRead, tags=["supply"],
+             dependencies=[require_roles(*WRITER_ROLES)], summary="Add a skill to the catalogue")
+async def create_skill(body: SkillCreate, session: SessionDep, actor: CurrentActor) -> SkillRead:
+    return SkillRead.model_validate(await service.create_skill(session, actor=actor, body=body))
+
+
+@router.get("/skills", response_model=SkillPage, tags=["supply"], summary="List the skill catalogue by name")
+async def list_skills(session: SessionDep, _actor: CurrentActor, page: PageDep,
+                      category: Annotated[str | None, Query(description="Only skills of this category.")] = None,
+                      ) -> SkillPage:
+    rows, cursor = await SkillRepository(session).page(page, category=category)
+    return SkillPage(items=[SkillRead.model_validate(s) for s in rows], next_cursor=cursor, limit=page.limit)

@@ -1,30 +1,15 @@
-"""Request and response bodies of the capacity API."""
+"""Request and response bodies of the capacity pool: people, teams and the skill catalogue."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainValidator,
-    StringConstraints,
-    TypeAdapter,
-    ValidationError,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from tandem_shared.api import Page
 
-Source = Literal["change", "project", "operations"]
-Kind = Literal["soft", "hard"]
-BookingStatus = Literal["active", "released"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Team = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -32,24 +17,6 @@ Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
-
-_AWARE = TypeAdapter(AwareDatetime)
-_DATE = TypeAdapter(date)
-
-
-def _date_or_aware_datetime(value: Any) -> date:
-    for adapter in (_AWARE, _DATE):
-        try:
-            return adapter.validate_python(value)
-        except ValidationError:
-            continue
-    raise ValueError("must be a date (2026-12-01) or a datetime with a timezone (2026-12-01T09:00:00Z)")
-
-
-# One error naming the parameter, rather than one per member of a union.
-DateOrDatetime = Annotated[date, PlainValidator(_date_or_aware_datetime), WithJsonSchema(
-    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
-
 
 class Skill(BaseModel):
     """A skill with proficiency 1 (novice) to 5 (expert)."""
@@ -134,64 +101,58 @@ class PersonPage(Page[PersonRead]):
     """A page of people, by name."""
 
 
-class WeekHours(BaseModel):
-    """Hours in one ISO week."""
+class TeamCreate(BaseModel):
+    """A new team."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(extra="forbid")
 
-    week: str = Field(description="ISO week, e.g. `2026-W49`.")
-    hours: float
+    name: Team
+    description: str | None = Field(None, max_length=5000)
+    manager: str | None = Field(None, max_length=200, description="Who manages the team (a user or person name).")
 
 
-class BookingRead(BaseModel):
-    """A booking with its hours per ISO week."""
+class TeamUpdate(BaseModel):
+    """Changes to a team; the name is fixed because people name their team by it."""
 
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(None, max_length=5000)
+    manager: str | None = Field(None, max_length=200)
+
+
+class TeamRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    person_id: uuid.UUID
-    source: Source
-    source_id: str
-    kind: Kind
-    start: datetime
-    end: datetime
-    hours: float
-    status: BookingStatus
+    name: str
+    description: str | None
+    manager: str | None
     created_at: datetime
-    released_at: datetime | None
-    release_reason: str | None
-    skill: str | None = Field(description="Skill the booked work needs (from a project's demand line).")
-    role: str | None = Field(description="Role the person plays (from a project's demand line).")
-    source_line: str | None = Field(
-        description="The demand line (project), the person's share (run work) or the turn (rotation) it books.")
-    version: int
-    weeks: list[WeekHours]
 
 
-class BookingPage(Page[BookingRead]):
-    """A page of bookings, by start."""
+class TeamPage(Page[TeamRead]):
+    """A page of teams, by name."""
 
 
-class UtilisationWeek(BaseModel):
-    """Booked against available hours of one person in one ISO week."""
+class SkillCreate(BaseModel):
+    """A skill of the catalogue; names are unique regardless of case."""
 
+    model_config = ConfigDict(extra="forbid")
+
+    name: SkillName
+    category: str | None = Field(None, max_length=100)
+    description: str | None = Field(None, max_length=5000)
+
+
+class SkillRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    week: str
-    week_start: date
-    available_hours: float
-    booked_hours: float = Field(description="Hours of active bookings.")
-    change_hours: float
-    project_hours: float
-    operations_hours: float
-    soft_hours: float = Field(0.0, description="Hours of soft (planned) bookings.")
-    hard_hours: float = Field(0.0, description="Hours of hard (confirmed) bookings.")
-    utilisation: float = Field(description="booked_hours / available_hours, to 4 decimals.")
+    id: uuid.UUID
+    name: str
+    category: str | None
+    description: str | None
+    created_at: datetime
 
 
-class Utilisation(BaseModel):
-    """A person's utilisation, one row per ISO week of the window."""
-
-    person_id: uuid.UUID
-    weekly_hours: float
-    weeks: list[UtilisationWeek]
+class SkillPage(Page[SkillRead]):
+    """A page of skills, by name (case-insensitive)."""

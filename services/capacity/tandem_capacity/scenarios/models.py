@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from tandem_shared.db import UTCDateTime, new_id, utcnow
 
-from tandem_capacity.models import Base
+from tandem_capacity.base import Base
 
 
 class Scenario(Base):

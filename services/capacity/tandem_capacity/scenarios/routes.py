@@ -70,7 +70,7 @@ async def list_scenario_bookings(scenario_id: uuid.UUID, session: SessionDep, _a
     return ScenarioBookingPage(items=items, next_cursor=cursor, limit=page.limit)
 
 
-def _read(booking) -> dict:  # noqa: ANN001 - a ScenarioBooking
+def _read(booking) -> dict:
     return {name: getattr(booking, name) for name in ScenarioBookingRead.model_fields if name != "weeks"} | {
         "weeks": [{"week": week, "hours": hours} for week, hours in booking.weeks]}
 

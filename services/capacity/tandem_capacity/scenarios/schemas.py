@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tandem_shared.api import Page, UTCDatetime
 
-from tandem_capacity.schemas import Kind, Name, Source, WeekHours
+from tandem_capacity.bookings.schemas import Kind, Source, WeekHours
+from tandem_capacity.people.schemas import Name
 
 
 class ScenarioCreate(BaseModel):

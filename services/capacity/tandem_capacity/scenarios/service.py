@@ -11,13 +11,15 @@ from tandem_shared.auth import Actor
 from tandem_shared.errors import ValidationProblem
 from tandem_shared.repository import record_audit
 
-from tandem_capacity.domain.allocation import iso_weeks, report_weeks, spread_hours
-from tandem_capacity.domain.episodes import OVER_THRESHOLD, utilisation
-from tandem_capacity.repository import PersonRepository
+from tandem_capacity.availability.service import available_by_person
+from tandem_capacity.bookings.repository import BookingRepository
+from tandem_capacity.bookings.rules import iso_weeks, report_weeks, spread_hours
+from tandem_capacity.episodes.rules import OVER_THRESHOLD, utilisation
+from tandem_capacity.loads.repository import LoadRepository
+from tandem_capacity.people.repository import PersonRepository
 from tandem_capacity.scenarios.models import Scenario, ScenarioBooking
 from tandem_capacity.scenarios.repository import ScenarioRepository
 from tandem_capacity.scenarios.schemas import AddBooking, MoveBooking, RemoveBooking, ScenarioCreate
-from tandem_capacity.supply.availability import available_by_person
 from tandem_capacity.views.repository import PersonFilter, ViewRepository
 
 
@@ -37,7 +39,7 @@ async def create_scenario(session: AsyncSession, *, actor: Actor, body: Scenario
     weeks = report_weeks(body.from_date, body.to_date, body.from_date)
     scenario = await ScenarioRepository(session).add(Scenario(
         name=body.name, from_date=body.from_date, to_date=body.to_date, created_by=actor.sub))
-    live = await ViewRepository(session).active_bookings(weeks[0][0], weeks[-1][0])
+    live = await BookingRepository(session).active_in_weeks(weeks[0][0], weeks[-1][0])
     session.add_all([ScenarioBooking(
         scenario_id=scenario.id, live_booking_id=b.id, person_id=b.person_id, source=b.source, source_id=b.source_id,
         kind=b.kind, start=b.start, end=b.end, hours=b.hours, weeks=[[w.week, w.hours] for w in b.weeks],
@@ -106,10 +108,10 @@ async def compare(session: AsyncSession, scenario: Scenario, team: str | None) -
             mine[week] = mine.get(week, 0.0) + hours
     if team:
         people = await views.people(PersonFilter(team=team))
-        live = await views.booked({p.id for p in people}, keys[0], keys[-1])
+        live = await LoadRepository(session).booked({p.id for p in people}, keys[0], keys[-1])
     else:
         everyone = await views.people(PersonFilter())
-        live = await views.booked({p.id for p in everyone}, keys[0], keys[-1])
+        live = await LoadRepository(session).booked({p.id for p in everyone}, keys[0], keys[-1])
         busy = {pid for pid, hours in planned.items() if any(keys[0] <= w <= keys[-1] for w in hours)} | set(live)
         people = [p for p in everyone if p.id in busy]
     available = await available_by_person(session, people, weeks)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from tandem_shared.db import UTCDateTime
 
-from tandem_capacity.models import Base
+from tandem_capacity.base import Base
 
 
 class SnapshotState(Base):

@@ -1,1 +1,1 @@
-"""Supply: teams, the skill catalogue, working schedules, time off and public holidays."""
+"""Supply: the writes that change availability (schedules, time off, holidays, a person's hours or place)."""

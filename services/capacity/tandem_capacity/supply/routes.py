@@ -1,4 +1,4 @@
-"""Routes of supply: teams, the skill catalogue, person updates, schedules, time off and holidays."""
+"""Routes of supply: person updates, working schedules, time off, holidays and availability."""
 
 from __future__ import annotations
 
@@ -11,17 +11,12 @@ from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 
-from tandem_capacity import service as core
-from tandem_capacity.domain.allocation import report_weeks
-from tandem_capacity.schemas import DateOrDatetime, PersonRead
+from tandem_capacity.availability.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
+from tandem_capacity.bookings.rules import report_weeks
+from tandem_capacity.bookings.schemas import DateOrDatetime
+from tandem_capacity.people import service as core
+from tandem_capacity.people.schemas import PersonRead
 from tandem_capacity.supply import service
-from tandem_capacity.supply.repository import (
-    HolidayRepository,
-    ScheduleRepository,
-    SkillRepository,
-    TeamRepository,
-    TimeOffRepository,
-)
 from tandem_capacity.supply.schemas import (
     Availability,
     HolidayImport,
@@ -31,13 +26,6 @@ from tandem_capacity.supply.schemas import (
     PersonUpdate,
     ScheduleIn,
     Schedules,
-    SkillCreate,
-    SkillPage,
-    SkillRead,
-    TeamCreate,
-    TeamPage,
-    TeamRead,
-    TeamUpdate,
     TimeOffCreate,
     TimeOffPage,
     TimeOffRead,
@@ -45,53 +33,6 @@ from tandem_capacity.supply.schemas import (
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 WRITERS = [require_roles("resource_manager")]
-
-
-@router.post("/teams", status_code=status.HTTP_201_CREATED, response_model=TeamRead, tags=["supply"],
-             dependencies=WRITERS, summary="Add a team")
-async def create_team(body: TeamCreate, session: SessionDep, actor: CurrentActor, response: Response) -> TeamRead:
-    team = await service.create_team(session, actor=actor, body=body)
-    response.headers["Location"] = f"/capacity/v1/teams/{team.name}"
-    response.headers["ETag"] = etag(team.version)
-    return TeamRead.model_validate(team)
-
-
-@router.get("/teams", response_model=TeamPage, tags=["supply"], summary="List teams by name")
-async def list_teams(session: SessionDep, _actor: CurrentActor, page: PageDep) -> TeamPage:
-    rows, cursor = await TeamRepository(session).page(page)
-    return TeamPage(items=[TeamRead.model_validate(t) for t in rows], next_cursor=cursor, limit=page.limit)
-
-
-@router.get("/teams/{team}", response_model=TeamRead, tags=["supply"], summary="Read a team by name")
-async def get_team(team: str, session: SessionDep, _actor: CurrentActor, response: Response) -> TeamRead:
-    found = await service.get_team(session, team)
-    response.headers["ETag"] = etag(found.version)
-    return TeamRead.model_validate(found)
-
-
-@router.patch("/teams/{team}", response_model=TeamRead, tags=["supply"], dependencies=WRITERS,
-              summary="Change a team's description or manager (If-Match honoured)")
-async def update_team(team: str, body: TeamUpdate, request: Request, session: SessionDep, actor: CurrentActor,
-                      response: Response) -> TeamRead:
-    found = await service.get_team(session, team)
-    check_if_match(request, found.version)
-    updated = await service.update_team(session, actor=actor, team=found, body=body)
-    response.headers["ETag"] = etag(updated.version)
-    return TeamRead.model_validate(updated)
-
-
-@router.post("/skills", status_code=status.HTTP_201_CREATED, response_model=SkillRead, tags=["supply"],
-             dependencies=WRITERS, summary="Add a skill to the catalogue")
-async def create_skill(body: SkillCreate, session: SessionDep, actor: CurrentActor) -> SkillRead:
-    return SkillRead.model_validate(await service.create_skill(session, actor=actor, body=body))
-
-
-@router.get("/skills", response_model=SkillPage, tags=["supply"], summary="List the skill catalogue by name")
-async def list_skills(session: SessionDep, _actor: CurrentActor, page: PageDep,
-                      category: Annotated[str | None, Query(description="Only skills of this category.")] = None,
-                      ) -> SkillPage:
-    rows, cursor = await SkillRepository(session).page(page, category=category)
-    return SkillPage(items=[SkillRead.model_validate(s) for s in rows], next_cursor=cursor, limit=page.limit)
 
 
 @router.patch("/people/{person_id}", response_model=PersonRead, tags=["people"], dependencies=WRITERS,

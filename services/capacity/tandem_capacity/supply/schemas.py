@@ -1,4 +1,4 @@
-"""Request and response bodies of supply: teams, skills, schedules, time off, holidays, person updates."""
+"""Request and response bodies of supply: schedules, time off, holidays, person updates, availability."""
 
 from __future__ import annotations
 
@@ -9,68 +9,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from tandem_shared.api import Page
 
-from tandem_capacity.schemas import CostRate, Skill, SkillName, Team
+from tandem_capacity.people.schemas import CostRate, Skill, Team
 
 Location = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Hours = Annotated[float, Field(ge=0, le=24)]
 TimeOffKind = Literal["vacation", "sick", "training", "other"]
-
-
-class TeamCreate(BaseModel):
-    """A new team."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Team
-    description: str | None = Field(None, max_length=5000)
-    manager: str | None = Field(None, max_length=200, description="Who manages the team (a user or person name).")
-
-
-class TeamUpdate(BaseModel):
-    """Changes to a team; the name is fixed because people name their team by it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    description: str | None = Field(None, max_length=5000)
-    manager: str | None = Field(None, max_length=200)
-
-
-class TeamRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    name: str
-    description: str | None
-    manager: str | None
-    created_at: datetime
-
-
-class TeamPage(Page[TeamRead]):
-    """A page of teams, by name."""
-
-
-class SkillCreate(BaseModel):
-    """A skill of the catalogue; names are unique regardless of case."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: SkillName
-    category: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=5000)
-
-
-class SkillRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    name: str
-    category: str | None
-    description: str | None
-    created_at: datetime
-
-
-class SkillPage(Page[SkillRead]):
-    """A page of skills, by name (case-insensitive)."""
 
 
 class PersonUpdate(BaseModel):

@@ -5,90 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
-from tandem_shared.errors import Conflict, NotFound, ValidationProblem
+from tandem_shared.errors import NotFound, ValidationProblem
 from tandem_shared.repository import record_audit
+from tandem_shared.uow import UnitOfWork
 
-from tandem_capacity.domain.allocation import iso_weeks
-from tandem_capacity.models import Person, PersonSkill
-from tandem_capacity.supply.availability import available_by_person
-from tandem_capacity.supply.catalogue import catalogue
-from tandem_capacity.supply.models import CatalogueSkill, Holiday, Team, TimeOff, WorkingSchedule
-from tandem_capacity.supply.repository import (
-    HolidayRepository,
-    ScheduleRepository,
-    SkillRepository,
-    TeamRepository,
-    TimeOffRepository,
-    people_at,
-)
-from tandem_capacity.supply.schemas import (
-    HolidayIn,
-    PersonUpdate,
-    SkillCreate,
-    TeamCreate,
-    TeamUpdate,
-    TimeOffCreate,
-    WeekAvailability,
-)
-from tandem_capacity.views.episodes import recompute_episodes
-
-
-async def create_team(session: AsyncSession, *, actor: Actor, body: TeamCreate) -> Team:
-    """Add a team; names are unique."""
-    teams = TeamRepository(session)
-    taken = Conflict(f"a team named {body.name!r} already exists",
-                     errors=[{"field": "name", "message": "already used by another team"}])
-    if await teams.by_name(body.name):
-        raise taken
-    try:
-        async with session.begin_nested():
-            team = await teams.add(Team(name=body.name, description=body.description, manager=body.manager))
-    except IntegrityError as exc:
-        raise taken from exc
-    await record_audit(session, actor=actor.sub, action="create", entity_type="team", entity_id=team.id,
-                       detail={"name": team.name})
-    return team
-
-
-async def get_team(session: AsyncSession, name: str) -> Team:
-    """The team of that name, or 404."""
-    team = await TeamRepository(session).by_name(name)
-    if team is None:
-        raise NotFound(f"no team named {name!r}")
-    return team
-
-
-async def update_team(session: AsyncSession, *, actor: Actor, team: Team, body: TeamUpdate) -> Team:
-    """Change a team's description or manager."""
-    changes = body.model_dump(exclude_unset=True)
-    for name, value in changes.items():
-        setattr(team, name, value)
-    await session.flush()
-    await record_audit(session, actor=actor.sub, action="update", entity_type="team", entity_id=team.id,
-                       detail=changes)
-    return team
-
-
-async def create_skill(session: AsyncSession, *, actor: Actor, body: SkillCreate) -> CatalogueSkill:
-    """Add a skill to the catalogue; names are unique regardless of case."""
-    skills = SkillRepository(session)
-    key = body.name.casefold()
-    taken = Conflict(f"the skill {body.name!r} is already in the catalogue",
-                     errors=[{"field": "name", "message": "already in the catalogue (names ignore case)"}])
-    if await skills.by_key(key):
-        raise taken
-    try:
-        async with session.begin_nested():
-            skill = await skills.add(CatalogueSkill(name=body.name, key=key, category=body.category,
-                                                    description=body.description))
-    except IntegrityError as exc:
-        raise taken from exc
-    await record_audit(session, actor=actor.sub, action="create", entity_type="skill", entity_id=skill.id,
-                       detail={"name": skill.name, "category": skill.category})
-    return skill
+from tandem_capacity.availability.models import Holiday, TimeOff, WorkingSchedule
+from tandem_capacity.availability.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
+from tandem_capacity.availability.service import available_by_person
+from tandem_capacity.bookings.rules import iso_weeks
+from tandem_capacity.episodes.service import recompute_episodes
+from tandem_capacity.people.catalogue import catalogue
+from tandem_capacity.people.models import Person, PersonSkill
+from tandem_capacity.people.repository import PersonRepository
+from tandem_capacity.supply.schemas import HolidayIn, PersonUpdate, TimeOffCreate, WeekAvailability
 
 
 async def update_person(session: AsyncSession, *, actor: Actor, person: Person, body: PersonUpdate) -> Person:
@@ -111,7 +42,7 @@ async def update_person(session: AsyncSession, *, actor: Actor, person: Person, 
     await record_audit(session, actor=actor.sub, action="update", entity_type="person", entity_id=person.id,
                        detail=changes)
     if {"weekly_hours", "location"} & set(changes):
-        await recompute_episodes(session, actor=actor.sub, person_ids=[person.id])
+        await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=[person.id])
     return person
 
 
@@ -123,7 +54,7 @@ async def replace_schedules(session: AsyncSession, *, actor: Actor, person: Pers
     await record_audit(session, actor=actor.sub, action="schedule", entity_type="person", entity_id=person.id,
                        detail={"schedules": [{k: str(v) if isinstance(v, date) else v for k, v in s.items()}
                                              for s in schedules]})
-    await recompute_episodes(session, actor=actor.sub, person_ids=[person.id])
+    await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=[person.id])
     return rows
 
 
@@ -134,7 +65,7 @@ async def add_time_off(session: AsyncSession, *, actor: Actor, person: Person, b
     await record_audit(session, actor=actor.sub, action="time_off", entity_type="person", entity_id=person.id,
                        detail=body.model_dump(mode="json") | {"time_off_id": str(entry.id)})
     if entry.approved:
-        await recompute_episodes(session, actor=actor.sub, person_ids=[person.id])
+        await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=[person.id])
     return entry
 
 
@@ -153,7 +84,7 @@ async def approve_time_off(session: AsyncSession, *, actor: Actor, person: Perso
         await session.flush()
         await record_audit(session, actor=actor.sub, action="approve_time_off", entity_type="person",
                            entity_id=person.id, detail={"time_off_id": str(entry.id)})
-        await recompute_episodes(session, actor=actor.sub, person_ids=[person.id])
+        await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=[person.id])
     return entry
 
 
@@ -165,7 +96,7 @@ async def delete_time_off(session: AsyncSession, *, actor: Actor, person: Person
     await record_audit(session, actor=actor.sub, action="delete_time_off", entity_type="person", entity_id=person.id,
                        detail={"time_off_id": str(entry.id), "start_date": str(entry.start_date),
                                "end_date": str(entry.end_date)})
-    await recompute_episodes(session, actor=actor.sub, person_ids=[person.id])
+    await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=[person.id])
 
 
 async def import_holidays(session: AsyncSession, *, actor: Actor, holidays: list[HolidayIn]) -> tuple[int, int]:
@@ -191,8 +122,8 @@ async def import_holidays(session: AsyncSession, *, actor: Actor, holidays: list
                        detail={"created": created, "updated": updated,
                                "locations": sorted({h.location for h in holidays})})
     if created:
-        await recompute_episodes(session, actor=actor.sub, person_ids=await people_at(session, {
-            h.location for h in holidays}))
+        located = await PersonRepository(session).at_locations({h.location for h in holidays})
+        await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=located)
     return created, updated
 
 
@@ -203,7 +134,8 @@ async def delete_holiday(session: AsyncSession, *, actor: Actor, holiday_id: uui
     await session.flush()
     await record_audit(session, actor=actor.sub, action="delete", entity_type="holiday", entity_id=holiday.id,
                        detail={"location": holiday.location, "date": str(holiday.date), "name": holiday.name})
-    await recompute_episodes(session, actor=actor.sub, person_ids=await people_at(session, {holiday.location}))
+    located = await PersonRepository(session).at_locations({holiday.location})
+    await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=located)
 
 
 async def availability(session: AsyncSession, person: Person, first: date, last: date) -> list[WeekAvailability]:

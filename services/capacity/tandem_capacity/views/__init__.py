@@ -1,1 +1,1 @@
-"""Views over supply and bookings: utilisation, heatmap, over-allocation episodes, the resource finder."""
+"""Views over supply and bookings (read only): utilisation, the heatmap, alerts, the resource finder."""

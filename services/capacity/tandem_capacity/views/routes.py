@@ -15,12 +15,13 @@ from tandem_shared.api import PageDep, PageParams, SessionDep, decode_cursor
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
 
-from tandem_capacity.domain.allocation import report_weeks
-from tandem_capacity.schemas import DateOrDatetime
-from tandem_capacity.supply.repository import SkillRepository
-from tandem_capacity.supply.service import get_team
+from tandem_capacity.bookings.rules import report_weeks
+from tandem_capacity.bookings.schemas import DateOrDatetime
+from tandem_capacity.episodes.repository import EpisodeRepository
+from tandem_capacity.people.repository import SkillRepository
+from tandem_capacity.people.service import get_team
 from tandem_capacity.views import service
-from tandem_capacity.views.repository import EpisodeRepository, PersonFilter
+from tandem_capacity.views.repository import PersonFilter
 from tandem_capacity.views.schemas import EpisodePage, EpisodeRead, FinderResult, GroupUtilisation, Heatmap
 
 router = APIRouter(responses=PROBLEM_RESPONSES)

@@ -12,9 +12,12 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.api import PageParams, decode_cursor
 
-from tandem_capacity.domain.finder import Candidate, rank, skill_match
-from tandem_capacity.supply.availability import available_by_person, available_rows
-from tandem_capacity.views.repository import PersonFilter, PersonRow, ViewRepository, proficiencies
+from tandem_capacity.availability.service import available_by_person, available_rows
+from tandem_capacity.bookings.repository import BookingRepository
+from tandem_capacity.loads.repository import LoadRepository
+from tandem_capacity.people.repository import PersonRow
+from tandem_capacity.views.finder import Candidate, rank, skill_match
+from tandem_capacity.views.repository import PersonFilter, ViewRepository, proficiencies
 
 SOURCES, KINDS = ("change", "project", "operations"), ("soft", "hard")
 
@@ -30,7 +33,7 @@ async def group_utilisation(session: AsyncSession, where: PersonFilter,
     people = await views.people(where)
     ids = {p.id for p in people}
     available = await available_by_person(session, people, weeks)
-    split = await views.booked_split(ids, weeks[0][0], weeks[-1][0]) if ids else {}
+    split = await BookingRepository(session).booked_split(ids, weeks[0][0], weeks[-1][0]) if ids else {}
     rows = {key: {"week": key, "week_start": monday, "available_hours": 0.0, "people_overallocated": 0,
                   **{f"{name}_hours": 0.0 for name in SOURCES + KINDS}} for key, monday in weeks}
     for person in people:
@@ -169,7 +172,7 @@ async def find(session: AsyncSession, *, skill: str | None, min_proficiency: int
     people = await views.people(PersonFilter(team=team))
     levels = await proficiencies(session, skill) if skill else {}
     keys = [key for key, _ in weeks]
-    booked = await views.booked({p.id for p in people}, keys[0], keys[-1]) if people else {}
+    booked = await LoadRepository(session).booked({p.id for p in people}, keys[0], keys[-1]) if people else {}
     available = await available_by_person(session, people, weeks)
     candidates = []
     for person in people:

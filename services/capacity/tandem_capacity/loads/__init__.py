@@ -1,0 +1,1 @@
+"""Weekly loads: booked hours per person and week and the note that their episodes must follow."""
