@@ -22,16 +22,16 @@ from pathlib import Path
 
 import asyncpg
 import sqlalchemy as sa
+from tandem_change.cmdb.models import BlackoutWindow, ChangeCI, CIRelationship, ConfigurationItem, MaintenanceWindow
+from tandem_change.people.models import KnownPerson
+from tandem_change.record.models import Change
+from tandem_change.scheduling.models import KnownBooking
+from tandem_change.scheduling.service import check_conflicts
 from tandem_shared.db import make_engine, make_sessionmaker
 from tandem_shared.migrations import upgrade
 
-from tandem_change.cmdb.models import BlackoutWindow, ChangeCI, CIRelationship, ConfigurationItem, MaintenanceWindow
-from tandem_change.models import Change, KnownPerson
-from tandem_change.scheduling.models import KnownBooking
-from tandem_change.scheduling.service import check_conflicts
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embedded import machine  # noqa: E402
+from embedded import machine
 
 SERVICES, APPS, CIS, CHANGES, PEOPLE, BOOKINGS = 500, 5_000, 50_000, 100_000, 500, 20_000
 EPOCH = datetime(2027, 1, 4, tzinfo=UTC)
@@ -41,7 +41,7 @@ CHUNK = 5_000
 
 def _data(rng: random.Random) -> dict[sa.Table, list[dict]]:
     now = datetime.now(UTC)
-    new_id = lambda: uuid.UUID(int=rng.getrandbits(128), version=4)  # noqa: E731 - the same data every run
+    new_id = lambda: uuid.UUID(int=rng.getrandbits(128), version=4)
     ci_ids = [new_id() for _ in range(CIS)]
     services, apps, infra = ci_ids[:SERVICES], ci_ids[SERVICES:SERVICES + APPS], ci_ids[SERVICES + APPS:]
     changeable = ci_ids[SERVICES:]
@@ -135,7 +135,7 @@ async def _measure(url: str, data: dict[sa.Table, list[dict]], samples: int, rng
 
 def _report(name: str, timings: list[float]) -> None:
     timings = sorted(timings)
-    p = lambda q: timings[min(len(timings) - 1, int(q * len(timings)))]  # noqa: E731
+    p = lambda q: timings[min(len(timings) - 1, int(q * len(timings)))]
     print(f"  {name}: checks {len(timings)}  p50 {statistics.median(timings):.1f} ms  p95 {p(0.95):.1f} ms  "
           f"max {timings[-1]:.1f} ms")
 

@@ -29,13 +29,12 @@ import asyncpg
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embedded import machine  # noqa: E402
-from tandem_shared.db import make_engine, make_sessionmaker  # noqa: E402
-from tandem_shared.migrations import upgrade  # noqa: E402
-
-from tandem_change.cmdb.impact_service import walk_impact  # noqa: E402
-from tandem_change.cmdb.models import CIRelationship, CMDBVersion, ConfigurationItem  # noqa: E402
-from tandem_change.domain.impact import CINode, ImpactGraph, ImpactResult, analyse_impact  # noqa: E402
+from embedded import machine
+from tandem_change.cmdb.impact_rules import CINode, ImpactGraph, ImpactResult, analyse_impact
+from tandem_change.cmdb.impact_service import walk_impact
+from tandem_change.cmdb.models import CIRelationship, CMDBVersion, ConfigurationItem
+from tandem_shared.db import make_engine, make_sessionmaker
+from tandem_shared.migrations import upgrade
 
 # Share of each class in the CMDB, bottom of the stack first.
 MIX = [("core_switch", 0.0002), ("network_device", 0.0018), ("storage", 0.004), ("server", 0.08),
@@ -121,7 +120,7 @@ def widest(graph: ImpactGraph, count: int, depth: int) -> list[tuple[uuid.UUID, 
 
 
 def same(result: ImpactResult, expected: ImpactResult) -> bool:
-    key = lambda r: [(c.id, c.name, c.ci_class, c.criticality, c.depth) for c in r.impacted]  # noqa: E731
+    key = lambda r: [(c.id, c.name, c.ci_class, c.criticality, c.depth) for c in r.impacted]
     return key(result) == key(expected) and [c.id for c in result.business_services] == [
         c.id for c in expected.business_services]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tandem_change.domain.conflicts import (
+from tandem_change.scheduling.conflicts import (
     Blackout,
     Booking,
     ConflictFacts,
@@ -14,7 +14,7 @@ from tandem_change.domain.conflicts import (
     PlannedChange,
     find_conflicts,
 )
-from tandem_change.domain.windows import Interval
+from tandem_change.scheduling.windows import Interval
 
 T0 = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from tandem_change.domain.impact import CINode, ImpactGraph, ImpactWalk, analyse_impact
+from tandem_change.cmdb.impact_rules import CINode, ImpactGraph, ImpactWalk, analyse_impact
 
 
 class G:

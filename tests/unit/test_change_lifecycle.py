@@ -5,11 +5,18 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from tandem_change.domain.lifecycle import EDITABLE_FIELDS, Outcome, check_stay_action, review_notes_required
-from tandem_change.domain.lifecycle import ChangeState as S
-from tandem_change.domain.lifecycle import ChangeType as T
-from tandem_change.domain.lifecycle import allowed_actions, books_capacity, next_state
-from tandem_change.domain.score import score_delta
+from tandem_change.record.lifecycle import (
+    EDITABLE_FIELDS,
+    Outcome,
+    allowed_actions,
+    books_capacity,
+    check_stay_action,
+    next_state,
+    review_notes_required,
+)
+from tandem_change.record.lifecycle import ChangeState as S
+from tandem_change.record.lifecycle import ChangeType as T
+from tandem_change.scores.rules import score_delta
 from tandem_shared.errors import InvalidTransition
 
 N, E, STD = T.NORMAL, T.EMERGENCY, T.STANDARD

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tandem_change.domain.maintenance import fits_in_window, normalise_rrule, occurrences, parse_rrule
+from tandem_change.cmdb.maintenance import fits_in_window, normalise_rrule, occurrences, parse_rrule
 
 SAT = datetime(2026, 12, 5, 22, 0, tzinfo=UTC)  # a Saturday, 22:00 UTC
 FOUR_HOURS = timedelta(hours=4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tandem_change.domain.risk import (
+from tandem_change.risk.rules import (
     Answer,
     Condition,
     ConditionKind,
@@ -33,7 +33,7 @@ QUESTIONS = Questionnaire(questions=[
 
 
 def inputs(**overrides) -> RiskInputs:
-    base = dict(change_type="normal", planned_start=NOW + timedelta(days=10), now=NOW)
+    base = {"change_type": "normal", "planned_start": NOW + timedelta(days=10), "now": NOW}
     return RiskInputs(**{**base, **overrides})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tandem_change.domain.windows import Interval, free_gaps, intersect, intersect_all, merge, next_windows
+from tandem_change.scheduling.windows import Interval, free_gaps, intersect, intersect_all, merge, next_windows
 
 H = timedelta(hours=1)
 T0 = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)  # a Monday

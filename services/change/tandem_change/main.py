@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
-from tandem_change.api.routes import router
 from tandem_change.approvals.routes import router as approvals_router
+from tandem_change.changes.routes import router
 from tandem_change.cmdb.impact_routes import router as impact_router
 from tandem_change.cmdb.routes import router as cmdb_router
 from tandem_change.handlers import HANDLERS
@@ -28,6 +28,6 @@ SPEC = ServiceSpec(
 )
 
 
-def create_app(**kwargs) -> FastAPI:  # noqa: ANN003 - forwarded to create_service_app
+def create_app(**kwargs) -> FastAPI:
     """Build the change service app."""
     return create_service_app(SPEC, **kwargs)

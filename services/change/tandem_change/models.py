@@ -1,70 +1,16 @@
-"""Tables of the change service."""
+"""Every table of the change service on its one metadata: Alembic's env imports this to see them all."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
+# Imported for their side effect: each module's tables join Base.metadata.
+from tandem_change.approvals import models as approvals_models  # noqa: F401
+from tandem_change.cmdb import models as cmdb_models  # noqa: F401
+from tandem_change.db import Base
+from tandem_change.people import models as people_models  # noqa: F401
+from tandem_change.record import models as record_models  # noqa: F401
+from tandem_change.risk import models as risk_models  # noqa: F401
+from tandem_change.scheduling import models as scheduling_models  # noqa: F401
+from tandem_change.scores import models as scores_models  # noqa: F401
+from tandem_change.standard import models as standard_models  # noqa: F401
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
-from tandem_shared.db import ServiceBase, UTCDateTime, new_id, new_metadata, utcnow
-
-
-class Base(ServiceBase):
-    __abstract__ = True
-    metadata = new_metadata()
-
-
-class Change(Base):
-    """A change request."""
-
-    __tablename__ = "changes"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str | None] = mapped_column(sa.Text)
-    justification: Mapped[str | None] = mapped_column(sa.Text)
-    type: Mapped[str] = mapped_column(sa.String(20), index=True)
-    state: Mapped[str] = mapped_column(sa.String(20), index=True)
-    requested_by: Mapped[str] = mapped_column(sa.String(200), index=True)
-    assignee_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    effort_hours: Mapped[float] = mapped_column(sa.Float)
-    planned_start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    planned_end: Mapped[datetime] = mapped_column(UTCDateTime())
-    affected_cis: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    project_id: Mapped[uuid.UUID | None] = mapped_column()
-    approved_by: Mapped[str | None] = mapped_column(sa.String(200))
-    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    implementation_plan: Mapped[str | None] = mapped_column(sa.Text)
-    backout_plan: Mapped[str | None] = mapped_column(sa.Text)
-    test_plan: Mapped[str | None] = mapped_column(sa.Text)
-    outage_required: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    model_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    risk: Mapped[str | None] = mapped_column(sa.String(20), index=True)
-    risk_explanation: Mapped[str | None] = mapped_column(sa.Text)
-    risk_answers: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
-    approval_policy_id: Mapped[uuid.UUID | None] = mapped_column()
-    approval_round: Mapped[int] = mapped_column(default=0)
-    outcome: Mapped[str | None] = mapped_column(sa.String(30))
-    incidents_caused: Mapped[list[int] | None] = mapped_column(sa.JSON)
-    actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    review_notes: Mapped[str | None] = mapped_column(sa.Text)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-    __mapper_args__ = {"version_id_col": version}
-
-
-class KnownPerson(Base):
-    """Projection of capacity's people, so assignees can be checked without calling capacity."""
-
-    __tablename__ = "known_people"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    team: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str | None] = mapped_column(sa.String(320))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+__all__ = ["Base"]

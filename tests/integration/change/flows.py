@@ -20,7 +20,7 @@ def window(days: float = 30, hours: float = 4) -> dict[str, str]:
 
 async def known_person(app, *, team: str = "Platform", email: str | None = None) -> uuid.UUID:
     """Put a person in change's projection the way capacity's event would."""
-    from tandem_change.repository import PeopleProjection
+    from tandem_change.people.repository import PeopleProjection
 
     person_id = uuid.uuid4()
     async with app.state.runtime.sessionmaker() as session, session.begin():

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from tandem_change.cmdb.models import BlackoutWindow, ChangeCI, CIRelationship, ConfigurationItem, MaintenanceWindow
-from tandem_change.repository import PeopleProjection
+from tandem_change.people.repository import PeopleProjection
 
 
 async def _add(app, *rows) -> None:

@@ -17,7 +17,7 @@ WINDOW = {"planned_start": "2030-12-02T22:00:00+00:00", "planned_end": "2030-12-
 
 async def _known_person(app, person_id: uuid.UUID) -> None:
     """Put a person in change's projection the way capacity's event would."""
-    from tandem_change.repository import PeopleProjection
+    from tandem_change.people.repository import PeopleProjection
 
     async with app.state.runtime.sessionmaker() as session, session.begin():
         await PeopleProjection(session).upsert(person_id, name="Dana", team="Platform")

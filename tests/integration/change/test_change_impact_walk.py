@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from tandem_change.cmdb import service
+from tandem_change.cmdb.impact_rules import CINode, ImpactGraph, analyse_impact
 from tandem_change.cmdb.impact_service import walk_impact, walk_impact_in_database
 from tandem_change.cmdb.models import CIRelationship, ConfigurationItem
 from tandem_change.cmdb.schemas import CICreate, CIUpdate, RelationshipCreate
-from tandem_change.domain.impact import CINode, ImpactGraph, analyse_impact
 from tandem_shared.auth import Actor
 from tandem_shared.db import make_engine, make_sessionmaker
 from tandem_shared.uow import UnitOfWork

@@ -18,7 +18,7 @@ from tandem_change.approvals.models import (
     ChangeApprovalStep,
     ChangeApprovalVote,
 )
-from tandem_change.models import Change
+from tandem_change.record.models import Change
 
 
 class ApproverGroupRepository(EntityRepository[ApproverGroup]):
@@ -95,7 +95,7 @@ class ApprovalPolicyRepository(EntityRepository[ApprovalPolicy]):
 class ChangeApprovalRepository:
     """The approval steps and votes of changes."""
 
-    def __init__(self, session) -> None:  # noqa: ANN001
+    def __init__(self, session) -> None:
         self.session = session
 
     async def steps(self, change_id: uuid.UUID, round: int | None = None) -> list[ChangeApprovalStep]:

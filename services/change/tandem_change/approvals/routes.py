@@ -1,4 +1,4 @@
-"""Routes of approver groups, approval policies, votes, a change's approvals and the CAB agenda."""
+"""Routes of approver groups, approval policies, a change's approvals and the CAB agenda (votes: `changes.routes`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, 
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
-from tandem_change import service as changes
-from tandem_change import transitions
 from tandem_change.approvals import service
 from tandem_change.approvals.repository import ApprovalPolicyRepository, ApproverGroupRepository
 from tandem_change.approvals.schemas import (
@@ -26,8 +24,8 @@ from tandem_change.approvals.schemas import (
     ApproverGroupRead,
     ApproverGroupUpdate,
     MemberAdd,
-    VoteRequest,
 )
+from tandem_change.record.repository import ChangeRepository
 
 router = APIRouter(tags=["approvals"], responses=PROBLEM_RESPONSES)
 ADMIN = require_roles(*service.ADMIN_ROLES)
@@ -126,24 +124,10 @@ async def update_policy(policy_id: uuid.UUID, body: ApprovalPolicyUpdate, reques
     return await service.policy_read(session, policy)
 
 
-@router.post("/changes/{change_id}/votes", status_code=status.HTTP_201_CREATED, response_model=ApprovalsRead,
-             tags=["changes"], summary="Vote on the change's current approval step",
-             description="Only eligible members of the current step's group (403 otherwise; the requester and the "
-                         "assignee never vote); one vote per member per step (409 on a second). GLPI's rule decides "
-                         "the step: accepted → the next step opens (the last one schedules the change); refused → "
-                         "the change returns to new and pending approvals are canceled.")
-async def cast_vote(change_id: uuid.UUID, body: VoteRequest, session: SessionDep,
-                    actor: CurrentActor) -> ApprovalsRead:
-    change = await changes.get_change(session, change_id)
-    change = await transitions.vote(session, actor=actor, change=change, decision=body.decision,
-                                    comment=body.comment)
-    return await service.approvals_view(session, change)
-
-
 @router.get("/changes/{change_id}/approvals", response_model=ApprovalsRead, tags=["changes"],
             summary="A change's approval steps, votes and state")
 async def change_approvals(change_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> ApprovalsRead:
-    return await service.approvals_view(session, await changes.get_change(session, change_id))
+    return await service.approvals_view(session, await ChangeRepository(session).get_or_404(change_id))
 
 
 @router.get("/cab/agenda", response_model=Agenda, summary="The CAB agenda",

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from tandem_shared.api import Page
+from tandem_shared.quorum import QuorumKind, StepState, check_quorum
 
-from tandem_change.domain.lifecycle import ChangeState, ChangeType
-from tandem_change.domain.quorum import QuorumKind, StepState, check_quorum
-from tandem_change.domain.risk import RiskLevel
+from tandem_change.record.lifecycle import ChangeState, ChangeType
+from tandem_change.risk.rules import RiskLevel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 Sub = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -12,8 +12,9 @@ from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ApprovalVoteCast
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
-from tandem_shared.uow import record_event
+from tandem_shared.quorum import QuorumKind, StepState, evaluate, reachable
 from tandem_shared.repository import record_audit
+from tandem_shared.uow import record_event
 
 from tandem_change.approvals.models import (
     ApprovalPolicy,
@@ -41,8 +42,7 @@ from tandem_change.approvals.schemas import (
     StepRead,
     VoteRead,
 )
-from tandem_change.domain.quorum import QuorumKind, StepState, evaluate, reachable
-from tandem_change.models import Change
+from tandem_change.record.models import Change
 
 ADMIN_ROLES = ("admin", "change_manager")
 OPEN_STEP_STATES = (StepState.PENDING.value, StepState.WAITING.value)

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.uow import UnitOfWork
 
+from tandem_change.cmdb.impact_rules import BOTH_WAYS, CINode, ImpactGraph
 from tandem_change.cmdb.repository import CMDBVersionRepository, GraphSnapshotRepository
-from tandem_change.domain.impact import BOTH_WAYS, CINode, ImpactGraph
 
 CHANGED_KEY = "cmdb.version"
 

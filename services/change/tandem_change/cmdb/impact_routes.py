@@ -12,10 +12,10 @@ from tandem_shared.api import SessionDep
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 
-from tandem_change import service as change_service
 from tandem_change.cmdb import impact_service
+from tandem_change.cmdb.impact_rules import DEFAULT_DEPTH, MAX_DEPTH
 from tandem_change.cmdb.models import ChangeImpact, ConfigurationItem
-from tandem_change.domain.impact import DEFAULT_DEPTH, MAX_DEPTH
+from tandem_change.record.repository import ChangeRepository
 
 router = APIRouter(tags=["impact"], responses=PROBLEM_RESPONSES)
 ASSESSORS = ("requester", "change_manager", "project_manager", "service_owner", "cab_member")
@@ -57,7 +57,7 @@ def _item(impact: ChangeImpact, ci: ConfigurationItem) -> ImpactedCIRead:
                           decided_by=impact.decided_by, decided_at=impact.decided_at)
 
 
-async def _read(session, change_id: uuid.UUID) -> ImpactRead:  # noqa: ANN001
+async def _read(session, change_id: uuid.UUID) -> ImpactRead:
     items = [_item(i, ci) for i, ci in await impact_service.stored_impact(session, change_id)]
     return ImpactRead(change_id=change_id, impacted=items, business_services=[i for i in items if i.business_service])
 
@@ -73,7 +73,7 @@ async def assess_impact(
     max_criticality: Annotated[int | None, Query(ge=1, le=5, description="Store only CIs this critical or more; "
                                                   "the walk still passes through the others.")] = None,
 ) -> ImpactRead:
-    change = await change_service.get_change(session, change_id)
+    change = await ChangeRepository(session).get_or_404(change_id)
     await impact_service.assess_impact(session, actor=actor, change=change, depth=depth,
                                        max_criticality=max_criticality)
     return await _read(session, change_id)
@@ -82,7 +82,7 @@ async def assess_impact(
 @router.get("/changes/{change_id}/impact", response_model=ImpactRead, summary="Read the stored impact of a change",
             description="Empty until the impact was assessed.")
 async def get_impact(change_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> ImpactRead:
-    await change_service.get_change(session, change_id)
+    await ChangeRepository(session).get_or_404(change_id)
     return await _read(session, change_id)
 
 
@@ -91,7 +91,7 @@ async def get_impact(change_id: uuid.UUID, session: SessionDep, _actor: CurrentA
               description="Change managers only. 404 when the CI is not in the stored impact.")
 async def decide_impact(change_id: uuid.UUID, ci_id: uuid.UUID, body: ImpactDecision, session: SessionDep,
                         actor: CurrentActor) -> ImpactedCIRead:
-    change = await change_service.get_change(session, change_id)
+    change = await ChangeRepository(session).get_or_404(change_id)
     row = await impact_service.decide_impact(session, actor=actor, change=change, ci_id=ci_id, status=body.status)
     ci = await session.get(ConfigurationItem, ci_id)
     return _item(row, ci)

@@ -10,14 +10,14 @@ from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ChangeImpactAssessed
 from tandem_shared.db import utcnow
 from tandem_shared.errors import InvalidTransition, NotFound
-from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
+from tandem_shared.uow import record_event
 
 from tandem_change.cmdb.graph_cache import graph_cache, has_pending_cmdb_writes
+from tandem_change.cmdb.impact_rules import BUSINESS_SERVICE, DEFAULT_DEPTH, ImpactGraph, ImpactResult, ImpactWalk
 from tandem_change.cmdb.models import ChangeImpact, ConfigurationItem
 from tandem_change.cmdb.repository import ChangeCIRepository, GraphLoader, ImpactRepository
-from tandem_change.domain.impact import BUSINESS_SERVICE, DEFAULT_DEPTH, ImpactGraph, ImpactResult, ImpactWalk
-from tandem_change.models import Change
+from tandem_change.record.models import Change
 
 COMPUTED, CONFIRMED, EXCLUDED = "computed", "confirmed", "excluded"
 CLOSED_STATES = ("closed", "canceled")

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
 
+from tandem_change.cmdb.impact_rules import BOTH_WAYS, CINode, ImpactGraph
 from tandem_change.cmdb.models import (
     BlackoutWindow,
     ChangeCI,
@@ -22,7 +23,6 @@ from tandem_change.cmdb.models import (
     ConfigurationItem,
     MaintenanceWindow,
 )
-from tandem_change.domain.impact import BOTH_WAYS, CINode, ImpactGraph
 
 # Keeps IN lists well under SQLite's and asyncpg's bound-parameter limits.
 CHUNK = 2000

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from tandem_shared.api import Page, UTCDatetime
 from tandem_shared.db import utcnow
 
-from tandem_change.domain.maintenance import normalise_rrule
+from tandem_change.cmdb.maintenance import normalise_rrule
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Team = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

@@ -22,8 +22,8 @@ from tandem_shared.contracts.change import (
     MaintenanceWindowDeleted,
 )
 from tandem_shared.errors import Conflict, InvalidTransition, ValidationProblem
-from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
+from tandem_shared.uow import record_event
 
 from tandem_change.cmdb.graph_cache import mark_cmdb_changed
 from tandem_change.cmdb.models import BlackoutWindow, CIRelationship, ConfigurationItem, MaintenanceWindow
@@ -44,7 +44,7 @@ from tandem_change.cmdb.schemas import (
     RelationshipCreate,
     check_scope,
 )
-from tandem_change.models import Change
+from tandem_change.record.models import Change
 
 WRITER_ROLES = ("change_manager", "service_owner")
 ACTIVE, RETIRED = "active", "retired"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from tandem_shared.api import Page
 
-from tandem_change.domain.risk import ConditionKind, RiskLevel, check_params
+from tandem_change.risk.rules import ConditionKind, RiskLevel, check_params
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 Key = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_-]{1,50}$")]

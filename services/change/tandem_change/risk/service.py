@@ -11,8 +11,8 @@ from tandem_shared.errors import Conflict, ValidationProblem
 from tandem_shared.repository import record_audit
 
 from tandem_change.cmdb.impact_service import impact_summary
-from tandem_change.domain import risk as engine
-from tandem_change.models import Change
+from tandem_change.record.models import Change
+from tandem_change.risk import rules as engine
 from tandem_change.risk.models import RiskCondition, RiskQuestionnaire
 from tandem_change.risk.repository import QuestionnaireRepository, RiskConditionRepository
 from tandem_change.risk.schemas import Questionnaire, RiskConditionCreate, RiskConditionUpdate

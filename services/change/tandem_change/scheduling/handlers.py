@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tandem_shared.uow import UnitOfWork
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased
 from tandem_shared.events import CloudEvent
+from tandem_shared.uow import UnitOfWork
 
 from tandem_change.scheduling import service
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from tandem_shared.db import UTCDateTime, new_id, utcnow
 
-from tandem_change.models import Base, Change
+from tandem_change.db import Base
+from tandem_change.record.models import Change
 
 
 class KnownBooking(Base):

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.db import UTCDateTime
 
 from tandem_change.cmdb.models import BlackoutWindow, ChangeCI, CIRelationship, ConfigurationItem, MaintenanceWindow
-from tandem_change.models import Change, KnownPerson
+from tandem_change.people.models import KnownPerson
+from tandem_change.record.models import Change
 from tandem_change.scheduling.models import ChangeConflict, KnownBooking
 
 BUSINESS_SERVICE = "business_service"

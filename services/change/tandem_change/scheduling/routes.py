@@ -11,7 +11,7 @@ from tandem_shared.api import SessionDep, UTCDatetime
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
-from tandem_change import service as changes
+from tandem_change.record.repository import ChangeRepository
 from tandem_change.scheduling import service
 from tandem_change.scheduling.ics import calendar_ics
 from tandem_change.scheduling.repository import BUSINESS_SERVICE, ScheduleRepository
@@ -31,7 +31,7 @@ def _conflict_list(change_id: uuid.UUID, rows: list[Any]) -> ConflictList:
             "They warn and do not block: same CI or a parent/child CI changed in an overlapping window, a "
             "blackout, outside the CIs' maintenance windows, or the assignee already booked in capacity.")
 async def list_conflicts(change_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> ConflictList:
-    change = await changes.get_change(session, change_id)
+    change = await ChangeRepository(session).get_or_404(change_id)
     return _conflict_list(change.id, await service.stored_conflicts(session, change))
 
 
@@ -40,7 +40,7 @@ async def list_conflicts(change_id: uuid.UUID, session: SessionDep, _actor: Curr
              description="Checks the change's planned window again against today's changes, blackouts, maintenance "
              "windows and bookings; replaces the stored conflicts and returns them.")
 async def check_conflicts(change_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> ConflictList:
-    change = await changes.get_change(session, change_id)
+    change = await ChangeRepository(session).get_or_404(change_id)
     await service.check_conflicts(session, change)
     return _conflict_list(change.id, await service.stored_conflicts(session, change))
 
@@ -56,7 +56,7 @@ async def next_windows(
     after: Annotated[UTCDatetime | None, Query(
         description="Search from here; default: the later of now and the planned start, on a quarter hour.")] = None,
 ) -> NextWindowsRead:
-    change = await changes.get_change(session, change_id)
+    change = await ChangeRepository(session).get_or_404(change_id)
     return NextWindowsRead.model_validate(await service.suggest_windows(session, change, after=after, count=count))
 
 

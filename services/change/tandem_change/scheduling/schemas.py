@@ -7,8 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tandem_change.domain.conflicts import ConflictKind
-from tandem_change.domain.lifecycle import ChangeState, ChangeType
+from tandem_change.record.lifecycle import ChangeState, ChangeType
+from tandem_change.scheduling.conflicts import ConflictKind
 
 
 class ConflictRead(BaseModel):

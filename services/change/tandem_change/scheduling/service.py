@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_change.domain import maintenance
-from tandem_change.domain.conflicts import (
+from tandem_change.cmdb import maintenance
+from tandem_change.record.models import Change
+from tandem_change.scheduling.conflicts import (
     BLOCKING_STATES,
     Blackout,
     Booking,
@@ -20,10 +21,9 @@ from tandem_change.domain.conflicts import (
     PlannedChange,
     find_conflicts,
 )
-from tandem_change.domain.windows import Interval, intersect_all, merge, next_windows
-from tandem_change.models import Change
 from tandem_change.scheduling.models import ChangeConflict
 from tandem_change.scheduling.repository import MAX_WALKED_CIS, BookingProjection, ScheduleRepository
+from tandem_change.scheduling.windows import Interval, intersect_all, merge, next_windows
 
 SEARCH_HORIZON = timedelta(days=90)
 CALENDAR_STATES = ("authorize", "scheduled", "implement", "review", "closed")

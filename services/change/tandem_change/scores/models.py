@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 from tandem_shared.db import UTCDateTime, utcnow
 
-from tandem_change.models import Base
+from tandem_change.db import Base
 
 
 class TeamSuccessScore(Base):

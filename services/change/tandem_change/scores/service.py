@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.contracts.change import TeamSuccessScoreChanged
 from tandem_shared.uow import record_event
 
-from tandem_change.domain.lifecycle import Outcome
-from tandem_change.domain.score import score_delta
-from tandem_change.models import Change
-from tandem_change.repository import PeopleProjection
+from tandem_change.people.repository import PeopleProjection
+from tandem_change.record.lifecycle import Outcome
+from tandem_change.record.models import Change
 from tandem_change.scores.models import TeamSuccessScore
 from tandem_change.scores.repository import TeamScoreRepository
+from tandem_change.scores.rules import score_delta
 
 UNASSIGNED = "unassigned"
 

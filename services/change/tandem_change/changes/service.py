@@ -9,21 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ChangeCreated, ChangeRescheduled
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
-from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
+from tandem_shared.uow import record_event
 
+from tandem_change.changes.schemas import ChangeCreate, ChangeUpdate, RescheduleRequest
 from tandem_change.cmdb import service as cmdb_service
-from tandem_change.domain.lifecycle import (
+from tandem_change.people.repository import PeopleProjection
+from tandem_change.record.lifecycle import (
     EDITABLE_FIELDS,
     ChangeState,
     ChangeType,
     books_capacity,
     check_stay_action,
 )
-from tandem_change.models import Change
-from tandem_change.repository import ChangeRepository, PeopleProjection
+from tandem_change.record.models import Change
+from tandem_change.record.repository import ChangeRepository
 from tandem_change.scheduling.service import check_conflicts
-from tandem_change.schemas import ChangeCreate, ChangeUpdate, RescheduleRequest
 from tandem_change.standard.service import active_model
 
 
@@ -50,7 +51,7 @@ def is_assignee(actor: Actor, identities: set[str]) -> bool:
     return actor.sub in identities or actor.sub.lower() in identities
 
 
-async def _check_model(session: AsyncSession, change_type: str, model_id: uuid.UUID | None):  # noqa: ANN202
+async def _check_model(session: AsyncSession, change_type: str, model_id: uuid.UUID | None):
     if change_type == ChangeType.STANDARD:
         return await active_model(session, model_id)
     if model_id is not None:

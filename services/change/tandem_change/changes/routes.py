@@ -1,4 +1,4 @@
-"""Routes of /change/v1/changes: the record and its lifecycle."""
+"""Routes of /change/v1/changes: the record, its lifecycle and votes on it."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ from tandem_shared.auth import Actor, CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.repository import AuditEntry, audit_trail
 
-from tandem_change import service, transitions
-from tandem_change.domain.lifecycle import ChangeState, ChangeType, allowed_actions
-from tandem_change.domain.risk import RiskLevel
-from tandem_change.models import Change
-from tandem_change.repository import ChangeRepository
-from tandem_change.schemas import (
+from tandem_change.approvals.schemas import ApprovalsRead, VoteRequest
+from tandem_change.approvals.service import approvals_view
+from tandem_change.changes import service, transitions
+from tandem_change.changes.schemas import (
     AssessRequest,
     ChangeCreate,
     ChangePage,
@@ -33,6 +31,10 @@ from tandem_change.schemas import (
     StartRequest,
     TransitionRequest,
 )
+from tandem_change.record.lifecycle import ChangeState, ChangeType, allowed_actions
+from tandem_change.record.models import Change
+from tandem_change.record.repository import ChangeRepository
+from tandem_change.risk.rules import RiskLevel
 
 router = APIRouter(tags=["changes"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("requester", "change_manager", "project_manager", "service_owner", "cab_member")
@@ -124,7 +126,7 @@ def _route(name: str, use_case: UseCase, body_type: type[BaseModel], summary: st
         return read_change(change)
 
     async def endpoint(change_id: uuid.UUID, request: Request, response: Response, session: SessionDep,
-                       actor: CurrentActor, body=None) -> ChangeRead:  # noqa: ANN001 - annotated below
+                       actor: CurrentActor, body=None) -> ChangeRead:
         return await _run(change_id, request, response, session, actor, body)
 
     # The body type is known only here; annotations of this module are strings FastAPI resolves from globals.
@@ -179,3 +181,17 @@ async def recompute_risk(change_id: uuid.UUID, request: Request, response: Respo
     await session.flush()
     response.headers["ETag"] = etag(change.version)
     return read_change(change)
+
+
+@router.post("/changes/{change_id}/votes", status_code=status.HTTP_201_CREATED, response_model=ApprovalsRead,
+             tags=["approvals"], summary="Vote on the change's current approval step",
+             description="Only eligible members of the current step's group (403 otherwise; the requester and the "
+                         "assignee never vote); one vote per member per step (409 on a second). GLPI's rule decides "
+                         "the step: accepted → the next step opens (the last one schedules the change); refused → "
+                         "the change returns to new and pending approvals are canceled.")
+async def cast_vote(change_id: uuid.UUID, body: VoteRequest, session: SessionDep,
+                    actor: CurrentActor) -> ApprovalsRead:
+    change = await ChangeRepository(session).get_or_404(change_id)
+    change = await transitions.vote(session, actor=actor, change=change, decision=body.decision,
+                                    comment=body.comment)
+    return await approvals_view(session, change)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tandem_change.domain.lifecycle import Outcome
+from tandem_change.record.lifecycle import Outcome
 
 OUTCOME_POINTS = {
     Outcome.SUCCESSFUL: 3,

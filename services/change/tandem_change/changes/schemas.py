@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from tandem_shared.api import Page, UTCDatetime
 
-from tandem_change.domain.lifecycle import ChangeState, ChangeType, Outcome
-from tandem_change.domain.risk import RiskLevel
+from tandem_change.record.lifecycle import ChangeState, ChangeType, Outcome
+from tandem_change.risk.rules import RiskLevel
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]

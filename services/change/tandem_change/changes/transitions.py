@@ -21,12 +21,15 @@ from tandem_shared.contracts.change import (
 )
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
-from tandem_shared.uow import record_event
+from tandem_shared.quorum import StepState
 from tandem_shared.repository import record_audit
+from tandem_shared.uow import record_event
 
 from tandem_change.approvals import service as approvals
+from tandem_change.changes.schemas import AssessRequest, CloseRequest, CompleteRequest, StartRequest
+from tandem_change.changes.service import assignee_identities, is_assignee, require_requester_or_manager
 from tandem_change.cmdb.impact_service import assess_impact, stored_impact
-from tandem_change.domain.lifecycle import (
+from tandem_change.record.lifecycle import (
     ChangeState,
     ChangeType,
     Outcome,
@@ -34,14 +37,11 @@ from tandem_change.domain.lifecycle import (
     next_state,
     review_notes_required,
 )
-from tandem_change.domain.quorum import StepState
-from tandem_change.domain.risk import RiskLevel
-from tandem_change.models import Change
+from tandem_change.record.models import Change
+from tandem_change.risk.rules import RiskLevel
 from tandem_change.risk.service import assess_risk
 from tandem_change.scheduling.service import check_conflicts
-from tandem_change.schemas import AssessRequest, CloseRequest, CompleteRequest, StartRequest
 from tandem_change.scores.service import apply_outcome, team_of
-from tandem_change.service import assignee_identities, is_assignee, require_requester_or_manager
 from tandem_change.standard.service import active_model
 
 MANAGER = "change_manager"

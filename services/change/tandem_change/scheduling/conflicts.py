@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from tandem_change.domain.windows import Interval
+from tandem_change.scheduling.windows import Interval
 
 # Other changes hold their window from the moment approval may land until they are implemented.
 BLOCKING_STATES = frozenset({"authorize", "scheduled", "implement"})
@@ -110,7 +110,7 @@ def _blocks(change: PlannedChange, other: OtherChange) -> bool:
 
 def find_conflicts(change: PlannedChange, facts: ConflictFacts) -> list[Conflict]:
     """Every conflict of the change's planned window, in a stable order (kind, then time)."""
-    name = lambda ci_id: facts.ci_names.get(ci_id, str(ci_id))  # noqa: E731
+    name = lambda ci_id: facts.ci_names.get(ci_id, str(ci_id))
     conflicts: list[Conflict] = []
     for other in sorted(facts.same_ci, key=lambda o: (o.start, str(o.id), str(o.ci_id))):
         if other.ci_id in change.ci_ids and _blocks(change, other):

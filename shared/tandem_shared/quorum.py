@@ -1,21 +1,27 @@
-"""GLPI's approval rule for one step: accepted, still waiting, or refused, by number or percentage."""
+"""GLPI's quorum rule for one voting step (a CAB approval step, a stage gate, a review): accepted, waiting or refused.
+
+Pure and shared, so every service that puts a decision to a group of voters decides it the same way.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 
+# How a step's required value is read: a number of approvals, or a percentage of the eligible voters. (Comments,
+# not docstrings, on the enums: a docstring would become their description in every OpenAPI document using them.)
 class QuorumKind(StrEnum):
     NUMBER = "number"
     PERCENTAGE = "percentage"
 
 
+# Where a voting step stands.
 class StepState(StrEnum):
     PENDING = "pending"  # a later step, not open for votes yet
     WAITING = "waiting"  # open: the quorum can still be reached
     ACCEPTED = "accepted"
     REFUSED = "refused"
-    CANCELED = "canceled"  # the change was rejected or canceled before this step was decided
+    CANCELED = "canceled"  # the subject was rejected or withdrawn before this step was decided
 
 
 def check_quorum(kind: QuorumKind, value: int) -> None:
@@ -25,11 +31,9 @@ def check_quorum(kind: QuorumKind, value: int) -> None:
 
 
 def evaluate(kind: QuorumKind, required: int, *, voters: int, approvals: int, rejections: int) -> StepState:
-    """The state of a step with `voters` eligible members and the votes cast so far.
-
-    accepted ≥ required → accepted; accepted + waiting ≥ required → waiting; otherwise refused.
-    With a percentage quorum the counts are shares of the eligible voters.
-    """
+    """The state of a step with `voters` eligible members and the votes cast so far (GLPI's rule)."""
+    # accepted ≥ required → accepted; accepted + waiting ≥ required → waiting; otherwise refused. With a percentage
+    # quorum the counts are shares of the eligible voters.
     if approvals + rejections > voters or min(approvals, rejections) < 0:
         raise ValueError("more votes than eligible voters")
     waiting = voters - approvals - rejections

@@ -1,9 +1,9 @@
-"""GLPI's quorum rule per approval step, without I/O."""
+"""GLPI's quorum rule for a voting step (shared: CAB steps, stage gates, reviews), without I/O."""
 
 from __future__ import annotations
 
 import pytest
-from tandem_change.domain.quorum import QuorumKind, StepState, check_quorum, evaluate, reachable
+from tandem_shared.quorum import QuorumKind, StepState, check_quorum, evaluate, reachable
 
 P, NUM = QuorumKind.PERCENTAGE, QuorumKind.NUMBER
 A, W, R = StepState.ACCEPTED, StepState.WAITING, StepState.REFUSED

@@ -1,1 +1,0 @@
-"""Change domain rules, free of I/O."""
