@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -203,7 +204,11 @@ async def test_broker_down_approvals_succeed_and_events_arrive_when_it_is_back(d
                 assert (await change.post(f"{path}/approve", headers=CAB)).status_code == 200
                 ids.append(created.json()["id"])
             assert await scalar(change_app, "SELECT count(*) FROM outbox WHERE published_at IS NULL") >= 9
-            assert (await change.get("/change/readyz")).status_code == 503
+            # Still ready: the outbox absorbs the writes, so the orchestrator must keep routing to the replica.
+            ready = await change.get("/change/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["status"] == "ready" and ready.json()["checks"]["broker"] == "unreachable"
+            assert await eventually(lambda: _relay_error_of(change, "change"))
 
             await proxy.start()
             await eventually(lambda: scalar(capacity_app, "SELECT count(*) = 3 FROM bookings"), timeout=60)
@@ -213,6 +218,49 @@ async def test_broker_down_approvals_succeed_and_events_arrive_when_it_is_back(d
     finally:
         await proxy.cut()
         own.stop()
+
+
+async def test_a_service_started_while_the_broker_is_unreachable_is_ready_and_delivers_later(
+        databases, backend, tmp_path):
+    proxy_port = free_port()
+    own = DevelopmentBroker(log_path=tmp_path / "tansu.log", advertised_port=proxy_port).start()
+    proxy = TcpProxy(proxy_port, own.port)  # not started: nothing answers at the bootstrap address yet
+    try:
+        capacity_app = create_app("capacity", database_url=await databases.fresh("capacity", backend),
+                                  bootstrap=own.bootstrap)
+        change_app = create_app("change", database_url=await databases.fresh("change", backend),
+                                bootstrap=own.bootstrap)
+        async with running(capacity_app) as capacity, running(change_app) as change:
+            for client, service in ((capacity, "capacity"), (change, "change")):
+                ready = await client.get(f"/{service}/readyz")
+                assert ready.status_code == 200, ready.text
+                body = ready.json()
+                assert (body["status"], body["service"]) == ("ready", service)
+                assert body["checks"]["database"] == "ok" and body["checks"]["broker"] == "unreachable"
+                assert body["checks"]["consumer"]["healthy"] is False  # it has never polled
+            person = await make_person(capacity)  # a write during the outage: its event waits in the outbox
+            assert await scalar(capacity_app, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
+            await eventually(lambda: _relay_error_of(capacity, "capacity"))
+
+            await proxy.start()
+            await eventually(lambda: scalar(capacity_app, "SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"),
+                             timeout=30)
+            body = {"title": "Patch the hosts", "type": "normal", "assignee_id": str(person), "effort_hours": 2,
+                    "planned_start": START.isoformat(), "planned_end": (START + timedelta(hours=2)).isoformat()}
+
+            async def change_knows_the_person() -> bool:
+                created = await change.post("/change/v1/changes", headers=REQUESTER, json=body)
+                return created.status_code == 201  # 422 until the consumer applied the person's event
+            await eventually(change_knows_the_person, timeout=30)
+            ready = (await change.get("/change/readyz")).json()["checks"]
+            assert ready["broker"] == "ok" and ready["consumer"]["healthy"] is True
+    finally:
+        await proxy.cut()
+        own.stop()
+
+
+async def _relay_error_of(client: httpx.AsyncClient, service: str) -> str | None:
+    return (await client.get(f"/{service}/readyz")).json()["checks"]["relay"]["last_error"]
 
 
 async def _booked_sources(app) -> list[str]:  # noqa: ANN001
