@@ -8,13 +8,15 @@ from tandem_shared.app import ServiceSpec, create_service_app
 from tandem_portfolio.projects.routes import router
 from tandem_portfolio.decisions.routes import router as decisions_router
 from tandem_portfolio.demand.routes import router as demand_router
+from tandem_portfolio.business_cases.routes import router as business_cases_router
+from tandem_portfolio.scoring.routes import router as scoring_router
 from tandem_portfolio.handlers import HANDLERS
 
 SPEC = ServiceSpec(
     name="portfolio",
     title="Tandem portfolio",
     description="Portfolio management: projects (run, grow, transform) from proposal through delivery to closure.",
-    routers=[router, demand_router, decisions_router],
+    routers=[router, demand_router, decisions_router, business_cases_router, scoring_router],
     handlers=HANDLERS,
 )
 

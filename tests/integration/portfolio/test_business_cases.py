@@ -24,18 +24,18 @@ CASE = {"currency": "EUR", "discount_rate": 0.12, "horizon_start": "2027-01", "l
     {"month": "2027-04", "kind": "benefit", "amount": "0.5"}]}
 
 
-async def _app(databases, backend, broker):  # noqa: ANN001, ANN202
+async def _app(databases, backend, broker):
     return create_app("portfolio", database_url=await databases.fresh("portfolio", backend),
                       bootstrap=broker.bootstrap, workers=False)
 
 
-async def _project(client, name: str, headers=PM, **fields) -> str:  # noqa: ANN001
+async def _project(client, name: str, headers=PM, **fields) -> str:
     created = await client.post("/portfolio/v1/projects", headers=headers, json={"name": name, **fields})
     assert created.status_code == 201, created.text
     return created.json()["id"]
 
 
-async def _stage(app, project_id: str, stage: str) -> None:  # noqa: ANN001
+async def _stage(app, project_id: str, stage: str) -> None:
     # The lifecycle's gates are another package's business: set the stage as a passed gate would.
     async with app.state.runtime.engine.begin() as conn:
         await conn.execute(sa.text("UPDATE projects SET stage = :stage WHERE id = :id"),
@@ -43,7 +43,7 @@ async def _stage(app, project_id: str, stage: str) -> None:  # noqa: ANN001
                             else uuid.UUID(project_id).hex})
 
 
-async def _events(app, event_type: str) -> list[dict]:  # noqa: ANN001
+async def _events(app, event_type: str) -> list[dict]:
     async with app.state.runtime.engine.connect() as conn:
         rows = await conn.execute(sa.select(outbox.c.payload).where(outbox.c.event_type == event_type)
                                   .order_by(outbox.c.seq))
