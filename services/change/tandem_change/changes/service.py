@@ -1,19 +1,17 @@
 """Change record use cases: raise, edit, reschedule. Each writes the change, its audit row and its event in the
-caller's transaction; the lifecycle transitions are in `transitions.py`."""
+unit of work; the lifecycle transitions are in `transitions.py`."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ChangeCreated, ChangeRescheduled
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
-from tandem_shared.repository import record_audit
-from tandem_shared.uow import record_event
+from tandem_shared.uow import UnitOfWork
 
+from tandem_change.changes.collaborators import Collaborators
 from tandem_change.changes.schemas import ChangeCreate, ChangeUpdate, RescheduleRequest
-from tandem_change.cmdb import service as cmdb_service
 from tandem_change.people.repository import PeopleProjection
 from tandem_change.record.lifecycle import (
     EDITABLE_FIELDS,
@@ -24,13 +22,12 @@ from tandem_change.record.lifecycle import (
 )
 from tandem_change.record.models import Change
 from tandem_change.record.repository import ChangeRepository
-from tandem_change.scheduling.service import check_conflicts
-from tandem_change.standard.service import active_model
+from tandem_change.standard.models import ChangeModel
 
 
-async def get_change(session: AsyncSession, change_id: uuid.UUID) -> Change:
+async def get_change(uow: UnitOfWork, change_id: uuid.UUID) -> Change:
     """The change, or 404."""
-    return await ChangeRepository(session).get_or_404(change_id)
+    return await uow.repo(ChangeRepository).get_or_404(change_id)
 
 
 def require_requester_or_manager(actor: Actor, change: Change, what: str) -> None:
@@ -39,31 +36,33 @@ def require_requester_or_manager(actor: Actor, change: Change, what: str) -> Non
         raise Forbidden(f"only the requester or a change manager can {what} this change")
 
 
-async def assignee_identities(session: AsyncSession, change: Change) -> set[str]:
+async def assignee_identities(uow: UnitOfWork, change: Change) -> set[str]:
     """The subjects under which the assignee may sign in: their capacity person id and their email."""
     if change.assignee_id is None:
         return set()
-    person = await PeopleProjection(session).get(change.assignee_id)
+    person = await uow.repo(PeopleProjection).get(change.assignee_id)
     return {str(change.assignee_id)} | ({person.email.lower()} if person and person.email else set())
 
 
 def is_assignee(actor: Actor, identities: set[str]) -> bool:
+    """True when the actor signs in as the change's assignee."""
     return actor.sub in identities or actor.sub.lower() in identities
 
 
-async def _check_model(session: AsyncSession, change_type: str, model_id: uuid.UUID | None):
+async def _check_model(uow: UnitOfWork, change_type: str, model_id: uuid.UUID | None) -> ChangeModel | None:
     if change_type == ChangeType.STANDARD:
-        return await active_model(session, model_id)
+        return await uow.repo(Collaborators).active_model(model_id)
     if model_id is not None:
         raise ValidationProblem.field("model_id", f"only standard changes name a change model, not {change_type} ones")
     return None
 
 
-async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCreate) -> Change:
+async def create_change(uow: UnitOfWork, *, actor: Actor, body: ChangeCreate) -> Change:
     """Raise a change request in state new; a standard change takes its model's plans and effort by default."""
-    if body.assignee_id and not await PeopleProjection(session).exists(body.assignee_id):
+    others = uow.repo(Collaborators)
+    if body.assignee_id and not await uow.repo(PeopleProjection).exists(body.assignee_id):
         raise ValidationProblem.field("assignee_id", f"no person {body.assignee_id} is known to capacity")
-    model = await _check_model(session, body.type.value, body.model_id)
+    model = await _check_model(uow, body.type.value, body.model_id)
     fields = body.model_dump(exclude={"type", "affected_cis"})
     fields["affected_cis"] = [str(ci) for ci in dict.fromkeys(body.affected_cis)]  # linked below, checked there
     if model is not None:
@@ -71,22 +70,22 @@ async def create_change(session: AsyncSession, *, actor: Actor, body: ChangeCrea
         fields["backout_plan"] = body.backout_plan or model.backout_plan
         if "effort_hours" not in body.model_fields_set and body.assignee_id is not None:
             fields["effort_hours"] = model.default_effort_hours
-    change = await ChangeRepository(session).add(
+    change = await uow.repo(ChangeRepository).add(
         Change(**fields, type=body.type.value, state=ChangeState.NEW.value, requested_by=actor.sub)
     )
-    await cmdb_service.link_affected_cis(session, change, body.affected_cis)
-    await record_audit(session, actor=actor.sub, action="create", entity_type="change", entity_id=change.id,
-                       to_state=change.state)
-    await record_event(session, ChangeCreated(
+    await others.link_affected_cis(change, body.affected_cis)
+    await uow.audit(actor=actor.sub, action="create", entity_type="change", entity_id=change.id,
+                    to_state=change.state)
+    await uow.record(ChangeCreated(
         id=change.id, title=change.title, type=change.type, state=change.state, requested_by=actor.sub,
         assignee_id=change.assignee_id, effort_hours=change.effort_hours, planned_start=change.planned_start,
         planned_end=change.planned_end, affected_cis=change.affected_cis,
     ), actor=actor.sub)
-    await check_conflicts(session, change)
+    await others.check_conflicts(change)
     return change
 
 
-async def update_change(session: AsyncSession, *, actor: Actor, change: Change, body: ChangeUpdate) -> Change:
+async def update_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: ChangeUpdate) -> Change:
     """Edit the record; what may change depends on the state (the type only in new)."""
     require_requester_or_manager(actor, change, "edit")
     fields = body.model_dump(exclude_unset=True)
@@ -103,12 +102,12 @@ async def update_change(session: AsyncSession, *, actor: Actor, change: Change, 
     new_type = fields.get("type", change.type)
     new_model = fields.get("model_id", change.model_id)
     if state is ChangeState.NEW and ("type" in fields or "model_id" in fields):
-        await _check_model(session, new_type, new_model)
+        await _check_model(uow, new_type, new_model)
     changed = {}
     if "affected_cis" in fields:
         ci_ids = [uuid.UUID(ci) for ci in fields.pop("affected_cis")]
         before = list(change.affected_cis)
-        await cmdb_service.link_affected_cis(session, change, ci_ids)
+        await uow.repo(Collaborators).link_affected_cis(change, ci_ids)
         if change.affected_cis != before:
             changed["affected_cis"] = change.affected_cis
     for name, value in fields.items():
@@ -116,20 +115,20 @@ async def update_change(session: AsyncSession, *, actor: Actor, change: Change, 
             changed[name] = value
             setattr(change, name, value)
     if changed:
-        await session.flush()
-        await record_audit(session, actor=actor.sub, action="update", entity_type="change", entity_id=change.id,
-                           from_state=change.state, to_state=change.state,
-                           detail={"fields": sorted(changed), **({"type": new_type} if "type" in changed else {})})
-    if "affected_cis" in changed:
-        await check_conflicts(session, change)  # other CIs, other neighbours: the stored conflicts are stale
+        await uow.repo(ChangeRepository).flush()
+        await uow.audit(actor=actor.sub, action="update", entity_type="change", entity_id=change.id,
+                        from_state=change.state, to_state=change.state,
+                        detail={"fields": sorted(changed), **({"type": new_type} if "type" in changed else {})})
+    if "affected_cis" in changed:  # other CIs, other neighbours: the stored conflicts are stale
+        await uow.repo(Collaborators).check_conflicts(change)
     return change
 
 
-async def reschedule_change(session: AsyncSession, *, actor: Actor, change: Change, body: RescheduleRequest) -> Change:
+async def reschedule_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: RescheduleRequest) -> Change:
     """Move the planned window (and optionally assignee and effort) before implementation starts."""
     check_stay_action(ChangeType(change.type), ChangeState(change.state), "reschedule")
     require_requester_or_manager(actor, change, "reschedule")
-    if body.assignee_id and not await PeopleProjection(session).exists(body.assignee_id):
+    if body.assignee_id and not await uow.repo(PeopleProjection).exists(body.assignee_id):
         raise ValidationProblem.field("assignee_id", f"no person {body.assignee_id} is known to capacity")
     assignee = body.assignee_id or change.assignee_id
     effort = change.effort_hours if body.effort_hours is None else body.effort_hours
@@ -138,18 +137,18 @@ async def reschedule_change(session: AsyncSession, *, actor: Actor, change: Chan
     previous = (change.planned_start, change.planned_end, change.assignee_id, change.effort_hours)
     change.planned_start, change.planned_end = body.planned_start, body.planned_end
     change.assignee_id, change.effort_hours = assignee, effort
-    await session.flush()
-    await record_audit(session, actor=actor.sub, action="reschedule", entity_type="change", entity_id=change.id,
-                       from_state=change.state, to_state=change.state, detail={
-                           "previous_start": previous[0].isoformat(), "previous_end": previous[1].isoformat(),
-                           "planned_start": body.planned_start.isoformat(), "planned_end": body.planned_end.isoformat(),
-                           **({"reason": body.reason} if body.reason else {})})
-    await record_event(session, ChangeRescheduled(
+    await uow.repo(ChangeRepository).flush()
+    await uow.audit(actor=actor.sub, action="reschedule", entity_type="change", entity_id=change.id,
+                    from_state=change.state, to_state=change.state, detail={
+                        "previous_start": previous[0].isoformat(), "previous_end": previous[1].isoformat(),
+                        "planned_start": body.planned_start.isoformat(), "planned_end": body.planned_end.isoformat(),
+                        **({"reason": body.reason} if body.reason else {})})
+    await uow.record(ChangeRescheduled(
         id=change.id, type=change.type, rescheduled_by=actor.sub, state=change.state,
         books_capacity=books_capacity(ChangeState(change.state)), previous_start=previous[0],
         previous_end=previous[1], planned_start=change.planned_start, planned_end=change.planned_end,
         previous_assignee_id=previous[2], assignee_id=change.assignee_id, effort_hours=change.effort_hours,
         reason=body.reason,
     ), actor=actor.sub)
-    await check_conflicts(session, change)
+    await uow.repo(Collaborators).check_conflicts(change)
     return change

@@ -1,12 +1,12 @@
-"""Lifecycle use cases: submit, assess, vote, approve, reject, cancel, start, complete, close.
+"""Lifecycle use cases of a change: each checks who may act, moves the state by the lifecycle table, records an
+audit row saying who did what from where to where, and records the event, all in the unit of work.
 
-Each moves the change by the pure table in `domain/lifecycle.py`, audits who moved it from where to where, and
-publishes the event, all in the caller's transaction.
+What they ask of other packages (risk, impact, approvals, conflicts, scores, change models) goes through
+`Collaborators`, which unit tests replace with a fake.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import (
     ChangeApproved,
@@ -22,13 +22,11 @@ from tandem_shared.contracts.change import (
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
 from tandem_shared.quorum import StepState
-from tandem_shared.repository import record_audit
-from tandem_shared.uow import record_event
+from tandem_shared.uow import UnitOfWork
 
-from tandem_change.approvals import service as approvals
+from tandem_change.changes.collaborators import Collaborators
 from tandem_change.changes.schemas import AssessRequest, CloseRequest, CompleteRequest, StartRequest
 from tandem_change.changes.service import assignee_identities, is_assignee, require_requester_or_manager
-from tandem_change.cmdb.impact_service import assess_impact, stored_impact
 from tandem_change.record.lifecycle import (
     ChangeState,
     ChangeType,
@@ -39,35 +37,31 @@ from tandem_change.record.lifecycle import (
 )
 from tandem_change.record.models import Change
 from tandem_change.risk.rules import RiskLevel
-from tandem_change.risk.service import assess_risk
-from tandem_change.scheduling.service import check_conflicts
-from tandem_change.scores.service import apply_outcome, team_of
-from tandem_change.standard.service import active_model
 
 MANAGER = "change_manager"
 
 
-async def _move(session: AsyncSession, change: Change, action: str, actor: str, comment: str | None,
+async def _move(uow: UnitOfWork, change: Change, action: str, actor: str, comment: str | None,
                 **detail: object) -> str:
     """Apply a lifecycle transition and audit it; return the state it left."""
     previous = change.state
     change.state = next_state(ChangeType(change.type), ChangeState(previous), action).value
     extra = {k: v for k, v in {"comment": comment, **detail}.items() if v is not None}
-    await record_audit(session, actor=actor, action=action, entity_type="change", entity_id=change.id,
-                       from_state=previous, to_state=change.state, detail=extra or None)
+    await uow.audit(actor=actor, action=action, entity_type="change", entity_id=change.id,
+                    from_state=previous, to_state=change.state, detail=extra or None)
     return previous
 
 
-async def _scheduled(session: AsyncSession, change: Change, actor: str, *, pre_authorised: bool) -> None:
+async def _scheduled(uow: UnitOfWork, change: Change, actor: str, *, pre_authorised: bool) -> None:
     """Publish that the change is authorised (capacity books from this) and scheduled."""
     now = utcnow()
     change.approved_by, change.approved_at = actor, now
-    await record_event(session, ChangeApproved(
+    await uow.record(ChangeApproved(
         id=change.id, type=change.type, approved_by=actor, pre_authorised=pre_authorised,
         assignee_id=change.assignee_id, effort_hours=change.effort_hours, planned_start=change.planned_start,
         planned_end=change.planned_end, state=change.state,
     ), actor=actor)
-    await record_event(session, ChangeScheduled(
+    await uow.record(ChangeScheduled(
         id=change.id, type=change.type, risk=change.risk or RiskLevel.LOW.value, assignee_id=change.assignee_id,
         effort_hours=change.effort_hours, planned_start=change.planned_start, planned_end=change.planned_end,
         created_at=change.created_at, scheduled_at=now,
@@ -75,52 +69,55 @@ async def _scheduled(session: AsyncSession, change: Change, actor: str, *, pre_a
     ), actor=actor)
 
 
-async def _open_approval(session: AsyncSession, change: Change) -> str:
-    excluded = {change.requested_by} | await assignee_identities(session, change)
-    policy = await approvals.open_steps(session, change=change, risk=change.risk, excluded_voters=excluded)
+async def _open_approval(uow: UnitOfWork, change: Change) -> str:
+    """Open the approval steps of the policy matching the change; the requester and assignee never vote."""
+    excluded = {change.requested_by} | await assignee_identities(uow, change)
+    policy = await uow.repo(Collaborators).open_steps(change=change, risk=change.risk, excluded_voters=excluded)
     return policy.name
 
 
-async def submit_change(session: AsyncSession, *, actor: Actor, change: Change, comment: str | None) -> Change:
+async def submit_change(uow: UnitOfWork, *, actor: Actor, change: Change, comment: str | None) -> Change:
     """Send a change on from new: normal to assess, emergency to its emergency CAB, standard straight to scheduled."""
     require_requester_or_manager(actor, change, "submit")
+    others = uow.repo(Collaborators)
     change_type = ChangeType(change.type)
     next_state(change_type, ChangeState(change.state), "submit")  # refuse before doing any work
     if change_type is ChangeType.STANDARD:
-        model = await active_model(session, change.model_id)
+        model = await others.active_model(change.model_id)
         change.risk = RiskLevel.LOW.value
         change.risk_explanation = f"low: standard change from model {model.name!r}, pre-authorised"
     elif change_type is ChangeType.EMERGENCY:
-        assessment = await assess_risk(session, change, None)
+        assessment = await others.assess_risk(change, None)
         change.risk, change.risk_explanation = assessment.risk.value, assessment.explanation
-    previous = await _move(session, change, "submit", actor.sub, comment)
-    await check_conflicts(session, change)
-    policy = await _open_approval(session, change) if change_type is ChangeType.EMERGENCY else None
-    await record_event(session, ChangeSubmitted(
+    previous = await _move(uow, change, "submit", actor.sub, comment)
+    await others.check_conflicts(change)
+    policy = await _open_approval(uow, change) if change_type is ChangeType.EMERGENCY else None
+    await uow.record(ChangeSubmitted(
         id=change.id, type=change.type, from_state=previous, state=change.state, submitted_by=actor.sub,
     ), actor=actor.sub)
     if change_type is ChangeType.STANDARD:
-        await _scheduled(session, change, actor.sub, pre_authorised=True)
+        await _scheduled(uow, change, actor.sub, pre_authorised=True)
     elif policy:
-        await record_audit(session, actor=actor.sub, action="open_approval", entity_type="change",
-                           entity_id=change.id, from_state=change.state, to_state=change.state,
-                           detail={"policy": policy, "round": change.approval_round})
+        await uow.audit(actor=actor.sub, action="open_approval", entity_type="change", entity_id=change.id,
+                        from_state=change.state, to_state=change.state,
+                        detail={"policy": policy, "round": change.approval_round})
     return change
 
 
-async def assess_change(session: AsyncSession, *, actor: Actor, change: Change, body: AssessRequest) -> Change:
+async def assess_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: AssessRequest) -> Change:
     """The change manager's assessment: compute the risk, pick the approval policy, open its steps."""
     if not actor.has_any(MANAGER):
         raise Forbidden("assessing needs the role change_manager", required_roles=[MANAGER])
+    others = uow.repo(Collaborators)
     next_state(ChangeType(change.type), ChangeState(change.state), "assess")
-    if change.affected_cis and not await stored_impact(session, change.id):
-        await assess_impact(session, actor=actor, change=change)  # risk needs the impact; compute it if nobody did
-    assessment = await assess_risk(session, change, body.answers)
+    if change.affected_cis and not await others.has_impact(change.id):
+        await others.assess_impact(actor=actor, change=change)  # risk needs the impact; compute it if nobody did
+    assessment = await others.assess_risk(change, body.answers)
     change.risk, change.risk_explanation = assessment.risk.value, assessment.explanation
     change.risk_answers = dict(body.answers) if body.answers else None
-    await _move(session, change, "assess", actor.sub, body.comment, risk=change.risk)
-    policy = await _open_approval(session, change)
-    await record_event(session, ChangeAssessed(
+    await _move(uow, change, "assess", actor.sub, body.comment, risk=change.risk)
+    policy = await _open_approval(uow, change)
+    await uow.record(ChangeAssessed(
         id=change.id, type=change.type, assessed_by=actor.sub, risk=change.risk,
         risk_explanation=change.risk_explanation, approval_policy_id=change.approval_policy_id,
         approval_policy=policy, state=change.state,
@@ -128,127 +125,128 @@ async def assess_change(session: AsyncSession, *, actor: Actor, change: Change, 
     return change
 
 
-async def recompute_risk(session: AsyncSession, *, actor: Actor, change: Change, answers: dict[str, str] | None) -> Change:
+async def recompute_risk(uow: UnitOfWork, *, actor: Actor, change: Change, answers: dict[str, str] | None) -> Change:
     """Recompute the risk now (the approval route already chosen stays as it is)."""
     require_requester_or_manager(actor, change, "re-assess the risk of")
     if change.state not in (ChangeState.NEW, ChangeState.ASSESS, ChangeState.AUTHORIZE, ChangeState.SCHEDULED):
         raise Conflict(f"the risk of a change in state {change.state} is final")
     if change.type == ChangeType.STANDARD:
         return change  # always low
-    assessment = await assess_risk(session, change, answers)
+    assessment = await uow.repo(Collaborators).assess_risk(change, answers)
     previous = change.risk
     change.risk, change.risk_explanation = assessment.risk.value, assessment.explanation
     if answers:
         change.risk_answers = dict(answers)
-    await record_audit(session, actor=actor.sub, action="risk", entity_type="change", entity_id=change.id,
-                       from_state=change.state, to_state=change.state,
-                       detail={"previous": previous, "risk": change.risk})
+    await uow.audit(actor=actor.sub, action="risk", entity_type="change", entity_id=change.id,
+                    from_state=change.state, to_state=change.state,
+                    detail={"previous": previous, "risk": change.risk})
     return change
 
 
-async def _reject(session: AsyncSession, change: Change, actor: str, reason: str | None) -> None:
+async def _reject(uow: UnitOfWork, change: Change, actor: str, reason: str | None) -> None:
     """Back to new; pending approvals are canceled."""
-    previous = await _move(session, change, "reject", actor, reason)
-    await approvals.cancel_open_steps(session, change)
-    await record_event(session, ChangeRejected(
+    previous = await _move(uow, change, "reject", actor, reason)
+    await uow.repo(Collaborators).cancel_open_steps(change)
+    await uow.record(ChangeRejected(
         id=change.id, rejected_by=actor, reason=reason, from_state=previous, state=change.state,
     ), actor=actor)
 
 
-async def vote(session: AsyncSession, *, actor: Actor, change: Change, decision: str, comment: str | None,
+async def vote(uow: UnitOfWork, *, actor: Actor, change: Change, decision: str, comment: str | None,
                action: str = "vote") -> Change:
     """A member's vote on the current step; the last accepted step schedules, a refused one rejects."""
     check_stay_action(ChangeType(change.type), ChangeState(change.state), action)
     if actor.sub == change.requested_by:
         raise Forbidden("the requester of a change never votes on it (separation of duties)")
-    if is_assignee(actor, await assignee_identities(session, change)):
+    if is_assignee(actor, await assignee_identities(uow, change)):
         raise Forbidden("the assignee of a change never votes on it (separation of duties)")
-    step = await approvals.current_step(session, change)
+    others = uow.repo(Collaborators)
+    step = await others.current_step(change)
     if step is None:  # cannot happen in authorize unless the data was edited by hand
         raise Forbidden("this change has no open approval step")
-    state = await approvals.record_vote(session, actor=actor, change=change, step=step, decision=decision,
-                                        comment=comment)
+    state = await others.record_vote(actor=actor, change=change, step=step, decision=decision, comment=comment)
     if state is StepState.REFUSED:
-        await _reject(session, change, actor.sub, f"step {step.position} ({step.group_name}) refused"
+        await _reject(uow, change, actor.sub, f"step {step.position} ({step.group_name}) refused"
                       + (f": {comment}" if comment else ""))
-    elif state is StepState.ACCEPTED and await approvals.current_step(session, change) is None:
-        await _move(session, change, "authorize", actor.sub, None, round=change.approval_round)
-        await _scheduled(session, change, actor.sub, pre_authorised=False)
+    elif state is StepState.ACCEPTED and await others.current_step(change) is None:
+        await _move(uow, change, "authorize", actor.sub, None, round=change.approval_round)
+        await _scheduled(uow, change, actor.sub, pre_authorised=False)
     return change
 
 
-async def approve_change(session: AsyncSession, *, actor: Actor, change: Change, comment: str | None) -> Change:
+async def approve_change(uow: UnitOfWork, *, actor: Actor, change: Change, comment: str | None) -> Change:
     """Vote approve on the current step (the actor must be one of its eligible members)."""
-    return await vote(session, actor=actor, change=change, decision="approve", comment=comment, action="approve")
+    return await vote(uow, actor=actor, change=change, decision="approve", comment=comment, action="approve")
 
 
-async def reject_change(session: AsyncSession, *, actor: Actor, change: Change, comment: str | None) -> Change:
+async def reject_change(uow: UnitOfWork, *, actor: Actor, change: Change, comment: str | None) -> Change:
     """A change manager rejects outright; a member of the current step votes reject."""
     next_state(ChangeType(change.type), ChangeState(change.state), "reject")
     if actor.has_any(MANAGER):
-        await _reject(session, change, actor.sub, comment)
+        await _reject(uow, change, actor.sub, comment)
         return change
     if change.state == ChangeState.AUTHORIZE:
-        return await vote(session, actor=actor, change=change, decision="reject", comment=comment)
+        return await vote(uow, actor=actor, change=change, decision="reject", comment=comment)
     raise Forbidden("rejecting needs the role change_manager, or a vote as a member of the current approval step",
                     required_roles=[MANAGER])
 
 
-async def cancel_change(session: AsyncSession, *, actor: Actor, change: Change, comment: str | None) -> Change:
+async def cancel_change(uow: UnitOfWork, *, actor: Actor, change: Change, comment: str | None) -> Change:
     """Cancel an open change; pending approvals are canceled and capacity releases its booking."""
     require_requester_or_manager(actor, change, "cancel")
     was_approved = change.approved_at is not None
-    previous = await _move(session, change, "cancel", actor.sub, comment)
-    await approvals.cancel_open_steps(session, change)
-    await record_event(session, ChangeCanceled(
+    previous = await _move(uow, change, "cancel", actor.sub, comment)
+    await uow.repo(Collaborators).cancel_open_steps(change)
+    await uow.record(ChangeCanceled(
         id=change.id, type=change.type, canceled_by=actor.sub, reason=comment, from_state=previous,
         was_approved=was_approved,
     ), actor=actor.sub)
     return change
 
 
-async def _require_implementer(session: AsyncSession, actor: Actor, change: Change, what: str) -> None:
+async def _require_implementer(uow: UnitOfWork, actor: Actor, change: Change, what: str) -> None:
     if actor.sub == change.requested_by or actor.has_any(MANAGER):
         return
-    if is_assignee(actor, await assignee_identities(session, change)):
+    if is_assignee(actor, await assignee_identities(uow, change)):
         return
     raise Forbidden(f"only the requester, the assignee or a change manager can {what} this change")
 
 
-async def start_change(session: AsyncSession, *, actor: Actor, change: Change, body: StartRequest) -> Change:
+async def start_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: StartRequest) -> Change:
     """Begin implementing a scheduled change."""
-    await _require_implementer(session, actor, change, "start")
+    await _require_implementer(uow, actor, change, "start")
     next_state(ChangeType(change.type), ChangeState(change.state), "start")
     change.actual_start = body.actual_start or utcnow()
-    await _move(session, change, "start", actor.sub, body.comment)
-    await record_event(session, ChangeStarted(id=change.id, type=change.type, started_by=actor.sub,
-                                              actual_start=change.actual_start, state=change.state), actor=actor.sub)
+    await _move(uow, change, "start", actor.sub, body.comment)
+    await uow.record(ChangeStarted(id=change.id, type=change.type, started_by=actor.sub,
+                                   actual_start=change.actual_start, state=change.state), actor=actor.sub)
     return change
 
 
-async def complete_change(session: AsyncSession, *, actor: Actor, change: Change, body: CompleteRequest) -> Change:
+async def complete_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: CompleteRequest) -> Change:
     """Record the implementation's outcome; the team's change success score moves with it."""
-    await _require_implementer(session, actor, change, "complete")
+    await _require_implementer(uow, actor, change, "complete")
     next_state(ChangeType(change.type), ChangeState(change.state), "complete")
     end = body.actual_end or utcnow()
     if change.actual_start and end < change.actual_start:
         raise ValidationProblem.field("actual_end", f"is before actual_start {change.actual_start.isoformat()}")
     incidents = [i.priority for i in body.incidents_caused]
     change.actual_end, change.outcome, change.incidents_caused = end, body.outcome.value, incidents
-    await _move(session, change, "complete", actor.sub, body.comment, outcome=body.outcome.value)
-    team = await team_of(session, change)
-    await record_event(session, ChangeImplemented(
+    await _move(uow, change, "complete", actor.sub, body.comment, outcome=body.outcome.value)
+    others = uow.repo(Collaborators)
+    team = await others.team_of(change)
+    await uow.record(ChangeImplemented(
         id=change.id, type=change.type, outcome=change.outcome, team=team, assignee_id=change.assignee_id,
         risk=change.risk, affected_cis=change.affected_cis, project_id=change.project_id,
         actual_start=change.actual_start, actual_end=end, incidents_caused=incidents, completed_by=actor.sub,
         state=change.state, title=change.title,
     ), actor=actor.sub)
-    await apply_outcome(session, team=team, change_id=change.id, outcome=body.outcome,
-                        incident_priorities=incidents, actor=actor.sub)
+    await others.apply_outcome(team=team, change_id=change.id, outcome=body.outcome, incident_priorities=incidents,
+                               actor=actor.sub)
     return change
 
 
-async def close_change(session: AsyncSession, *, actor: Actor, change: Change, body: CloseRequest) -> Change:
+async def close_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: CloseRequest) -> Change:
     """Close after review; failed, backed-out and emergency changes need review notes."""
     require_requester_or_manager(actor, change, "close")
     next_state(ChangeType(change.type), ChangeState(change.state), "close")
@@ -259,8 +257,8 @@ async def close_change(session: AsyncSession, *, actor: Actor, change: Change, b
         raise ValidationProblem.field("review_notes", f"{why.replace('backed_out', 'was backed out')} needs review "
                                       "notes before it closes")
     change.review_notes, change.closed_at = notes, utcnow()
-    await _move(session, change, "close", actor.sub, body.comment)
-    await record_event(session, ChangeClosed(
+    await _move(uow, change, "close", actor.sub, body.comment)
+    await uow.record(ChangeClosed(
         id=change.id, type=change.type, outcome=change.outcome, closed_by=actor.sub, closed_at=change.closed_at,
         review_notes=notes, state=change.state,
     ), actor=actor.sub)

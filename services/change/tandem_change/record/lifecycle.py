@@ -60,7 +60,8 @@ STAY_ACTIONS: dict[str, dict[ChangeType, frozenset[ChangeState]]] = {
 
 def allowed_actions(change_type: ChangeType, state: ChangeState) -> list[str]:
     """The actions a client can take on a change of this type in this state."""
-    moves = {a for a, by_type in TRANSITIONS.items() if a not in SYSTEM_ACTIONS and state in by_type.get(change_type, {})}
+    moves = {a for a, by_type in TRANSITIONS.items()
+             if a not in SYSTEM_ACTIONS and state in by_type.get(change_type, {})}
     stays = {a for a, by_type in STAY_ACTIONS.items() if state in by_type.get(change_type, ())}
     return sorted(moves | stays)
 

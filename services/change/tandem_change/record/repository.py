@@ -45,3 +45,6 @@ class ChangeRepository(EntityRepository[Change]):
         return await keyset_page(self.session, stmt, sort=column, tiebreak=Change.id,
                                  descending=sort.startswith("-"), page=page)
 
+    async def flush(self) -> None:
+        """Write pending edits of changes now, so a change's version (its ETag) is the stored one."""
+        await self.session.flush()
