@@ -127,6 +127,8 @@ async def test_a_booking_is_added_confirmed_moved_and_released() -> None:
     await uow.commit()
     assert (loads.calls, snapshots.marked) == (1, 1)
     assert checks.noted == [{ana: "rita", ben: "rita"}] and CHECKS_REQUESTED in uow.signals
+    # Booked on Ana, moved to Ben, released: both loads back at nothing.
+    assert loads.loads == {ana: {"2055-W01": 0.0}, ben: {"2055-W02": 0.0}}
 
     with pytest.raises(InvalidTransition):
         await service.move_booking(uow, actor="rita", booking=booking, person_id=ana, start=MONDAY,
@@ -167,7 +169,8 @@ async def test_change_events_book_move_and_release_through_buffered_rows() -> No
         "released", handlers.CHANGE_CANCELED, ben, 8)
     assert [(a["actor"], a["action"]) for a in uow.audits] == [("cab", "book"), ("chris", "move"),
                                                                ("chris", "release")]
-    assert loads.calls == 1 and snapshots.marked == 1 and len(checks.noted) == 1
+    assert loads.calls == 1 and snapshots.marked == 1 and checks.noted == [{ana: "chris", ben: "chris"}]
+    assert loads.loads == {ana: {"2055-W01": 0.0}, ben: {"2055-W02": 0.0}}
 
 
 async def test_an_unknown_assignee_is_refused_so_the_event_is_retried_then_dead_lettered() -> None:

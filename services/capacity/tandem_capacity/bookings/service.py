@@ -175,6 +175,10 @@ async def move_booking(
         previous_person_id=previous["person_id"], previous_start=previous["start"], previous_end=previous["end"],
         previous_hours=previous["hours"], previous_weeks=previous["weeks"], reason=reason,
     ), actor=actor)
+    # The old weeks leave the old person's load and the new ones join the new person's (the same person, often).
+    booking_changed(uow, actor=actor, person_id=previous["person_id"],
+                    removed=[(w.week, w.hours) for w in previous["weeks"]])
+    booking_changed(uow, actor=actor, person_id=person_id, added=[(s.week, s.hours) for s in shares])
     mark_snapshot_dirty(uow)
     return booking
 
