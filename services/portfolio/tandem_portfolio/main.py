@@ -10,13 +10,17 @@ from tandem_portfolio.decisions.routes import router as decisions_router
 from tandem_portfolio.demand.routes import router as demand_router
 from tandem_portfolio.business_cases.routes import router as business_cases_router
 from tandem_portfolio.scoring.routes import router as scoring_router
+from tandem_portfolio.gates.routes import router as gates_router
+from tandem_portfolio.objectives.routes import router as objectives_router
 from tandem_portfolio.handlers import HANDLERS
+import tandem_portfolio.gate_criteria  # noqa: F401 - every package's gate criteria join the registry
 
 SPEC = ServiceSpec(
     name="portfolio",
     title="Tandem portfolio",
     description="Portfolio management: projects (run, grow, transform) from proposal through delivery to closure.",
-    routers=[router, demand_router, decisions_router, business_cases_router, scoring_router],
+    routers=[router, demand_router, decisions_router, business_cases_router, scoring_router,
+             objectives_router, gates_router],
     handlers=HANDLERS,
 )
 

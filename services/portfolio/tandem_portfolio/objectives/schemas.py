@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from tandem_shared.api import Page
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
@@ -27,11 +27,13 @@ class ObjectiveCreate(BaseModel):
     period_end: date = Field(description="Last day of the period (inclusive); not before period_start.")
     active: bool = True
 
-    @model_validator(mode="after")
-    def _period(self) -> ObjectiveCreate:
-        if self.period_end < self.period_start:
-            raise ValueError("period_end must not be before period_start")
-        return self
+    @field_validator("period_end")
+    @classmethod
+    def _period(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("period_start")
+        if start is not None and end < start:
+            raise ValueError("must not be before period_start")
+        return end
 
 
 class ObjectiveUpdate(BaseModel):
