@@ -1,0 +1,1 @@
+"""Milestones of a project: baseline, forecast and actual dates, and go-live windows."""
