@@ -1,0 +1,1 @@
+"""The risk register of a project: risks and issues, scored probability × impact."""
