@@ -1,0 +1,1 @@
+"""Actual costs of a project per month, and budget against actual."""
