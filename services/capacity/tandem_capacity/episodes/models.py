@@ -20,6 +20,10 @@ class Episode(Base):
         sa.CheckConstraint("kind IN ('overallocated', 'burnout_risk')", name="kind"),
         sa.CheckConstraint("status IN ('open', 'cleared')", name="status"),
         sa.Index("ix_capacity_episodes_person_id_status", "person_id", "status"),
+        # A person's open episodes of a kind are disjoint runs of weeks, so no two start in the same week: a second
+        # open row for the same run is a duplicate raise (migration 0006).
+        sa.Index("ix_capacity_episodes_one_open_per_run", "person_id", "kind", "first_week", unique=True,
+                 sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -39,6 +39,10 @@ async def recompute_episodes(uow: UnitOfWork, *, actor: str, person_ids: Collect
     """
     if not person_ids:
         return
+    # One recompute of a person at a time (supply requests, the check task, other replicas): without it two would
+    # both find no open episode and both raise one, or both clear it. Taken before anything is read, so the one that
+    # waited reads what the other committed.
+    await uow.repo(PersonRepository).lock(person_ids)
     booked = await uow.repo(LoadRepository).booked(set(person_ids))
     episodes = uow.repo(EpisodeRepository)
     stored = await episodes.open_for(person_ids)

@@ -30,6 +30,9 @@ class PersonRow(NamedTuple):
 PERSON_COLUMNS = (Person.id, Person.name, Person.team, Person.weekly_hours, Person.location)
 # Built once: consumer batches run it for every fetch.
 _PEOPLE_BY_ID = sa.select(*PERSON_COLUMNS).where(Person.id.in_(sa.bindparam("ids", expanding=True)))
+# FOR NO KEY UPDATE: another locker of the same person waits, a booking's foreign-key check (FOR KEY SHARE) does not.
+_LOCK_PEOPLE = (sa.select(Person.id).where(Person.id.in_(sa.bindparam("ids", expanding=True))).order_by(Person.id)
+                .with_for_update(key_share=True))
 
 
 class PersonRepository(EntityRepository[Person]):
@@ -50,6 +53,18 @@ class PersonRepository(EntityRepository[Person]):
             return []
         connection = await core_connection(self.session)
         return [PersonRow(*row) for row in await connection.execute(_PEOPLE_BY_ID, {"ids": list(person_ids)})]
+
+    async def lock(self, person_ids: Collection[uuid.UUID]) -> None:
+        """Lock the people's rows until the transaction ends, in id order (two lockers never wait on each other).
+
+        On PostgreSQL only: SQLite runs one writing transaction at a time already.
+        """
+        connection = await core_connection(self.session)
+        if connection.dialect.name != "postgresql":
+            return
+        ids = sorted(person_ids)
+        for first in range(0, len(ids), IN_LIST_LIMIT):
+            await connection.execute(_LOCK_PEOPLE, {"ids": ids[first:first + IN_LIST_LIMIT]})
 
     async def at_locations(self, locations: Collection[str]) -> list[uuid.UUID]:
         """Ids of the people at any of the locations."""
