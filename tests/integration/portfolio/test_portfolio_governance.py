@@ -120,6 +120,41 @@ async def test_strategic_objectives_are_the_pmos(databases, backend, broker):
         assert events[0]["subject"] == objective["id"] and events[0]["data"]["weight"] == 3.0
 
 
+async def test_owners_edit_a_project_with_if_match(databases, backend, broker):
+    app = _app(await databases.fresh("portfolio", backend), broker, workers=False)
+    async with running(app) as client:
+        ci = str(uuid.uuid4())
+        created = await client.post(f"{API}/projects", headers=auth("carl", "requester"), json={
+            "name": "Backup refresh", "sponsor": "sam", "start_date": "2027-01-04", "cis": [{"id": ci}]})
+        pid, url = created.json()["id"], f"{API}/projects/{created.json()['id']}"
+        assert [p["id"] for p in (await client.get(f"{API}/projects?touches={ci}", headers=VIEWER)).json()["items"]] \
+            == [pid]
+        _problem(await client.patch(url, headers=auth("eve", "project_manager"), json={"name": "Mine now"}), 403)
+        _problem(await client.patch(url, headers={**SPONSOR, "If-Match": 'W/"5"'}, json={"name": "Stale"}), 412)
+        for body, field in (({"objectives": None}, "objectives"), ({"name": None}, "name"),
+                            ({"go_live_date": "2026-12-31"}, "go_live_date"), ({"budget_amount": 10}, "budget_currency"),
+                            ({"stage": "approved"}, "stage")):
+            problem = _problem(await client.patch(url, headers=SPONSOR, json=body), 422)
+            assert field in [e["field"] for e in problem["errors"]], (field, problem)
+        edited = await client.patch(url, headers={**SPONSOR, "If-Match": created.headers["ETag"]}, json={
+            "cis": [], "services": [{"id": ci, "name": "Backups"}], "project_manager": "pia",
+            "stakeholders": [{"sub": "olga", "role": "other"}]})
+        assert edited.status_code == 200 and edited.headers["ETag"] == 'W/"2"', edited.text
+        assert (edited.json()["cis"], edited.json()["services"]) == ([], [{"id": ci, "name": "Backups"}])
+        assert edited.json()["stakeholders"] == [{"sub": "sam", "role": "sponsor"},
+                                                 {"sub": "pia", "role": "project_manager"},
+                                                 {"sub": "olga", "role": "other"}]
+        same = await client.patch(url, headers=PM, json={"project_manager": "pia", "cis": []})
+        assert same.status_code == 200 and same.json()["version"] == 2  # nothing changed: no new version, no event
+        [updated] = await _events(app, "portfolio.project.updated.v1")
+        assert updated["data"]["changed"] == {
+            "cis": [], "project_manager": "pia", "services": [{"id": ci, "name": "Backups"}],
+            "stakeholders": [{"sub": "olga", "role": "other"}]}
+        assert (await client.post(f"{url}/terminate", headers=PM, json={"reason": "Superseded"})).status_code == 201
+        assert _problem(await client.patch(url, headers=PMO, json={"name": "Too late"}), 409)[
+            "allowed_transitions"] == []
+
+
 async def test_gates_are_configured_per_portfolio(databases, backend, broker):
     app = _app(await databases.fresh("portfolio", backend), broker, workers=False)
     async with running(app) as client:

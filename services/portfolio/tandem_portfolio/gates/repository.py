@@ -42,6 +42,11 @@ class GateReviewRepository(EntityRepository[GateReview]):
 
     model, noun = GateReview, "gate review"
 
+    async def locked(self, review_id: uuid.UUID) -> GateReview | None:
+        """The review, its row locked until the transaction ends (PostgreSQL): votes on it are taken one at a time."""
+        stmt = sa.select(GateReview).where(GateReview.id == review_id).with_for_update()
+        return (await self.session.execute(stmt.execution_options(populate_existing=True))).scalars().first()
+
     async def open_of(self, project_id: uuid.UUID) -> GateReview | None:
         stmt = sa.select(GateReview).where(GateReview.project_id == project_id, GateReview.state == OPEN)
         return (await self.session.execute(stmt)).scalars().first()

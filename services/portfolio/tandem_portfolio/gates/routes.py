@@ -145,6 +145,6 @@ async def get_review(project_id: uuid.UUID, gate: Gate, review_id: uuid.UUID, uo
 async def vote(project_id: uuid.UUID, gate: Gate, review_id: uuid.UUID, body: VoteCreate, uow: UnitOfWorkDep,
                actor: CurrentActor) -> ReviewRead:
     project = await projects.get_project(uow, project_id)
-    review = await service.get_review(uow, project, gate, review_id)
+    review = await service.get_review(uow, project, gate, review_id, for_vote=True)
     await service.cast_vote(uow, actor=actor, project=project, review=review, vote=body.vote, comment=body.comment)
     return (await _reads(uow, project, [review]))[0]

@@ -163,9 +163,11 @@ async def open_review(uow: UnitOfWork, *, actor: Actor, project: Project, gate: 
     return review
 
 
-async def get_review(uow: UnitOfWork, project: Project, gate: Gate, review_id: Any) -> GateReview:
-    """The project's review at this gate, or 404."""
-    review = await uow.repo(GateReviewRepository).get(review_id)
+async def get_review(uow: UnitOfWork, project: Project, gate: Gate, review_id: Any, *,
+                     for_vote: bool = False) -> GateReview:
+    """The project's review at this gate, or 404; locked when a vote follows, so two votes cannot both decide it."""
+    reviews = uow.repo(GateReviewRepository)
+    review = await (reviews.locked(review_id) if for_vote else reviews.get(review_id))
     if review is None or review.project_id != project.id or review.gate != gate.value:
         raise NotFound(f"no {gate.value} gate review {review_id} of project {project.id}")
     return review

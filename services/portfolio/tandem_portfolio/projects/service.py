@@ -126,6 +126,9 @@ async def update_project(uow: UnitOfWork, *, actor: Actor, project: Project, bod
     for name in NOT_NULL:
         if name in fields and fields[name] is None:
             raise ValidationProblem.field(name, "cannot be null")
+    for name in LISTS:
+        if name in fields and fields[name] is None:
+            raise ValidationProblem.field(name, "cannot be null; send [] to empty the list")
     merged = {name: fields.get(name, getattr(project, name)) for name in SCALARS}
     if merged["go_live_date"] and merged["start_date"] and merged["go_live_date"] < merged["start_date"]:
         raise ValidationProblem.field("go_live_date", "must not be before start_date")
