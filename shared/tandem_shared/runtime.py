@@ -17,7 +17,7 @@ from tandem_shared.consumer import EventConsumer, Handler
 from tandem_shared.db import is_sqlite, make_engine
 from tandem_shared.events import REGISTRY, TOPIC_PREFIX_KEY, dead_letter_topic_of, topic_of
 from tandem_shared.outbox import OutboxRelay
-from tandem_shared.settings import PlatformSettings, ServiceSettings, database_url
+from tandem_shared.settings import PlatformSettings, ServiceSettings, check_retention, database_url
 from tandem_shared.uow import OUTBOX_SIGNAL, install_session_hooks
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class ServiceRuntime:
 
     def __init__(self, service: str, *, handlers: dict[str, Handler], settings: ServiceSettings,
                  platform: PlatformSettings, background: Sequence[BackgroundTask] = ()) -> None:
+        check_retention(service, settings, platform)  # before anything is opened: a settings error, nothing else
         self.service = service
         self.background = list(background)
         self._commit_waiters: dict[str, Callable[[], None]] = {}

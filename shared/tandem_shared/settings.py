@@ -41,6 +41,10 @@ class PlatformSettings(BaseSettings):
     auth_leeway_seconds: int = Field(
         default=30, ge=0, le=300,
         description="Clock difference tolerated between the token issuer and this service, on exp, nbf and iat.")
+    max_outbox_retention_hours: float = Field(
+        default=24 * 7, gt=0,
+        description="Longest any service keeps (and may re-publish) its outbox; inboxes keep events at least this "
+                    "long so that a re-published event is still recognised.")
     log_level: str = "INFO"
 
     @field_validator("auth_jwks_url", "kafka_bootstrap_servers", mode="before")
@@ -93,6 +97,10 @@ class ServiceSettings(BaseSettings):
     outbox_retention_hours: float = Field(default=24 * 7, ge=0)
     consumer_group: str | None = Field(default=None, description="Kafka consumer group; default tandem-<service>.")
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    inbox_retention_hours: float = Field(
+        default=24 * 14, gt=0,
+        description="How long the inbox remembers an applied event (dead letters stay until replayed); at least "
+                    "TANDEM_MAX_OUTBOX_RETENTION_HOURS, plus how long a re-published event may wait unconsumed.")
     consumer_fetch_max_wait_ms: int = _fetch_max_wait(10)  # each service's own default: see `service_settings`
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
@@ -111,6 +119,30 @@ def service_settings(service: str) -> ServiceSettings:
         },
     )
     return cls()
+
+
+class SettingsError(ValueError):
+    """Settings that are each valid but contradict one another."""
+
+
+def check_retention(service: str, settings: ServiceSettings, platform: PlatformSettings) -> None:
+    """Refuse an inbox that forgets events sooner than a producer may re-send them (`tandem outbox republish`).
+
+    The inbox lives in the consumer's database and the outboxes in the producers', so neither can see the other:
+    the platform-wide maximum outbox retention bounds every outbox from above and every inbox from below.
+    """
+    prefix = f"TANDEM_{service.upper()}_"
+    maximum = platform.max_outbox_retention_hours
+    if settings.outbox_retention_hours > maximum:
+        raise SettingsError(
+            f"{prefix}OUTBOX_RETENTION_HOURS ({settings.outbox_retention_hours:g}) is above "
+            f"TANDEM_MAX_OUTBOX_RETENTION_HOURS ({maximum:g}): inboxes may have forgotten events re-published this "
+            "late and would apply them again; raise the maximum (and every inbox retention) or lower this")
+    if settings.inbox_retention_hours < maximum:
+        raise SettingsError(
+            f"{prefix}INBOX_RETENTION_HOURS ({settings.inbox_retention_hours:g}) is below "
+            f"TANDEM_MAX_OUTBOX_RETENTION_HOURS ({maximum:g}): a producer may re-publish events that old, and the "
+            "inbox must still recognise them to apply each once; raise it or lower the maximum")
 
 
 @lru_cache
