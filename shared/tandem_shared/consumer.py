@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -19,12 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tandem_shared.broker import ensure_topics
 from tandem_shared.db import utcnow
 from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead_letter_topic_of, parse_data
+from tandem_shared.failures import DETERMINISTIC, TRANSIENT, UNDECODABLE, classify
 from tandem_shared.tables import inbox
 from tandem_shared.uow import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 COMMIT_TIMEOUT = 5.0
 MAX_BATCH = 500  # messages applied in one transaction at most
+RETRY_FIRST = 0.1  # seconds before the first retry of a transient failure; doubled each time up to RETRY_MAX
+RETRY_MAX = 5.0
+DEAD_LETTERED = "dead_lettered"
 # A handler applies one event in the consumer's unit of work. It may carry `prefetch(uow, items: list[EventData])`,
 # called once per batch before its events, to load in one query what each would look up.
 Handler = Callable[[UnitOfWork, CloudEvent, EventData], Awaitable[None]]
@@ -54,6 +59,13 @@ class Delivery:
     key: bytes | None
 
 
+class _Stopping(BaseException):
+    """The consumer stops while holding a batch that fails transiently: abandoned, its offsets uncommitted.
+
+    A BaseException, so no handler's or attempt loop's `except Exception` mistakes it for the event's failure.
+    """
+
+
 class _RebalanceListener(ConsumerRebalanceListener):
     """Handling is sequential inside the poll loop, so nothing is in flight when partitions move."""
 
@@ -68,7 +80,11 @@ class _RebalanceListener(ConsumerRebalanceListener):
 
 
 class EventConsumer:
-    """Consumes topics for one service: applies each event once, dead-letters what keeps failing."""
+    """Consumes topics for one service: applies each event once, holds what fails transiently, dead-letters the rest.
+
+    `state` is starting, consuming, retrying (a transient failure: the batch in hand is retried with back-off and
+    nothing after it is committed), reconnecting (the broker failed) or stopped.
+    """
 
     def __init__(
         self,
@@ -96,8 +112,12 @@ class EventConsumer:
         self.dead_letter_topic = dead_letter_topic or dead_letter_topic_of(name)
         self.last_poll: float | None = None
         self.last_error: str | None = None
+        self.state = "starting"
+        self.retries = 0  # consecutive transient failures of the work in hand
+        self._retried_at: float | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._busy = False
 
@@ -106,8 +126,12 @@ class EventConsumer:
         self._task = asyncio.create_task(self.run(), name=f"consumer-{self.name}")
 
     async def stop(self) -> None:
-        """Finish the batch in hand and commit its offsets, or stop waiting on the broker; leave the group."""
+        """Finish the batch in hand and commit its offsets, or stop waiting on the broker; leave the group.
+
+        A batch held by a transient failure is abandoned uncommitted: it is read again after the restart.
+        """
         self._stopping = True
+        self._stop_requested.set()
         if self._task is None:
             return
         if not self._busy:
@@ -118,10 +142,19 @@ class EventConsumer:
         except asyncio.CancelledError:
             pass
         await self._disconnect()
+        self.state = "stopped"
 
     def healthy(self, max_silence: float = 30.0) -> bool:
-        """True when the loop polled recently (a stuck consumer after a broker restart is not)."""
-        return self.last_poll is not None and time.monotonic() - self.last_poll < max_silence
+        """True when the loop polled, or retried a transient failure, recently (a stuck consumer did neither)."""
+        if self.last_poll is None:
+            return False
+        alive = max(self.last_poll, self._retried_at or 0.0)
+        return time.monotonic() - alive < max_silence
+
+    def status(self) -> dict[str, Any]:
+        """What the readiness probe shows of the consumer."""
+        return {"healthy": self.healthy(), "state": self.state, "retries": self.retries,
+                "last_error": self.last_error}
 
     async def run(self) -> None:
         """Poll and handle until stopped; reconnect with back-off when the broker fails."""
@@ -132,8 +165,11 @@ class EventConsumer:
                 backoff = 0.2
                 while not self._stopping:
                     await self.poll_once()
-            except Exception as exc:  # noqa: BLE001 - broker or database down: reconnect with back-off, never die
+            except _Stopping:
+                break
+            except Exception as exc:  # broker or database down: reconnect with back-off, never die
                 self.last_error = f"{type(exc).__name__}: {exc}"
+                self.state = "reconnecting"
                 log.warning("%s: consumer loop failed, reconnecting in %.1fs: %s", self.name, backoff, self.last_error,
                             exc_info=not isinstance(exc, KafkaError))
                 await self._disconnect()
@@ -170,14 +206,15 @@ class EventConsumer:
             consumer, self._consumer = self._consumer, None
             try:
                 await consumer.stop()
-            except Exception:  # noqa: BLE001 - leaving a dead group cannot fail the shutdown
-                pass
+            except Exception as exc:  # noqa: BLE001 - leaving a dead group cannot fail the shutdown
+                log.debug("%s: leaving the group failed: %s", self.name, exc)
 
     async def poll_once(self, timeout_ms: int = 200) -> int:
         """Fetch a batch, apply it (in one transaction when it can), then commit the offsets; return the count."""
         assert self._consumer is not None
         batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=MAX_BATCH)
         self.last_poll = time.monotonic()
+        self.state = "consuming"
         # Take what the fetcher already holds too: a broker answering with small record batches would
         # otherwise make many small transactions out of a backlog.
         count = sum(map(len, batches.values()))
@@ -192,16 +229,54 @@ class EventConsumer:
                       for tp, messages in batches.items() for m in messages]
         self._busy = True
         try:
-            # A single message takes the batch path too: buffered rows and prefetches make it the cheaper one.
-            if deliveries and await self.handle_batch(deliveries) is None:
-                for delivery in deliveries:
-                    await self.handle(delivery)
+            if deliveries:
+                # A transient failure holds the whole batch (and so every later message) until it applies: the
+                # offsets below are committed only after that.
+                await self._until_not_transient(lambda: self._apply_fetched(deliveries))
             offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items() if messages}
             if offsets:
                 await self.commit_offset(offsets)
         finally:
             self._busy = False
         return len(deliveries)
+
+    async def _apply_fetched(self, deliveries: list[Delivery]) -> None:
+        # A single message takes the batch path too: buffered rows and prefetches make it the cheaper one.
+        if await self.handle_batch(deliveries) is None:
+            for delivery in deliveries:
+                await self.handle(delivery)
+
+    async def _until_not_transient(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run `work` again after each transient failure, waiting with back-off; other errors propagate."""
+        failures = 0
+        while True:
+            try:
+                result = await work()
+            except Exception as exc:
+                if classify(exc) != TRANSIENT:
+                    raise
+                failures += 1
+                await self._hold(exc, failures)
+                continue
+            if failures:
+                log.info("%s: recovered after %d transient failure(s)", self.name, failures)
+                self.state, self.retries = "consuming", 0
+            return result
+
+    async def _hold(self, exc: BaseException, failures: int) -> None:
+        """Wait before retrying after a transient failure (0.1 s doubling up to 5 s); raise _Stopping on stop."""
+        self.state, self.retries = "retrying", failures
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        self._retried_at = time.monotonic()
+        delay = min(RETRY_FIRST * 2 ** (failures - 1), RETRY_MAX)
+        log.warning("%s: transient failure %d, retrying in %.1fs: %s", self.name, failures, delay, self.last_error,
+                    exc_info=failures == 1)
+        try:
+            await asyncio.wait_for(self._stop_requested.wait(), delay)
+        except TimeoutError:
+            pass
+        if self._stopping:
+            raise _Stopping
 
     async def handle_batch(self, deliveries: list[Delivery]) -> list[str] | None:
         """Apply a fetched batch in one transaction; None (nothing written) when any message fails.
@@ -211,7 +286,8 @@ class EventConsumer:
         A handler with a `prefetch(uow, items)` attribute gets every event of its type in the batch first, to
         load in one query what each would look up.
         On None the caller applies each message alone, so a poison event is retried and dead-lettered by itself
-        while the others are applied (in partition order, as before).
+        while the others are applied (in partition order, as before). A transient failure (the database is
+        unreachable, a deadlock) is raised instead: the caller retries the whole batch.
         """
         parsed: list[tuple[CloudEvent, Handler | None, EventData | None]] = []
         for delivery in deliveries:
@@ -250,7 +326,9 @@ class EventConsumer:
                     finally:
                         correlation_id_var.reset(token)
                     outcomes.append("applied")
-        except Exception as exc:  # noqa: BLE001 - rolled back whole; retried message by message
+        except Exception as exc:  # rolled back whole; retried message by message
+            if classify(exc) == TRANSIENT:
+                raise
             log.info("%s: batch of %d rolled back (%s: %s); applying its messages one by one",
                      self.name, len(deliveries), type(exc).__name__, exc)
             return None
@@ -280,34 +358,48 @@ class EventConsumer:
         except CommitFailedError as exc:
             log.info("%s: commit of %s refused after a rebalance (%s); the inbox skips re-reads",
                      self.name, offsets, exc)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise KafkaError(f"offset commit of {offsets} did not complete in {COMMIT_TIMEOUT}s") from exc
 
     async def handle(self, delivery: Delivery) -> str:
-        """Apply one message once: returns applied, duplicate, ignored or dead_lettered."""
+        """Apply one message once: returns applied, duplicate, ignored or dead_lettered.
+
+        Transient failures are retried until they pass and never count as attempts; a deterministic failure is
+        retried up to `max_attempts`, then dead-lettered. A message that is not a CloudEvent, or whose data does
+        not validate, is dead-lettered at once: retrying cannot change it.
+        """
         try:
             event = CloudEvent.from_bytes(delivery.value)
-            handler = self.handlers.get(event.type)
-            data = parse_data(event) if handler is not None else None
         except Exception as exc:  # noqa: BLE001 - a malformed message is dead-lettered, never fatal
-            await self._dead_letter(delivery, None, f"undecodable message: {exc}")
-            return "dead_lettered"
-        if handler is None or data is None:
+            await self._dead_letter(delivery, None, exc, kind=UNDECODABLE, attempts=0,
+                                    error=f"undecodable message: {exc}")
+            return DEAD_LETTERED
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return "ignored"
+        try:
+            data = parse_data(event)
+        except Exception as exc:  # noqa: BLE001 - replayable once the consumer accepts the data
+            await self._dead_letter(delivery, event, exc, kind=DETERMINISTIC, attempts=0,
+                                    error=f"invalid event data: {exc}")
+            return DEAD_LETTERED
+        if data is None:
             return "ignored"
         token = correlation_id_var.set(event.correlationid)
         try:
-            error = ""
+            failure: Exception | None = None
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    return await self._apply(delivery, event, data, handler)
-                except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
-                    error = f"{type(exc).__name__}: {exc}"
-                    log.warning("%s: %s %s failed (attempt %d/%d): %s", self.name, event.type, event.id,
-                                attempt, self.max_attempts, error)
+                    return await self._until_not_transient(lambda: self._apply(delivery, event, data, handler))
+                except Exception as exc:  # noqa: BLE001 - deterministic: retried, then dead-lettered
+                    failure = exc
+                    log.warning("%s: %s %s failed (attempt %d/%d): %s: %s", self.name, event.type, event.id,
+                                attempt, self.max_attempts, type(exc).__name__, exc)
                     if attempt < self.max_attempts:
                         await asyncio.sleep(0.05 * 2**attempt)
-            await self._dead_letter(delivery, event, error)
-            return "dead_lettered"
+            assert failure is not None
+            await self._dead_letter(delivery, event, failure, kind=DETERMINISTIC, attempts=self.max_attempts)
+            return DEAD_LETTERED
         finally:
             correlation_id_var.reset(token)
 
@@ -338,20 +430,37 @@ class EventConsumer:
             "offset": delivery.offset, "error": error, "received_at": utcnow(),
         }
 
-    async def _dead_letter(self, delivery: Delivery, event: CloudEvent | None, error: str) -> None:
-        """Send the original message with its origin and error to the dead-letter topic."""
+    async def _dead_letter(self, delivery: Delivery, event: CloudEvent | None, exc: BaseException, *, kind: str,
+                           attempts: int, error: str | None = None) -> None:
+        """Send the original message with its origin and why it failed to the dead-letter topic; mark its inbox row.
+
+        Both steps wait out transient failures: an unreachable broker or database must not lose the dead letter.
+        """
+        error = (error or f"{type(exc).__name__}: {exc}")[:4000]
         headers = [
             ("tandem-original-topic", delivery.topic.encode()),
             ("tandem-original-partition", str(delivery.partition).encode()),
             ("tandem-original-offset", str(delivery.offset).encode()),
-            ("tandem-error", error[:4000].encode()),
+            ("tandem-error", error.encode()),
+            ("tandem-error-type", type(exc).__name__.encode()),
+            ("tandem-failure-kind", kind.encode()),
+            ("tandem-attempts", str(attempts).encode()),
+            ("tandem-dead-lettered-at", utcnow().isoformat().encode()),
             ("tandem-consumer", self.name.encode()),
         ]
-        producer = await self.producer()
-        await producer.send_and_wait(self.dead_letter_topic, value=delivery.value, key=delivery.key, headers=headers)
+
+        async def send() -> None:
+            producer = await self.producer()
+            await producer.send_and_wait(self.dead_letter_topic, value=delivery.value, key=delivery.key,
+                                         headers=headers)
+
+        await self._until_not_transient(send)
         self.last_error = error
-        log.error("%s: dead-lettered %s@%d/%d: %s", self.name, delivery.topic, delivery.partition,
-                  delivery.offset, error)
+        log.error("%s: dead-lettered %s@%d/%d (%s after %d attempt(s)): %s", self.name, delivery.topic,
+                  delivery.partition, delivery.offset, kind, attempts, error)
         if event is not None:
-            async with unit_of_work(self.sessionmaker) as uow:
-                await self._claim(uow.session, delivery, event, "dead_lettered", error[:4000])
+            async def mark() -> None:
+                async with unit_of_work(self.sessionmaker) as uow:
+                    await self._claim(uow.session, delivery, event, DEAD_LETTERED, error)
+
+            await self._until_not_transient(mark)

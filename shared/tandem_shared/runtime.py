@@ -159,7 +159,6 @@ class ServiceRuntime:
             "relay": None if self.relay is None else {
                 "last_error": self.relay.last_error, "leader": self.relay.leader, **self.relay.stats,
             },
-            "consumer": None if self.consumer is None else {
-                "healthy": self.consumer.healthy(), "last_error": self.consumer.last_error,
-            },
+            # state "retrying": a transient failure (e.g. the database is unreachable) holds the batch in hand.
+            "consumer": None if self.consumer is None else self.consumer.status(),
         }
