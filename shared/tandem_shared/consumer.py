@@ -8,8 +8,10 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,6 +31,9 @@ COMMIT_TIMEOUT = 5.0
 MAX_BATCH = 500  # messages applied in one transaction at most
 RETRY_FIRST = 0.1  # seconds before the first retry of a transient failure; doubled each time up to RETRY_MAX
 RETRY_MAX = 5.0
+PURGE_INTERVAL = 60.0  # seconds between inbox purges at most
+PURGE_CHUNK = 5_000  # inbox rows deleted per transaction: short write locks on SQLite
+PURGE_MAX_ROWS = 100_000  # per purge, so a first purge of a large inbox does not hold up consumption for long
 DEAD_LETTERED = "dead_lettered"
 # A handler applies one event in the consumer's unit of work. It may carry `prefetch(uow, items: list[EventData])`,
 # called once per batch before its events, to load in one query what each would look up.
@@ -99,6 +104,7 @@ class EventConsumer:
         max_attempts: int = 3,
         fetch_max_wait_ms: int = 10,
         dead_letter_topic: str | None = None,
+        inbox_retention: timedelta | None = None,
     ) -> None:
         self.name = name
         self.group_id = group_id
@@ -110,11 +116,13 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.fetch_max_wait_ms = fetch_max_wait_ms
         self.dead_letter_topic = dead_letter_topic or dead_letter_topic_of(name)
+        self.inbox_retention = inbox_retention
         self.last_poll: float | None = None
         self.last_error: str | None = None
         self.state = "starting"
         self.retries = 0  # consecutive transient failures of the work in hand
         self._retried_at: float | None = None
+        self._last_purge = time.monotonic()  # the first purge waits an interval: start-up catches up first
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = False
         self._stop_requested = asyncio.Event()
@@ -165,6 +173,7 @@ class EventConsumer:
                 backoff = 0.2
                 while not self._stopping:
                     await self.poll_once()
+                    await self._purge_if_due()
             except _Stopping:
                 break
             except Exception as exc:  # broker or database down: reconnect with back-off, never die
@@ -346,7 +355,19 @@ class EventConsumer:
             rows.setdefault((event.source, event.id), self._inbox_row(delivery, event, "applied"))
         connection = await uow.connection()
         result = await connection.execute(_claim_statement(connection.dialect.name), list(rows.values()))
-        return {(source, event_id) for source, event_id in result.all()}
+        claimed = {(source, event_id) for source, event_id in result.all()}
+        if len(claimed) < len(rows):
+            await connection.execute(self._touch_statement([key[1] for key in rows if key not in claimed]))
+        return claimed
+
+    def _touch_statement(self, event_ids: list[uuid.UUID]) -> sa.Update:
+        """Restart the retention clock of events seen again (rare: only redeliveries and re-publications).
+
+        A producer that re-publishes its retained outbox restarts that outbox row's retention, so the inbox keeps
+        an event for its retention after the last copy arrived, not the first.
+        """
+        return (sa.update(inbox).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(event_ids))
+                .values(received_at=utcnow()))
 
     async def commit_offset(self, offsets: dict[TopicPartition, int]) -> None:
         """Commit after the database transaction, every partition in one request; a stale commit is harmless."""
@@ -406,6 +427,7 @@ class EventConsumer:
     async def _apply(self, delivery: Delivery, event: CloudEvent, data: EventData, handler: Handler) -> str:
         async with unit_of_work(self.sessionmaker) as uow:
             if not await self._claim(uow.session, delivery, event, "applied"):
+                await uow.session.execute(self._touch_statement([event.id]))
                 return "duplicate"
             await handler(uow, event, data)
         return "applied"
@@ -464,3 +486,45 @@ class EventConsumer:
                     await self._claim(uow.session, delivery, event, DEAD_LETTERED, error)
 
             await self._until_not_transient(mark)
+
+    async def _purge_if_due(self) -> None:
+        """Purge old inbox rows at most once per PURGE_INTERVAL; a failure waits for the next interval."""
+        if self.inbox_retention is None or time.monotonic() - self._last_purge < PURGE_INTERVAL:
+            return
+        self._last_purge = time.monotonic()
+        try:
+            await self.purge_inbox()
+        except Exception as exc:  # noqa: BLE001 - the inbox only grows a little longer
+            log.warning("%s: inbox purge failed, trying again in %.0fs: %s: %s", self.name, PURGE_INTERVAL,
+                        type(exc).__name__, exc)
+
+    async def purge_inbox(self) -> int:
+        """Delete this consumer's inbox rows older than the retention, except dead letters; return how many."""
+        assert self.inbox_retention is not None
+        return await purge_inbox(self.sessionmaker, self.name, self.inbox_retention)
+
+
+async def purge_inbox(maker: async_sessionmaker[AsyncSession], consumer: str, retention: timedelta, *,
+                      chunk: int = PURGE_CHUNK, max_rows: int = PURGE_MAX_ROWS) -> int:
+    """Delete a consumer's applied inbox rows received longer ago than `retention`, in short transactions.
+
+    Dead-lettered rows stay until replayed (`tandem dlq replay` makes them applied). The retention must cover the
+    longest a producer may re-send an event (`TANDEM_MAX_OUTBOX_RETENTION_HOURS`), which the settings enforce.
+    """
+    cutoff = utcnow() - retention
+    keys = (sa.select(inbox.c.source, inbox.c.event_id)
+            .where(inbox.c.consumer == consumer, inbox.c.status != DEAD_LETTERED, inbox.c.received_at < cutoff)
+            .limit(chunk))
+    statement = sa.delete(inbox).where(inbox.c.consumer == consumer,
+                                       sa.tuple_(inbox.c.source, inbox.c.event_id).in_(keys))
+    purged = 0
+    while purged < max_rows:
+        async with maker() as session, session.begin():
+            deleted = (await session.execute(statement)).rowcount or 0
+        purged += deleted
+        if deleted < chunk:
+            break
+        await asyncio.sleep(0)  # let the consumer's and requests' writes in between chunks
+    if purged:
+        log.info("%s: purged %d inbox rows received before %s", consumer, purged, cutoff.isoformat())
+    return purged

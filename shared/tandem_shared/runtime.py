@@ -125,6 +125,7 @@ class ServiceRuntime:
                 max_attempts=self.settings.consumer_max_attempts,
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
                 dead_letter_topic=dead_letters,
+                inbox_retention=timedelta(hours=self.settings.inbox_retention_hours),
             )
             self.consumer.start()
         self._background_tasks = [asyncio.create_task(task(self), name=f"{self.service}-{task.__name__}")
