@@ -31,7 +31,10 @@ Every event is a CloudEvents 1.0 structured-mode JSON message (`content-type: ap
 Topics: one per producing service, `tandem.<service>`, 3 partitions, keyed by `subject` so the events of one entity
 stay in order. Delivery is at least once (transactional outbox); consumers apply each event once (inbox). A consumer
 that cannot handle an event after a few tries sends it to `tandem.<consumer>.dlq` with headers
-`tandem-original-topic`, `tandem-original-partition`, `tandem-original-offset`, `tandem-error`, `tandem-consumer`.
+`tandem-original-topic`, `tandem-original-partition`, `tandem-original-offset`, `tandem-error`, `tandem-error-type`,
+`tandem-failure-kind` (`deterministic` or `undecodable`), `tandem-attempts`, `tandem-dead-lettered-at` and
+`tandem-consumer`; an unreachable database or broker is waited out instead, never dead-lettered. `tandem dlq list`,
+`show` and `replay` read them and apply them once the cause is fixed.
 """
 
 

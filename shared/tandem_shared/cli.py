@@ -309,6 +309,87 @@ def cmd_outbox_unpark(args: argparse.Namespace) -> None:
     print(json.dumps({"unparked": count}) if args.json else f"{args.service}: {count} outbox rows back to pending")
 
 
+def _broker_address(explicit: str | None) -> str:
+    """The broker: --bootstrap, TANDEM_KAFKA_BOOTSTRAP_SERVERS, or the address `tandem up` left in the data folder."""
+    address_file = platform_settings().data_dir / "broker.address"
+    bootstrap = explicit or platform_settings().kafka_bootstrap_servers or (
+        address_file.read_text().strip() if address_file.exists() else None)
+    if not bootstrap:
+        raise SystemExit("no broker: run `make run` first, set TANDEM_KAFKA_BOOTSTRAP_SERVERS or pass --bootstrap")
+    return bootstrap
+
+
+async def _with_dead_letters(service: str, bootstrap: str, ids: list[str] | None = None, *,
+                             replay_them: bool = False) -> tuple[list, list, list[str]]:
+    """The service's dead letters (those with `ids`, else all) and, with `replay_them`, the replay outcomes."""
+    import importlib
+
+    from tandem_shared.dlq import find, list_dead_letters, replay
+    from tandem_shared.events import dead_letter_topic_of
+    from tandem_shared.runtime import ServiceRuntime
+    from tandem_shared.settings import service_settings
+
+    spec = importlib.import_module(f"tandem_{service}.main").SPEC
+    # Nothing is started: the runtime gives the service's database, handlers and topic prefix as the consumer has them.
+    runtime = ServiceRuntime(service, handlers=spec.handlers, settings=service_settings(service),
+                             platform=platform_settings())
+    try:
+        letters = await list_dead_letters(runtime.sessionmaker, service, bootstrap=bootstrap,
+                                          topic=dead_letter_topic_of(service, runtime.topic_prefix))
+        missing: list[str] = []
+        if ids is not None:
+            letters, missing = find(letters, ids)
+        elif replay_them:
+            letters = [letter for letter in letters if letter.replayable]
+        outcomes = await replay(runtime.sessionmaker, runtime.handlers, letters, bootstrap=bootstrap) \
+            if replay_them else []
+        return letters, outcomes, missing
+    finally:
+        await runtime.stop()
+
+
+def cmd_dlq_list(args: argparse.Namespace) -> None:
+    """List a service's dead letters: why each failed and whether it can be replayed."""
+    from tandem_shared.dlq import table
+
+    letters, _, _ = asyncio.run(_with_dead_letters(args.service, _broker_address(args.bootstrap)))
+    if args.json:
+        print(json.dumps([letter.to_json() for letter in letters]))
+        return
+    print(table(letters))
+    if any(letter.replayable for letter in letters):
+        print(f"after fixing the cause: tandem dlq replay {args.service} --id EVENT_ID (or --all)")
+
+
+def cmd_dlq_show(args: argparse.Namespace) -> None:
+    """Show one dead letter: its headers, the reason and the original message."""
+    from tandem_shared.dlq import describe
+
+    letters, _, missing = asyncio.run(_with_dead_letters(args.service, _broker_address(args.bootstrap), [args.id]))
+    if missing:
+        raise SystemExit(f"{args.service}: no dead letter {args.id}")
+    print(json.dumps(letters[0].to_json(with_message=True)) if args.json else describe(letters[0]))
+
+
+def cmd_dlq_replay(args: argparse.Namespace) -> None:
+    """Apply dead-lettered events through their handler once the cause is fixed (each at most once)."""
+    _configure_logging()
+    _, outcomes, missing = asyncio.run(_with_dead_letters(
+        args.service, _broker_address(args.bootstrap), None if args.all else args.id, replay_them=True))
+    results = [{"id": o.letter.id, "outcome": o.outcome, "detail": o.detail} for o in outcomes]
+    results += [{"id": wanted, "outcome": "not_found", "detail": "no such dead letter"} for wanted in missing]
+    if args.json:
+        print(json.dumps(results))
+    else:
+        for result in results:
+            print(f"{result['id']}  {result['outcome']}" + (f": {result['detail']}" if result["detail"] else ""))
+        counts = {name: sum(r["outcome"] == name for r in results) for name in ("applied", "skipped")}
+        print(f"{args.service}: {counts['applied']} applied, {counts['skipped']} skipped, "
+              f"{len(results) - sum(counts.values())} not applied")
+    if any(r["outcome"] not in ("applied", "skipped") for r in results):
+        raise SystemExit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `tandem`."""
     parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
@@ -375,6 +456,27 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every parked row")
     back.add_argument("--json", action="store_true", help="print the count as JSON")
     back.set_defaults(func=cmd_outbox_unpark)
+    dlq = sub.add_parser("dlq", help="list, show and replay dead letters").add_subparsers(
+        dest="dlq_command", required=True)
+    listing = dlq.add_parser("list", help="a service's dead letters, why each failed, whether it can be replayed")
+    listing.add_argument("service", choices=SERVICES)
+    listing.add_argument("--bootstrap", default=None)
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.set_defaults(func=cmd_dlq_list)
+    show = dlq.add_parser("show", help="one dead letter: headers, reason and the original message")
+    show.add_argument("service", choices=SERVICES)
+    show.add_argument("--id", required=True, help="the event id (or dlq@P/O for an undecodable message)")
+    show.add_argument("--bootstrap", default=None)
+    show.add_argument("--json", action="store_true", help="print a JSON object")
+    show.set_defaults(func=cmd_dlq_show)
+    again_dead = dlq.add_parser("replay", help="apply dead-lettered events once the cause is fixed (at most once)")
+    again_dead.add_argument("service", choices=SERVICES)
+    chosen = again_dead.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--id", action="append", help="an event id (repeatable)")
+    chosen.add_argument("--all", action="store_true", help="every replayable dead letter")
+    again_dead.add_argument("--bootstrap", default=None)
+    again_dead.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    again_dead.set_defaults(func=cmd_dlq_replay)
     return parser
 
 
