@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/impact.py --sqlite-only
 	$(BIN)/python bench/heatmap.py
 	$(BIN)/python bench/capacity_consumer.py
+	$(BIN)/python bench/portfolio_lists.py
 
 catalogue: install
 	$(BIN)/tandem events catalogue --output docs/events.md

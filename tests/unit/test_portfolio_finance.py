@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 
 import pytest
-from tandem_portfolio.business_cases import finance
+from tandem_portfolio.business_cases import finance, reports
 from tandem_portfolio.business_cases.months import format_month, format_quarter, parse_month
 
 D = Decimal
@@ -132,3 +132,34 @@ def test_months_round_trip() -> None:
     for bad in ("2027-13", "2027-00", "27-01", "2027-1", "1899-12", "abcd-ef"):
         with pytest.raises(ValueError):
             parse_month(bad)
+
+
+def test_cash_flow_periods_from_yearly_sums() -> None:
+    # Database rows: (currency, year, cents of capex_01..12, opex_01..12, benefit_01..12).
+    def year(currency: str, number: int, **months: tuple[int, int, int]) -> tuple[str, int, tuple[int, ...]]:
+        columns = [0] * 36
+        for name, (capex, opex, benefit) in months.items():
+            index = int(name[1:]) - 1
+            columns[index], columns[12 + index], columns[24 + index] = capex, opex, benefit
+        return currency, number, tuple(columns)
+
+    sums = [year("EUR", 2026, m12=(5000, 0, 0)), year("EUR", 2027, m01=(10, 20, 0), m02=(0, 0, 1),
+                                                        m05=(0, 0, 100_000)), year("USD", 2027, m03=(1, 0, 0))]
+    start, end = parse_month("2027-01"), parse_month("2027-04")
+    periods = reports.per_period(sums, start, end, 1)
+    assert sorted(periods, key=str) == sorted([
+        ("EUR", None, D("50.00"), D("0.00"), D("0.00")), ("EUR", parse_month("2027-01"), D("0.10"), D("0.20"),
+                                                          D("0.00")),
+        ("EUR", parse_month("2027-02"), D("0.00"), D("0.00"), D("0.01")),
+        ("USD", parse_month("2027-03"), D("0.01"), D("0.00"), D("0.00"))], key=str)
+    flows = reports.assemble(periods, {"EUR": 2, "USD": 1}, quarterly=False, first=start, last=end)
+    eur = flows[0]
+    assert (eur.currency, eur.projects, eur.opening_net) == ("EUR", 2, D("-50.00"))
+    assert [(p.period, p.net, p.cumulative_net) for p in eur.periods] == [
+        ("2027-01", D("-0.30"), D("-50.30")), ("2027-02", D("0.01"), D("-50.29")), ("2027-03", D("0.00"), D("-50.29")),
+        ("2027-04", D("0.00"), D("-50.29"))]
+    quarters = reports.assemble(reports.per_period(sums, None, None, 3), {}, quarterly=True,
+                                first=None, last=None)
+    assert [(p.period, p.costs, p.benefits) for p in quarters[0].periods] == [
+        ("2026-Q4", D("50.00"), D("0.00")), ("2027-Q1", D("0.30"), D("0.01")), ("2027-Q2", D("0.00"), D("1000.00"))]
+    assert [p.period for p in quarters[1].periods] == ["2026-Q4", "2027-Q1", "2027-Q2"]  # same periods per currency

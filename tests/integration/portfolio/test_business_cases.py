@@ -207,6 +207,21 @@ async def test_cash_flow_per_month_and_quarter_with_exact_sums(databases, backen
             "net": "-999.99", "cumulative_net": "-999.99"}]
         run_only = (await client.get("/portfolio/v1/cash-flow?category=run", headers=VIEWER)).json()
         assert [(c["currency"], c["projects"]) for c in run_only["currencies"]] == [("EUR", 1)]
+        window = (await client.get("/portfolio/v1/cash-flow?from=2027-02&to=2027-04", headers=VIEWER)).json()
+        eur_window = window["currencies"][0]
+        assert eur_window["opening_net"] == "-1050.20"  # 2026-12 and 2027-01
+        assert [(p["period"], p["net"], p["cumulative_net"]) for p in eur_window["periods"]] == [
+            ("2027-02", "-0.10", "-1050.30"), ("2027-03", "0.00", "-1050.30"), ("2027-04", "600.30", "-450.00")]
+
+        # Replacing a case replaces its months in the projection.
+        replaced = await client.put(f"/portfolio/v1/projects/{ids['Alpha']}/business-case", headers=PM, json={
+            "currency": "EUR", "discount_rate": 0.05, "horizon_start": "2026-12",
+            "lines": _lines({"2028-01": ("10.00", "0", "0")})})
+        assert replaced.status_code == 200, replaced.text
+        after = (await client.get("/portfolio/v1/cash-flow", headers=VIEWER)).json()["currencies"][0]
+        assert [(p["period"], p["net"]) for p in after["periods"] if p["net"] != "0.00"] == [
+            ("2026-12", "-50.00"), ("2027-02", "0.10"), ("2027-06", "900.00"), ("2028-01", "-10.00")]
+
         empty = (await client.get("/portfolio/v1/cash-flow?stage=closed", headers=VIEWER)).json()
         assert empty["currencies"] == []
         for query, field in (("from=2027-13", "from"), ("to=27-01", "to"), ("granularity=week", "granularity"),

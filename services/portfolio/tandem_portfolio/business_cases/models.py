@@ -50,8 +50,7 @@ class BusinessCaseLine(Base):
         sa.CheckConstraint("kind IN ('capex', 'opex', 'benefit')", name="kind"),
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint(f"month {MONTH_RANGE}", name="month"),
-        # The cash-flow projection reads (month, kind, amount) per project from this index alone.
-        sa.Index("ix_business_case_lines_project_month", "project_id", "month", "kind", "amount"),
+        sa.Index("ix_business_case_lines_project_month", "project_id", "month"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -62,6 +61,23 @@ class BusinessCaseLine(Base):
     kind: Mapped[str] = mapped_column(sa.String(10))
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(14, 2))
     description: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+# A case's lines summed per month, one row per calendar year with a column per kind and month (capex_01 … benefit_12,
+# whole cents), written with the lines: what the portfolio cash flow adds up. A row per year instead of per month is
+# a twelfth of the rows to read and group (the way ledger totals tables keep a column per period); cents because both
+# databases add integers exactly (SQLite keeps NUMERIC as binary floating point). Core only: nothing loads it as
+# objects.
+YEAR_COLUMNS = tuple(f"{kind}_{month:02d}" for kind in ("capex", "opex", "benefit") for month in range(1, 13))
+business_case_years = sa.Table(
+    "business_case_years", Base.metadata,
+    sa.Column("project_id", sa.Uuid(), sa.ForeignKey("business_cases.project_id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("year", sa.Integer(), primary_key=True),
+    *(sa.Column(name, sa.BigInteger(), nullable=False, default=0) for name in YEAR_COLUMNS),
+    sa.CheckConstraint("year BETWEEN 1900 AND 2199", name="year"),
+    sqlite_with_rowid=False,  # rows kept in key order: a project's years are read from the key alone
+)
 
 
 class BenefitRealisation(Base):

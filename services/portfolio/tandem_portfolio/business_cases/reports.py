@@ -13,7 +13,12 @@ from tandem_shared.uow import UnitOfWork
 from tandem_portfolio.business_cases import finance
 from tandem_portfolio.business_cases.models import BenefitRealisation, BusinessCase, BusinessCaseLine
 from tandem_portfolio.business_cases.months import format_month, format_quarter, parse_month
-from tandem_portfolio.business_cases.repository import BusinessCaseRepository, CashFlowRepository, Selection
+from tandem_portfolio.business_cases.repository import (
+    BusinessCaseRepository,
+    CashFlowRepository,
+    Selection,
+    cents_to_money,
+)
 from tandem_portfolio.business_cases.schemas import (
     BenefitMonth,
     BenefitRead,
@@ -114,28 +119,46 @@ async def cash_flow(uow: UnitOfWork, *, quarterly: bool, from_month: str | None,
     selected = list(stages) or ([] if project_ids else list(DEFAULT_STAGES))
     selection = Selection(stages=selected, categories=categories, project_ids=project_ids)
     repo = uow.repo(CashFlowRepository)
-    sums = await repo.sums(selection, quarterly=quarterly, from_month=start, to_month=end)
+    sums = await repo.sums(selection, to_year=None if end is None else end // 12)
     counts = await repo.projects_per_currency(selection)
     step = 3 if quarterly else 1
-    currencies = assemble(sums, counts, quarterly=quarterly, first=None if start is None else start // step,
-                          last=None if end is None else end // step)
+    currencies = assemble(per_period(sums, start, end, step), counts, quarterly=quarterly,
+                          first=None if start is None else start // step, last=None if end is None else end // step)
     return CashFlowRead(granularity="quarter" if quarterly else "month",
                         from_month=None if start is None else format_month(start),
                         to_month=None if end is None else format_month(end),
                         stages=selected or None, currencies=currencies)
 
 
-def assemble(sums: Iterable[tuple[str, int | None, str, Decimal]], projects: dict[str, int], *, quarterly: bool,
-             first: int | None, last: int | None) -> list[CurrencyCashFlow]:
+def per_period(sums: Iterable[tuple[str, int, tuple[int, ...]]], start: int | None, end: int | None,
+                step: int) -> list[tuple[str, int | None, Decimal, Decimal, Decimal]]:
+    """The database's sums per currency and year spread back to months and added up per period (None: before
+    `start`); the few rows the database returned, not the portfolio's lines."""
+    cents: dict[tuple[str, int | None], list[int]] = {}
+    for currency, year, columns in sums:
+        for index in range(12):
+            month = year * 12 + index
+            capex, opex, benefit = columns[index], columns[12 + index], columns[24 + index]
+            if not (capex or opex or benefit) or (end is not None and month > end):
+                continue
+            period = None if start is not None and month < start else month // step
+            total = cents.setdefault((currency, period), [0, 0, 0])
+            total[0], total[1], total[2] = total[0] + capex, total[1] + opex, total[2] + benefit
+    return [(currency, period, *(cents_to_money(value) for value in total))
+            for (currency, period), total in cents.items()]
+
+
+def assemble(sums: Iterable[tuple[str, int | None, Decimal, Decimal, Decimal]], projects: dict[str, int], *,
+             quarterly: bool, first: int | None, last: int | None) -> list[CurrencyCashFlow]:
     """Periods first..last (the range of the sums when not given) per currency, empty periods zero; period None
     sums the months before the range into the opening balance."""
     opening: dict[str, Decimal] = {}
-    cells: dict[str, dict[int, dict[str, Decimal]]] = {}
-    for currency, period, kind, amount in sums:
+    cells: dict[str, dict[int, tuple[Decimal, Decimal, Decimal]]] = {}
+    for currency, period, capex, opex, benefits_ in sums:
         if period is None:
-            opening[currency] = opening.get(currency, ZERO) + (amount if kind == "benefit" else -amount)
+            opening[currency] = opening.get(currency, ZERO) + benefits_ - capex - opex
         else:
-            cells.setdefault(currency, {}).setdefault(period, {})[kind] = amount
+            cells.setdefault(currency, {})[period] = (capex, opex, benefits_)
     seen = [period for periods in cells.values() for period in periods]
     first = min(seen, default=last) if first is None else first
     last = max(seen, default=first) if last is None else last
@@ -145,8 +168,7 @@ def assemble(sums: Iterable[tuple[str, int | None, str, Decimal]], projects: dic
         cumulative = opening.get(currency, ZERO)
         periods = []
         for period in range(first, last + 1) if first is not None and last is not None else ():
-            kinds = cells.get(currency, {}).get(period, {})
-            capex, opex, benefits_ = (kinds.get(kind, ZERO) for kind in finance.KINDS)
+            capex, opex, benefits_ = cells.get(currency, {}).get(period, (ZERO, ZERO, ZERO))
             net = benefits_ - capex - opex
             cumulative += net
             periods.append(CashFlowPeriod(period=label(period), capex=capex, opex=opex, costs=capex + opex,

@@ -13,11 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.db import new_id
 from tandem_shared.errors import NotFound
 
-from tandem_portfolio.business_cases.models import BenefitRealisation, BusinessCase, BusinessCaseLine
+from tandem_portfolio.business_cases.models import (
+    YEAR_COLUMNS,
+    BenefitRealisation,
+    BusinessCase,
+    BusinessCaseLine,
+    business_case_years,
+)
 from tandem_portfolio.costs.models import ActualCost, ActualLabourCost
 from tandem_portfolio.projects.models import Project
 
 Line = BusinessCaseLine
+Years = business_case_years
 
 
 def cents_to_money(cents: Any) -> Decimal:
@@ -77,13 +84,17 @@ class BusinessCaseRepository:
         await self.session.flush()
         return case
 
-    async def replace_lines(self, project_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
-        """Delete the case's lines and insert these (one multi-row insert)."""
+    async def replace_lines(self, project_id: uuid.UUID, rows: list[dict[str, Any]],
+                            years: list[dict[str, Any]]) -> None:
+        """Replace the case's lines and their sums per year (one multi-row insert each)."""
         await self.session.execute(sa.delete(Line).where(Line.project_id == project_id),
                                    execution_options={"synchronize_session": False})
+        await self.session.execute(sa.delete(Years).where(Years.c.project_id == project_id))
         if rows:
             await self.session.execute(sa.insert(Line), [{"id": new_id(), "project_id": project_id, **row}
                                                          for row in rows])
+        if years:
+            await self.session.execute(sa.insert(Years), [{"project_id": project_id, **row} for row in years])
 
     async def has_realisations(self, project_id: uuid.UUID) -> bool:
         stmt = sa.select(BenefitRealisation.id).where(BenefitRealisation.project_id == project_id).limit(1)
@@ -123,32 +134,19 @@ class CashFlowRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _cents(self) -> sa.ColumnElement[Any]:
-        # SQLite keeps NUMERIC as binary floating point: sum whole cents (exact up to 2^53) there; PostgreSQL's
-        # numeric sums exactly as it is.
-        if self.session.get_bind().dialect.name == "sqlite":
-            return sa.func.sum(sa.func.round(Line.amount * 100))
-        return sa.func.sum(Line.amount) * 100
-
-    async def sums(self, selection: Selection, *, quarterly: bool, from_month: int | None, to_month: int | None
-                   ) -> list[tuple[str, int | None, str, Decimal]]:
-        """(currency, period, kind, sum) with period the month (or quarter: month / 3) and None for the months
-        before `from_month`, which make the opening balance."""
-        period: sa.ColumnElement[Any] = Line.month // 3 if quarterly else Line.month
-        if from_month is not None:
-            period = sa.case((Line.month < from_month, sa.null()), else_=period)
+    async def sums(self, selection: Selection, *, to_year: int | None) -> list[tuple[str, int, tuple[int, ...]]]:
+        """(currency, year, cents of capex_01 … benefit_12) summed over the selected projects, up to `to_year`."""
         stmt = (
-            sa.select(BusinessCase.currency, period.label("period"), Line.kind, self._cents().label("cents"))
+            sa.select(BusinessCase.currency, Years.c.year, *(sa.func.sum(Years.c[name]) for name in YEAR_COLUMNS))
             .select_from(Project)
             .join(BusinessCase, BusinessCase.project_id == Project.id)
-            .join(Line, Line.project_id == Project.id)
+            .join(Years, Years.c.project_id == Project.id)
             .where(*selection.where())
-            .group_by(BusinessCase.currency, period, Line.kind)
+            .group_by(BusinessCase.currency, Years.c.year)
         )
-        if to_month is not None:
-            stmt = stmt.where(Line.month <= to_month)
-        rows = await self.session.execute(stmt)
-        return [(row.currency, row.period, row.kind, cents_to_money(row.cents)) for row in rows]
+        if to_year is not None:
+            stmt = stmt.where(Years.c.year <= to_year)
+        return [(row[0], row[1], tuple(int(cents) for cents in row[2:])) for row in await self.session.execute(stmt)]
 
     async def projects_per_currency(self, selection: Selection) -> dict[str, int]:
         """How many selected projects have a business case in each currency."""

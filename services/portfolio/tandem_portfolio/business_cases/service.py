@@ -13,7 +13,7 @@ from tandem_shared.errors import Conflict, Forbidden, NotFound, ValidationProble
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.business_cases import finance
-from tandem_portfolio.business_cases.models import BenefitRealisation, BusinessCase, BusinessCaseLine
+from tandem_portfolio.business_cases.models import YEAR_COLUMNS, BenefitRealisation, BusinessCase, BusinessCaseLine
 from tandem_portfolio.business_cases.months import format_month, parse_month
 from tandem_portfolio.business_cases.repository import BusinessCaseRepository
 from tandem_portfolio.business_cases.schemas import BenefitWrite, BusinessCaseWrite
@@ -50,6 +50,18 @@ def case_figures(case: BusinessCase, lines: Sequence[BusinessCaseLine]) -> finan
     """The figures of a stored case."""
     return finance.figures(((line.month - case.horizon_start, line.kind, line.amount) for line in lines),
                            case.discount_rate)
+
+
+def _years(start: int, months: Sequence[finance.MonthFlow]) -> list[dict]:
+    """The monthly sums as rows of business_case_years: a year each, capex_01 … benefit_12 in cents."""
+    years: dict[int, dict] = {}
+    for month in months:
+        if month.capex or month.opex or month.benefit:
+            year, index = divmod(start + month.t, 12)
+            row = years.setdefault(year, {"year": year, **dict.fromkeys(YEAR_COLUMNS, 0)})
+            for kind, amount in (("capex", month.capex), ("opex", month.opex), ("benefit", month.benefit)):
+                row[f"{kind}_{index + 1:02d}"] = int(amount.scaleb(2))
+    return list(years.values())
 
 
 def _line_rows(body: BusinessCaseWrite) -> list[dict]:
@@ -89,10 +101,10 @@ async def set_case(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID, body
                            errors=[{"field": "currency", "message": f"must stay {case.currency}"}])
         for name, value in values.items():
             setattr(case, name, value)  # updated_at always changes: the version (ETag) moves with every replace
-    await repo.replace_lines(project.id, rows)
     await uow.session.flush()
     lines = [BusinessCaseLine(project_id=project.id, **row) for row in rows]  # as stored, for the response
     figures = case_figures(case, lines)
+    await repo.replace_lines(project.id, rows, _years(case.horizon_start, figures.months))
     await uow.audit(actor=actor.sub, action="set_business_case", entity_type="project", entity_id=project.id,
                     detail={"currency": case.currency, "lines": len(rows), "npv": str(figures.npv),
                             "version": case.version})

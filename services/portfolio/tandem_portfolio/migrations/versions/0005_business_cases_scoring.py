@@ -57,9 +57,22 @@ def upgrade() -> None:
         sa.CheckConstraint("amount >= 0", name="ck_business_case_lines_amount_not_negative"),
         sa.CheckConstraint(f"month {MONTHS}", name="ck_business_case_lines_month"),
     )
-    # Covers the cash-flow projection: (month, kind, amount) of each selected project, read from the index alone.
-    op.create_index("ix_business_case_lines_project_month", "business_case_lines",
-                    ["project_id", "month", "kind", "amount"])
+    op.create_index("ix_business_case_lines_project_month", "business_case_lines", ["project_id", "month"])
+    # The lines summed per month, a row per year with a column per kind and month, in whole cents: the portfolio
+    # cash flow adds these up (a twelfth of the rows; integer sums exact on SQLite too). On SQLite the rows are kept
+    # in key order, so a project's years are read from the key.
+    op.create_table(
+        "business_case_years",
+        sa.Column("project_id", sa.Uuid(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        *(sa.Column(f"{kind}_{month:02d}", sa.BigInteger(), nullable=False)
+          for kind in ("capex", "opex", "benefit") for month in range(1, 13)),
+        sa.PrimaryKeyConstraint("project_id", "year", name="pk_business_case_years"),
+        sa.ForeignKeyConstraint(["project_id"], ["business_cases.project_id"],
+                                name="fk_business_case_years_project_id_business_cases", ondelete="CASCADE"),
+        sa.CheckConstraint("year BETWEEN 1900 AND 2199", name="ck_business_case_years_year"),
+        sqlite_with_rowid=False,
+    )
     op.create_table(
         "benefit_realisations",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -135,5 +148,6 @@ def downgrade() -> None:
     op.drop_table("project_scoring_inputs")
     op.drop_table("scoring_models")
     op.drop_table("benefit_realisations")
+    op.drop_table("business_case_years")
     op.drop_table("business_case_lines")
     op.drop_table("business_cases")
