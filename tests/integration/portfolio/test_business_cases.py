@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from tandem_portfolio.criteria import CRITERIA
+from tandem_portfolio.projects.models import Project
 from tandem_shared.tables import outbox
+from tandem_shared.uow import UnitOfWork
 
-from tests.support import auth, create_app, running
+from tests.support import auth, create_app, running, transaction
 
 PM = auth("paula", "project_manager")
 PMO = auth("omar", "pmo")
@@ -276,3 +279,29 @@ async def test_realised_benefits_and_realised_roi(databases, backend, broker):
         await _stage(app, pid, "transition")
         moved = await client.put(f"{base}/business-case", headers=PM, json={**CASE, "currency": "USD"})
         assert moved.status_code == 409 and moved.json()["errors"][0]["field"] == "currency"
+
+
+async def test_gate_criteria_read_the_business_case(databases, backend, broker):
+    app = await _app(databases, backend, broker)
+    async with running(app) as client:
+        pid = await _project(client, "Gate candidate")
+        url = f"/portfolio/v1/projects/{pid}/business-case"
+
+        async def evaluate() -> tuple:
+            async with transaction(app) as session:
+                project = await session.get(Project, uuid.UUID(pid))
+                uow = UnitOfWork.of(session)
+                return (await CRITERIA["business_case_complete"].evaluate(uow, project, {}),
+                        await CRITERIA["npv_positive"].evaluate(uow, project, {}))
+
+        complete, positive = await evaluate()
+        assert not complete.met and not positive.met and complete.why == "the project has no business case"
+        assert (await client.put(url, headers=PM, json={**CASE, "discount_rate": 0,
+                                                        "lines": CASE["lines"][:1]})).status_code == 200
+        complete, positive = await evaluate()
+        assert not complete.met and complete.why == "the business case lacks benefits and a discount rate above 0"
+        assert not positive.met and positive.facts["npv"] == "-1200.00"
+        assert (await client.put(url, headers=PM, json=CASE)).status_code == 200
+        complete, positive = await evaluate()
+        assert complete.met and complete.facts["total_costs"] == "1400.00"
+        assert positive.met and positive.why == "NPV is 166.00 EUR"

@@ -28,11 +28,12 @@ async def business_case_complete(uow: UnitOfWork, project: Project, _params: dic
     if case is None or figures is None:
         return CriterionResult(False, "the project has no business case")
     missing = [name for name, present in (("costs", figures.total_costs > 0), ("benefits", figures.total_benefits > 0),
-                                          ("a discount rate", case.discount_rate > 0)) if not present]
+                                          ("a discount rate above 0", case.discount_rate > 0)) if not present]
     facts = {"total_costs": str(figures.total_costs), "total_benefits": str(figures.total_benefits),
              "discount_rate": case.discount_rate, "currency": case.currency}
     if missing:
-        return CriterionResult(False, f"the business case has no {' and no '.join(missing)}", facts)
+        listed = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+        return CriterionResult(False, f"the business case lacks {listed}", facts)
     return CriterionResult(True, "the business case has costs, benefits and a discount rate", facts)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.api import PageParams, encode_cursor
-from tandem_shared.errors import ValidationProblem
+from tandem_shared.errors import NotFound, ValidationProblem
 from tandem_shared.repository import EntityRepository, keyset_page
 
 from tandem_portfolio.objectives.models import StrategicObjective
@@ -50,8 +50,20 @@ class ScoringModelRepository(EntityRepository[ScoringModel]):
         return await keyset_page(self.session, sa.select(ScoringModel), sort=ScoringModel.name,
                                  tiebreak=ScoringModel.id, descending=False, page=page)
 
-    async def every(self) -> Sequence[ScoringModel]:
-        return (await self.session.execute(sa.select(ScoringModel).order_by(ScoringModel.name))).scalars().all()
+    async def every(self, *, share_lock: bool = False) -> Sequence[ScoringModel]:
+        """Every model by name; `share_lock` waits for a model being changed and keeps it until commit."""
+        stmt = sa.select(ScoringModel).order_by(ScoringModel.id)
+        if share_lock:
+            stmt = stmt.with_for_update(read=True)  # FOR SHARE on PostgreSQL; SQLite has one writer anyway
+        return (await self.session.execute(stmt.execution_options(populate_existing=True))).scalars().all()
+
+    async def lock_or_404(self, model_id: uuid.UUID) -> ScoringModel:
+        """The model, its row locked until commit (rescoring it excludes rescoring a project under it), or 404."""
+        stmt = sa.select(ScoringModel).where(ScoringModel.id == model_id).with_for_update()
+        model = (await self.session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+        if model is None:
+            raise NotFound(f"no scoring model with id {model_id}")
+        return model
 
     async def name_taken(self, name: str, *, other_than: uuid.UUID | None = None) -> bool:
         stmt = sa.select(ScoringModel.id).where(sa.func.lower(ScoringModel.name) == name.lower())

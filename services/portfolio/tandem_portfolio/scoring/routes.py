@@ -79,8 +79,7 @@ async def delete_model(model_id: uuid.UUID, request: Request, uow: UnitOfWorkDep
              description="Scores follow inputs and model changes by themselves; strategic alignment follows the "
              "objectives, which change elsewhere: this brings it up to date.")
 async def recompute(model_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor) -> dict[str, int]:
-    model = await uow.repo(ScoringModelRepository).get_or_404(model_id)
-    scored, changed = await service.recompute_model(uow, model, actor=actor.sub)
+    scored, changed = await service.recompute(uow, actor=actor, model_id=model_id)
     return {"scored": scored, "changed": changed}
 
 

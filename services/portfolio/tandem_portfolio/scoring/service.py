@@ -68,7 +68,7 @@ def _scored(model: ScoringModel, inputs: Mapping[uuid.UUID, Mapping[str, float |
 
 
 async def recompute_model(uow: UnitOfWork, model: ScoringModel, *, actor: str) -> tuple[int, int]:
-    """Score every project with inputs under the model; returns (projects scored, scores changed)."""
+    """Score every project with inputs under the model (locked or new); returns (projects scored, scores changed)."""
     repo = uow.repo(ScoringRepository)
     inputs = await repo.every_input()
     alignments = _alignments(*await repo.alignment_sums(), inputs.keys()) if uses_alignment(model) else {}
@@ -86,7 +86,8 @@ async def recompute_project(uow: UnitOfWork, project_id: uuid.UUID, *, actor: st
     alignments = _alignments(*await repo.alignment_sums([project_id]), [project_id])
     before = await repo.scores_of_project(project_id)
     rows = []
-    for model in await uow.repo(ScoringModelRepository).every():
+    # Share-locked: a model being changed or rescored is waited for, so both never write the same score rows.
+    for model in await uow.repo(ScoringModelRepository).every(share_lock=True):
         scores = _scored(model, inputs, alignments)
         await _store(uow, model, scores, {project_id: before[model.id]} if model.id in before else {}, actor)
         rows += _rows(model, scores)
@@ -117,7 +118,7 @@ async def create_model(uow: UnitOfWork, *, actor: Actor, body: ScoringModelWrite
 async def update_model(uow: UnitOfWork, *, actor: Actor, model_id: uuid.UUID, body: ScoringModelWrite,
                        precondition: Callable[[int], None]) -> ScoringModel:
     """Replace a model's name, kind, description and weights, then rescore every project under it."""
-    model = await uow.repo(ScoringModelRepository).get_or_404(model_id)
+    model = await uow.repo(ScoringModelRepository).lock_or_404(model_id)
     precondition(model.version)
     await _unique(uow, body.name, other_than=model.id)
     before = {"name": model.name, "kind": model.kind, "weights": model.weights}
@@ -134,7 +135,7 @@ async def delete_model(uow: UnitOfWork, *, actor: Actor, model_id: uuid.UUID,
                        precondition: Callable[[int], None]) -> None:
     """Remove a model and its scores."""
     repo = uow.repo(ScoringModelRepository)
-    model = await repo.get_or_404(model_id)
+    model = await repo.lock_or_404(model_id)
     precondition(model.version)
     await uow.repo(ScoringRepository).replace_scores([], model_id=model.id)
     await repo.delete(model)
@@ -172,3 +173,12 @@ async def alignment_of(uow: UnitOfWork, project_id: uuid.UUID) -> float | None:
 async def project_exists(uow: UnitOfWork, project_id: uuid.UUID) -> None:
     """404 unless the project exists."""
     await uow.repo(BusinessCaseRepository).project(project_id)
+
+
+async def recompute(uow: UnitOfWork, *, actor: Actor, model_id: uuid.UUID) -> tuple[int, int]:
+    """Rescore every project under a model (e.g. after objectives changed)."""
+    model = await uow.repo(ScoringModelRepository).lock_or_404(model_id)
+    scored, changed = await recompute_model(uow, model, actor=actor.sub)
+    await uow.audit(actor=actor.sub, action="recompute", entity_type="scoring_model", entity_id=model_id,
+                    detail={"scored": scored, "changed": changed})
+    return scored, changed
