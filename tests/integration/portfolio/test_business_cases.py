@@ -56,7 +56,7 @@ async def _events(app, event_type: str) -> list[dict]:
 async def test_put_read_figures_etags_and_event(databases, backend, broker):
     app = await _app(databases, backend, broker)
     async with running(app) as client:
-        pid = await _project(client, "Portal relaunch", sponsor="cfo")
+        pid = await _project(client, "Portal relaunch", sponsor="cfo", project_manager="pia")
         url = f"/portfolio/v1/projects/{pid}/business-case"
         missing = await client.get(url, headers=VIEWER)
         assert missing.status_code == 404 and "no business case" in missing.json()["detail"]
@@ -99,9 +99,11 @@ async def test_put_read_figures_etags_and_event(databases, backend, broker):
             refused = await client.put(url, headers=stranger, json=CASE)
             assert refused.status_code == 403 and refused.json()["required_roles"] == ["pmo"]
         assert (await client.put(url, headers=auth("cfo", "viewer"), json=CASE)).status_code == 200  # the sponsor
+        assert (await client.put(url, headers=auth("pia", "viewer"), json=CASE)).status_code == 200  # its manager
 
         events = await _events(app, "portfolio.project.business_case_updated.v1")
-        assert [(e["subject"], e["actor"]) for e in events] == [(pid, "paula"), (pid, "omar"), (pid, "cfo")]
+        assert [(e["subject"], e["actor"]) for e in events] == [(pid, "paula"), (pid, "omar"), (pid, "cfo"),
+                                                               (pid, "pia")]
         first = events[0]["data"]
         assert (first["project_id"], first["currency"], first["total_costs"], first["total_benefits"]) == (
             pid, "EUR", "1400.00", "1600.50")

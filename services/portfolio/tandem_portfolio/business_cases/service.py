@@ -29,8 +29,7 @@ def ensure_editor(actor: Actor, project: Project, action: str) -> None:
     """403 unless the actor is the project's sponsor, project manager or creator, or pmo/admin."""
     if actor.has_any(*EDITOR_ROLES):
         return
-    # getattr: the project manager field arrives with the lifecycle work; until then sponsor and creator decide.
-    named = {project.sponsor, getattr(project, "project_manager", None), project.created_by} - {None}
+    named = {project.sponsor, project.project_manager, project.created_by} - {None}
     if actor.sub not in named:
         raise Forbidden(f"{action} needs the project's sponsor, project manager or creator, or the role pmo",
                         required_roles=list(EDITOR_ROLES))
