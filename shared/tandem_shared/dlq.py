@@ -32,6 +32,7 @@ from tandem_shared.uow import unit_of_work
 log = logging.getLogger(__name__)
 READ_TIMEOUT = 15.0  # seconds to read a dead-letter topic to its end at most
 UNDECODABLE_STATUS = "undecodable"
+REPLAY_FAILED = "replay: "  # how a failed replay's reason starts on the inbox row
 NOT_IN_INBOX = "not_in_inbox"  # e.g. replayed long ago and purged from the inbox since
 
 
@@ -54,6 +55,7 @@ class DeadLetter:
     original_offset: int | None = None
     dlq_partition: int | None = None
     dlq_offset: int | None = None
+    last_replay_error: str | None = None  # why the latest replay failed, if one did
     headers: dict[str, str] = field(default_factory=dict)
     value: bytes | None = field(default=None, repr=False)
 
@@ -73,7 +75,7 @@ class DeadLetter:
             "id": self.id, "event_id": str(self.event_id) if self.event_id else None, "source": self.source,
             "type": self.event_type, "status": self.status, "replayable": self.replayable, "kind": self.kind,
             "attempts": self.attempts, "error_type": self.error_type, "error": self.error,
-            "dead_lettered_at": self.dead_lettered_at,
+            "dead_lettered_at": self.dead_lettered_at, "last_replay_error": self.last_replay_error,
             "original": {"topic": self.original_topic, "partition": self.original_partition,
                          "offset": self.original_offset},
             "dlq": None if self.dlq_offset is None else {"partition": self.dlq_partition, "offset": self.dlq_offset},
@@ -201,14 +203,17 @@ async def list_dead_letters(maker: async_sessionmaker[AsyncSession], consumer: s
                 latest[key] = letter
     rows = await _inbox_rows(maker, consumer, [key[1] for key in latest])
     for key, row in rows.items():
+        replay_error = row.error[len(REPLAY_FAILED):] if (row.error or "").startswith(REPLAY_FAILED) else None
         letter = latest.get(key)
         if letter is None:
             latest[key] = DeadLetter(
                 consumer=consumer, event_id=row.event_id, source=row.source, event_type=row.event_type,
-                status=row.status, error=row.error, dead_lettered_at=row.received_at.isoformat(),
-                original_topic=row.topic, original_partition=row.partition, original_offset=row.offset)
+                status=row.status, error=None if replay_error else row.error,
+                dead_lettered_at=row.received_at.isoformat(), original_topic=row.topic,
+                original_partition=row.partition, original_offset=row.offset, last_replay_error=replay_error)
         else:
-            latest[key] = replace(letter, status=row.status, error=letter.error or row.error)
+            latest[key] = replace(letter, status=row.status, error=letter.error or row.error,
+                                  last_replay_error=replay_error)
     letters.extend(latest.values())
     return sorted(letters, key=lambda letter: letter.dead_lettered_at or "")
 
@@ -277,7 +282,7 @@ async def _replay_one(maker: async_sessionmaker[AsyncSession], handlers: Mapping
         handler = handlers.get(event.type)
         data = parse_data(event) if handler is not None else None
     except Exception as exc:  # noqa: BLE001 - reported, the row stays dead-lettered
-        await _note_failure(maker, letter, f"replay: invalid event data: {exc}")
+        await _note_failure(maker, letter, f"{REPLAY_FAILED}invalid event data: {exc}")
         return ReplayOutcome(letter, "failed", f"{type(exc).__name__}: {exc}")
     if handler is None or data is None:
         return ReplayOutcome(letter, "not_replayable", f"the consumer has no handler for {event.type}")
@@ -296,7 +301,7 @@ async def _replay_one(maker: async_sessionmaker[AsyncSession], handlers: Mapping
     except Exception as exc:  # noqa: BLE001 - the cause is not fixed yet: reported, the row stays dead-lettered
         error = f"{type(exc).__name__}: {exc}"
         log.warning("%s: replay of %s failed: %s", letter.consumer, event.id, error)
-        await _note_failure(maker, letter, f"replay: {error}")
+        await _note_failure(maker, letter, f"{REPLAY_FAILED}{error}")
         return ReplayOutcome(letter, "failed", error)
     finally:
         correlation_id_var.reset(token)
@@ -330,6 +335,7 @@ def describe(letter: DeadLetter) -> str:
         f"error type:       {letter.error_type or '-'}",
         f"error:            {letter.error or '-'}",
         f"dead-lettered at: {letter.dead_lettered_at or '-'}",
+        f"last replay:      {'failed: ' + letter.last_replay_error if letter.last_replay_error else '-'}",
         f"original:         {letter.original_topic}[{letter.original_partition}]@{letter.original_offset}",
         "dead-letter topic: " + (f"partition {letter.dlq_partition}, offset {letter.dlq_offset}"
                                  if letter.dlq_offset is not None else "not on it (listed from the inbox)"),

@@ -64,6 +64,9 @@ async def test_a_dead_letter_is_replayed_once_after_its_cause_is_fixed(databases
         [failed] = await replay(runtime.sessionmaker, runtime.handlers, [letter])
         assert failed.outcome == "failed" and "UnknownPerson" in failed.detail
         assert await inbox_rows(app, event.id) == ["dead_lettered"]
+        [listed] = await letters_of(app, broker.bootstrap)
+        assert listed.replayable and listed.last_replay_error.startswith("UnknownPerson")
+        assert "unknown to capacity" in listed.error  # the original reason stays next to the latest
         assert await scalar(app, "SELECT count(*) FROM bookings") == 0
 
         await restore_person(app, template, missing)
@@ -162,6 +165,8 @@ async def test_the_dlq_commands_list_show_and_replay(databases, backend, broker,
         # Not fixed yet: the replay fails and says why; an undecodable message cannot be replayed.
         out, code = await tandem("dlq", "replay", "capacity", "--id", str(event.id), "--id", garbage["id"])
         assert code == 1 and "failed: UnknownPerson" in out and "not_replayable: undecodable" in out
+        out, _ = await tandem("dlq", "show", "capacity", "--id", str(event.id))
+        assert "last replay:      failed: UnknownPerson" in out
         assert await scalar(app, "SELECT count(*) FROM bookings") == 0
 
         await restore_person(app, template, missing)
