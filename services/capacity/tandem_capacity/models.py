@@ -1,10 +1,8 @@
-"""Every table of the capacity service on its one metadata: what Alembic's environment compares and migrates.
-
-Each package declares its tables on `tandem_capacity.base.Base`; importing them here registers them all.
-"""
+"""Every table of the capacity service on its one metadata (`base.Base`): what Alembic's environment migrates."""
 
 from __future__ import annotations
 
+# Imported for their side effect: each package's tables join the metadata.
 import tandem_capacity.availability.models
 import tandem_capacity.bookings.models
 import tandem_capacity.demand.models

@@ -20,6 +20,7 @@ from tandem_shared.uow import UnitOfWork, unit_of_work
 from tandem_capacity.episodes.service import recompute_episodes
 from tandem_capacity.loads.repository import EpisodeCheckRepository
 from tandem_capacity.loads.service import CHECKS_REQUESTED
+from tandem_capacity.people.repository import PersonRepository
 
 if TYPE_CHECKING:
     from tandem_shared.runtime import ServiceRuntime
@@ -45,6 +46,9 @@ async def run_pending_checks(uow: UnitOfWork) -> int:
     by_actor: dict[str, list[uuid.UUID]] = {}
     for note in notes:
         by_actor.setdefault(note.actor, []).append(note.person_id)
+    # Everyone in id order first: recomputing per actor would lock them group by group, out of order with a
+    # concurrent recompute of several of them (a holiday import) and so open to a deadlock.
+    await uow.repo(PersonRepository).lock([note.person_id for note in notes])
     for actor, person_ids in by_actor.items():
         await recompute_episodes(uow, actor=actor, person_ids=person_ids)
     await checks.done(notes)

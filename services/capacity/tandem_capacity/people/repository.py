@@ -55,13 +55,12 @@ class PersonRepository(EntityRepository[Person]):
         return [PersonRow(*row) for row in await connection.execute(_PEOPLE_BY_ID, {"ids": list(person_ids)})]
 
     async def lock(self, person_ids: Collection[uuid.UUID]) -> None:
-        """Lock the people's rows until the transaction ends, in id order (two lockers never wait on each other).
-
-        On PostgreSQL only: SQLite runs one writing transaction at a time already.
-        """
+        """Lock the people's rows until the transaction ends, in id order (two lockers never deadlock)."""
+        if not person_ids:
+            return
         connection = await core_connection(self.session)
         if connection.dialect.name != "postgresql":
-            return
+            return  # SQLite runs one writing transaction at a time already
         ids = sorted(person_ids)
         for first in range(0, len(ids), IN_LIST_LIMIT):
             await connection.execute(_LOCK_PEOPLE, {"ids": ids[first:first + IN_LIST_LIMIT]})
