@@ -309,7 +309,8 @@ class CMDBVersionRepository:
 class GraphSnapshotRepository:
     """The whole active CMDB graph in two queries, on the driver's raw ids (see `_impact_statements`).
 
-    Read straight from the driver (aiosqlite's `execute_fetchall`, asyncpg's `fetch`): for 130,000 rows,
+    Read straight from the driver (asyncpg's `fetch`; on SQLite the `sqlite3` connection, whose statements run on
+    the event loop's thread as every statement of `tandem_shared.sqlite_driver` does): for 130,000 rows,
     SQLAlchemy's row processing costs more than the queries themselves.
     """
 
@@ -327,7 +328,7 @@ class GraphSnapshotRepository:
         driver = (await conn.get_raw_connection()).driver_connection
         if self.dialect == "postgresql":
             return await driver.fetch(self._sql[name])
-        return await driver.execute_fetchall(self._sql[name])
+        return driver.execute(self._sql[name]).fetchall()
 
     async def nodes(self) -> Sequence[Sequence]:
         """(raw id, name, ci_class, criticality, min_up) of every active CI."""
