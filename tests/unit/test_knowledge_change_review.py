@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from tandem_shared.contracts.change import ChangeImplemented
 
-from tandem_knowledge.domain.change_review import needs_review, review_draft
+from tandem_knowledge.articles.change_review import needs_review, review_draft
 
 CHANGE = uuid.UUID("0b1d5c0e-8f1e-4a3b-9d6f-2c7f3e9a1b42")
 CI = "0b5f3a52-8a53-4a5e-9f37-7a2e5d1c9e01"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tandem_knowledge.domain.tags import normalise_tag, normalise_tags
+from tandem_knowledge.articles.tags import normalise_tag, normalise_tags
 
 
 def test_tags_are_trimmed_lower_case_and_unique_in_first_seen_order():

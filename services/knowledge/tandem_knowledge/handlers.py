@@ -7,8 +7,8 @@ from tandem_shared.contracts.change import ChangeImplemented, CIRetired, CIUpdat
 from tandem_shared.events import CloudEvent
 from tandem_shared.uow import UnitOfWork
 
-from tandem_knowledge import service
-from tandem_knowledge.domain.change_review import needs_review
+from tandem_knowledge.articles import service
+from tandem_knowledge.articles.change_review import needs_review
 
 
 async def on_change_implemented(uow: UnitOfWork, event: CloudEvent, data: ChangeImplemented) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
-from tandem_knowledge.api.routes import router
+from tandem_knowledge.articles.routes import router
 from tandem_knowledge.handlers import HANDLERS
 
 SPEC = ServiceSpec(

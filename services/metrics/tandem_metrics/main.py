@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
-from tandem_metrics.api.routes import router
+from tandem_metrics.kpis.routes import router
 from tandem_metrics.handlers import HANDLERS
 
 SPEC = ServiceSpec(

@@ -1,27 +1,8 @@
-"""Tables of the metrics service."""
+"""Every table of the metrics service, for Alembic and for anything that needs the whole metadata."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from tandem_metrics.base import Base
+from tandem_metrics.kpis.models import KpiValue
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
-from tandem_shared.db import ServiceBase, UTCDateTime, new_metadata
-
-
-class Base(ServiceBase):
-    __abstract__ = True
-    metadata = new_metadata()
-
-
-class KpiValue(Base):
-    """One KPI value for one period ('all' or an ISO week) and dimension ('' is the whole organisation)."""
-
-    __tablename__ = "kpi_values"
-
-    kpi: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
-    period: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
-    dimension: Mapped[str] = mapped_column(sa.String(200), primary_key=True, default="")
-    value: Mapped[float] = mapped_column(sa.Float, default=0.0)
-    # The time of the latest event that changed the value: replays give the same (no wall clock).
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+__all__ = ["Base", "KpiValue"]

@@ -13,7 +13,7 @@ from tandem_shared.events import build_envelope
 from tandem_shared.uow import record_event
 from tandem_shared.tables import audit_log, inbox, outbox
 
-from tandem_knowledge.models import Article
+from tandem_knowledge.articles.models import Article
 
 from tests.support import auth, create_app, eventually, running, topic
 

@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.uow import UnitOfWork
 
-from tandem_metrics.domain.kpis import ALL, ORGANISATION, Increment
-from tandem_metrics.models import KpiValue
+from tandem_metrics.kpis.rules import ALL, ORGANISATION, Increment
+from tandem_metrics.kpis.models import KpiValue
 
 _PENDING = "metrics.pending_increments"
 _table = KpiValue.__table__

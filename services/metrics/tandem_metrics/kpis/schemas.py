@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from tandem_metrics.domain.kpis import Direction
+from tandem_metrics.kpis.rules import Direction
 
 
 class SeriesPoint(BaseModel):

@@ -9,8 +9,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from tandem_shared.api import Page
 
-from tandem_knowledge.domain.lifecycle import ArticleKind, ArticleStatus
-from tandem_knowledge.domain.tags import MAX_TAG_LENGTH, MAX_TAGS, normalise_tags
+from tandem_knowledge.articles.lifecycle import ArticleKind, ArticleStatus
+from tandem_knowledge.articles.tags import MAX_TAG_LENGTH, MAX_TAGS, normalise_tags
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

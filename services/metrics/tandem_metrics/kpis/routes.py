@@ -9,9 +9,9 @@ from tandem_shared.api import SessionDep
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
-from tandem_metrics import service
-from tandem_metrics.domain.kpis import check_iso_week
-from tandem_metrics.schemas import KpiList, KpiRead
+from tandem_metrics.kpis import service
+from tandem_metrics.kpis.rules import check_iso_week
+from tandem_metrics.kpis.schemas import KpiList, KpiRead
 
 router = APIRouter(tags=["kpis"], responses=PROBLEM_RESPONSES)
 

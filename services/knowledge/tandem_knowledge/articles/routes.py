@@ -11,11 +11,11 @@ from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.repository import AuditEntry, audit_trail
 
-from tandem_knowledge import service
-from tandem_knowledge.domain.lifecycle import ArticleKind, ArticleStatus
-from tandem_knowledge.domain.tags import MAX_TAG_LENGTH, normalise_tag
-from tandem_knowledge.repository import ArticleRepository
-from tandem_knowledge.schemas import ArticleCreate, ArticlePage, ArticleRead, ArticleUpdate
+from tandem_knowledge.articles import service
+from tandem_knowledge.articles.lifecycle import ArticleKind, ArticleStatus
+from tandem_knowledge.articles.tags import MAX_TAG_LENGTH, normalise_tag
+from tandem_knowledge.articles.repository import ArticleRepository
+from tandem_knowledge.articles.schemas import ArticleCreate, ArticlePage, ArticleRead, ArticleUpdate
 
 router = APIRouter(tags=["articles"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("knowledge_editor", "requester", "change_manager", "project_manager", "service_owner")

@@ -13,11 +13,11 @@ from tandem_shared.errors import InvalidTransition, ValidationProblem
 from tandem_shared.uow import record_event
 from tandem_shared.repository import record_audit
 
-from tandem_knowledge.domain.change_review import SYSTEM_AUTHOR, review_draft
-from tandem_knowledge.domain.lifecycle import INITIAL_STATUS, ArticleKind, ArticleStatus
-from tandem_knowledge.models import Article
-from tandem_knowledge.repository import ArticleRepository
-from tandem_knowledge.schemas import ArticleCreate, ArticleUpdate
+from tandem_knowledge.articles.change_review import SYSTEM_AUTHOR, review_draft
+from tandem_knowledge.articles.lifecycle import INITIAL_STATUS, ArticleKind, ArticleStatus
+from tandem_knowledge.articles.models import Article
+from tandem_knowledge.articles.repository import ArticleRepository
+from tandem_knowledge.articles.schemas import ArticleCreate, ArticleUpdate
 
 NOT_NULL_ON_EDIT = ("title", "body", "owner", "tags", "ci_ids")
 

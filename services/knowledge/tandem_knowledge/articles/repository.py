@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from tandem_shared.api import PageParams
 from tandem_shared.repository import EntityRepository, keyset_page
 
-from tandem_knowledge.models import Article
+from tandem_knowledge.articles.models import Article
 
 
 class ArticleRepository(EntityRepository[Article]):

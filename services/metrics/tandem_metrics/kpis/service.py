@@ -7,9 +7,9 @@ from tandem_shared.errors import NotFound
 from tandem_shared.events import CloudEvent, EventData
 from tandem_shared.uow import UnitOfWork
 
-from tandem_metrics.domain.kpis import KPIS, Kpi, increments, value_of
-from tandem_metrics.repository import KpiValues
-from tandem_metrics.schemas import KpiRead, SeriesPoint
+from tandem_metrics.kpis.rules import KPIS, Kpi, increments, value_of
+from tandem_metrics.kpis.repository import KpiValues
+from tandem_metrics.kpis.schemas import KpiRead, SeriesPoint
 
 
 def _clean(value: float) -> float:

@@ -1,0 +1,1 @@
+"""Articles: the knowledge base record, its lifecycle, tags and the drafts events write."""

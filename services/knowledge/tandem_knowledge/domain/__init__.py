@@ -1,1 +1,0 @@
-"""Knowledge domain rules, free of I/O."""

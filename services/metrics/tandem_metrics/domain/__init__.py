@@ -1,1 +1,0 @@
-"""Metrics domain rules, free of I/O."""

@@ -1,0 +1,1 @@
+"""KPIs: the catalogue, the values computed from events, and their series."""
