@@ -3,4 +3,4 @@
 Importing this package registers every type in `tandem_shared.events.REGISTRY`.
 """
 
-from tandem_shared.contracts import capacity, change, knowledge, portfolio  # noqa: F401
+from tandem_shared.contracts import capacity, change, knowledge, metrics, portfolio  # noqa: F401
