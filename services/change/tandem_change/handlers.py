@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tandem_shared.consumer import Handler
-from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, PersonCreated
-
 from tandem_change.people.handlers import on_person_created
-from tandem_change.scheduling.handlers import on_booking_created, on_booking_released
+from tandem_change.scheduling.handlers import on_booking_created, on_booking_moved, on_booking_released
+from tandem_shared.consumer import Handler
+from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased, PersonCreated
 
 HANDLERS: dict[str, Handler] = {
     PersonCreated.event_type: on_person_created,
     BookingCreated.event_type: on_booking_created,
+    BookingMoved.event_type: on_booking_moved,
     BookingReleased.event_type: on_booking_released,
 }

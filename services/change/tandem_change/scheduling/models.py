@@ -14,7 +14,7 @@ from tandem_change.record.models import Change
 
 
 class KnownBooking(Base):
-    """Projection of capacity's bookings (created / released events): who is busy when."""
+    """Projection of capacity's bookings (created / moved / released events): who is busy when."""
 
     __tablename__ = "known_bookings"
 
@@ -26,6 +26,8 @@ class KnownBooking(Base):
     end: Mapped[datetime] = mapped_column(UTCDateTime())
     hours: Mapped[float] = mapped_column(sa.Float)
     active: Mapped[bool] = mapped_column(default=True)
+    # Time of the latest capacity event applied to the row: an older creation or move replayed after it is skipped.
+    as_of: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (sa.Index("ix_known_bookings_person_id_start", "person_id", "start"),)
 

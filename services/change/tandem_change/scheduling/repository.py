@@ -27,19 +27,27 @@ class BookingProjection:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def upsert(self, booking_id: uuid.UUID, **values: Any) -> None:
-        """Insert or refresh a booking; a released one stays released when its creation is re-sent."""
+    async def upsert(self, booking_id: uuid.UUID, *, as_of: datetime, **values: Any) -> None:
+        """Insert or refresh a booking as of an event's time; a released one stays released.
+
+        An event older than the one the row reflects (a dead letter replayed late) changes nothing.
+        """
         booking = await self.session.get(KnownBooking, booking_id)
         if booking is None:
-            self.session.add(KnownBooking(id=booking_id, active=True, **values))
-        else:
+            self.session.add(KnownBooking(id=booking_id, active=True, as_of=as_of, **values))
+        elif booking.as_of is None or as_of >= booking.as_of:
             for key, value in values.items():
                 setattr(booking, key, value)
+            booking.as_of = as_of
 
-    async def release(self, booking_id: uuid.UUID) -> None:
-        """Mark a booking released; an unknown one is ignored."""
-        await self.session.execute(
-            sa.update(KnownBooking).where(KnownBooking.id == booking_id).values(active=False))
+    async def release(self, booking_id: uuid.UUID, *, as_of: datetime, **values: Any) -> None:
+        """Mark a booking released; one never seen is remembered released, so its creation cannot revive it."""
+        booking = await self.session.get(KnownBooking, booking_id)
+        if booking is None:
+            # The release carries no window: an empty one at its time (inactive rows never count anyway).
+            self.session.add(KnownBooking(id=booking_id, active=False, as_of=as_of, start=as_of, end=as_of, **values))
+        else:
+            booking.active = False
 
     async def get(self, booking_id: uuid.UUID) -> KnownBooking | None:
         return await self.session.get(KnownBooking, booking_id)

@@ -177,12 +177,14 @@ async def calendar(
 
 
 async def record_booking(session: AsyncSession, *, booking_id: uuid.UUID, person_id: uuid.UUID, source: str,
-                         source_id: str, start: datetime, end: datetime, hours: float) -> None:
-    """Remember (or refresh) a booking of capacity's."""
+                         source_id: str, start: datetime, end: datetime, hours: float, as_of: datetime) -> None:
+    """Remember (or refresh, or move) a booking of capacity's as of the event's time; created and moved alike."""
     await BookingProjection(session).upsert(booking_id, person_id=person_id, source=source, source_id=source_id,
-                                            start=start, end=end, hours=hours)
+                                            start=start, end=end, hours=hours, as_of=as_of)
 
 
-async def release_booking(session: AsyncSession, *, booking_id: uuid.UUID) -> None:
-    """Forget a booking's hours; releasing one never seen is a no-op."""
-    await BookingProjection(session).release(booking_id)
+async def release_booking(session: AsyncSession, *, booking_id: uuid.UUID, person_id: uuid.UUID, source: str,
+                          source_id: str, hours: float, as_of: datetime) -> None:
+    """Forget a booking's hours for good (one never seen is remembered released)."""
+    await BookingProjection(session).release(booking_id, person_id=person_id, source=source, source_id=source_id,
+                                             hours=hours, as_of=as_of)
