@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 # Services laid out as one package per aggregate.
-RESTRUCTURED = ["change", "capacity", "knowledge", "metrics"]
+RESTRUCTURED = ["change", "capacity", "knowledge", "metrics", "portfolio"]
 
 
 def _root(service: str) -> tuple[str, Path]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from tandem_portfolio.business_cases import finance, reports
-from tandem_portfolio.business_cases.months import format_month, format_quarter, parse_month
+from tandem_portfolio.months import format_month, format_quarter, parse_month
 
 D = Decimal
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
 import tandem_portfolio.gate_criteria  # noqa: F401 - every package's gate criteria join the registry
+from tandem_portfolio.benefits.routes import router as benefits_router
 from tandem_portfolio.business_cases.routes import router as business_cases_router
 from tandem_portfolio.costs.routes import router as costs_router
 from tandem_portfolio.decisions.routes import router as decisions_router
@@ -25,7 +26,7 @@ SPEC = ServiceSpec(
     title="Tandem portfolio",
     description="Portfolio management: projects (run, grow, transform) from proposal through delivery to closure.",
     routers=[router, demand_router, decisions_router, objectives_router, gates_router, milestones_router, risks_router,
-             scope_router, costs_router, status_router, business_cases_router, scoring_router],
+             scope_router, costs_router, status_router, business_cases_router, benefits_router, scoring_router],
     handlers=HANDLERS,
 )
 

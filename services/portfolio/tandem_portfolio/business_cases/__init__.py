@@ -1,1 +1,1 @@
-"""Business cases: a project's costs and benefits per month, their figures, realised benefits and cash flow."""
+"""Business cases: a project's costs and benefits per month, their figures and the portfolio cash flow."""

@@ -1,7 +1,7 @@
 """Business cases, their monthly lines, and benefits realised after delivery.
 
-Months are stored as one integer, year × 12 + month − 1 (2027-03 is 24326; see `months.py`): months subtract, sort
-and group by quarter (month / 3) with the same integer arithmetic on SQLite and PostgreSQL.
+Months are stored as one integer, year × 12 + month − 1 (2027-03 is 24326; see `tandem_portfolio/months.py`):
+months subtract, sort and group by quarter (month / 3) with the same integer arithmetic on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 from tandem_portfolio.base import Base
-
-MONTH_RANGE = "BETWEEN 22800 AND 26399"  # 1900-01 … 2199-12, as months.py accepts
+from tandem_portfolio.months import MONTH_RANGE
 
 
 class BusinessCase(Base):
@@ -80,6 +79,8 @@ business_case_years = sa.Table(
 )
 
 
+# Realised benefits hang off the case (its key, its currency, deleted with it), so their table is the case's; the
+# `benefits` package records them and reports them against the plan and the actual costs.
 class BenefitRealisation(Base):
     """A benefit measured after delivery: how much, in which month, noted by whom."""
 

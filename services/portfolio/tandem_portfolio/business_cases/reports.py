@@ -1,4 +1,4 @@
-"""What business cases read as: a case with its figures, planned against realised benefits, the portfolio cash flow."""
+"""What business cases read as: a case with its figures, and the portfolio cash flow."""
 
 from __future__ import annotations
 
@@ -11,18 +11,9 @@ from tandem_shared.errors import ValidationProblem
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.business_cases import finance
-from tandem_portfolio.business_cases.models import BenefitRealisation, BusinessCase, BusinessCaseLine
-from tandem_portfolio.business_cases.months import format_month, format_quarter, parse_month
-from tandem_portfolio.business_cases.repository import (
-    BusinessCaseRepository,
-    CashFlowRepository,
-    Selection,
-    cents_to_money,
-)
+from tandem_portfolio.business_cases.models import BusinessCase, BusinessCaseLine
+from tandem_portfolio.business_cases.repository import CashFlowRepository, Selection, cents_to_money
 from tandem_portfolio.business_cases.schemas import (
-    BenefitMonth,
-    BenefitRead,
-    BenefitsRead,
     BusinessCaseRead,
     CashFlowPeriod,
     CashFlowRead,
@@ -32,7 +23,8 @@ from tandem_portfolio.business_cases.schemas import (
     LineRead,
     MonthFigures,
 )
-from tandem_portfolio.business_cases.service import case_figures, get_case
+from tandem_portfolio.business_cases.service import case_figures
+from tandem_portfolio.months import format_month, format_quarter, parse_month
 
 ZERO = finance.ZERO
 # Projects whose money is committed or about to be: what the portfolio's cash flow shows unless told otherwise.
@@ -64,45 +56,6 @@ def case_read(project_id: uuid.UUID, case: BusinessCase, lines: Sequence[Busines
             payback_reason=figures.payback_reason, discounted_payback_months=figures.discounted_payback_months,
             discounted_payback_reason=figures.discounted_payback_reason, months=months),
     )
-
-
-def benefit_read(realisation: BenefitRealisation, cumulative: Decimal | None = None) -> BenefitRead:
-    return BenefitRead(id=realisation.id, month=format_month(realisation.month), amount=realisation.amount,
-                       currency=realisation.currency, note=realisation.note, recorded_by=realisation.recorded_by,
-                       recorded_at=realisation.recorded_at, cumulative_realised=cumulative)
-
-
-async def benefits(uow: UnitOfWork, project_id: uuid.UUID) -> BenefitsRead:
-    """Benefits planned per month against those realised, and the ROI realised so far against planned costs."""
-    case, lines = await get_case(uow, project_id)
-    realisations = await uow.repo(BusinessCaseRepository).realisations(project_id)
-    planned: dict[int, Decimal] = {}
-    for line in lines:
-        if line.kind == "benefit":
-            planned[line.month] = planned.get(line.month, ZERO) + line.amount
-    realised: dict[int, Decimal] = {}
-    for row in realisations:
-        realised[row.month] = realised.get(row.month, ZERO) + row.amount
-    months, cumulative_planned, cumulative_realised = [], ZERO, ZERO
-    for month in sorted(planned.keys() | realised.keys()):
-        cumulative_planned += planned.get(month, ZERO)
-        cumulative_realised += realised.get(month, ZERO)
-        months.append(BenefitMonth(month=format_month(month), planned=planned.get(month, ZERO),
-                                   realised=realised.get(month, ZERO), cumulative_planned=cumulative_planned,
-                                   cumulative_realised=cumulative_realised))
-    planned_costs = sum((line.amount for line in lines if line.kind in finance.COST_KINDS), ZERO)
-    currencies, spent, any_actual = await uow.repo(BusinessCaseRepository).actual_costs(project_id)
-    basis, note, costs = "planned", "no actual costs recorded yet: measured against planned costs", planned_costs
-    if any_actual and currencies - {case.currency}:
-        note = f"actual costs are in {', '.join(sorted(currencies))}, not {case.currency}: planned costs used"
-    elif any_actual:
-        basis, note, costs = "actual", None, spent
-    realised_roi, reason = finance.roi(cumulative_realised, costs)
-    return BenefitsRead(
-        project_id=project_id, currency=case.currency, months=months, total_planned=cumulative_planned,
-        total_realised=cumulative_realised, planned_costs=planned_costs, costs=costs, costs_basis=basis,
-        costs_note=note, planned_roi=finance.roi(cumulative_planned, planned_costs)[0], realised_roi=realised_roi,
-        realised_roi_reason=reason, realisations=[benefit_read(row) for row in realisations])
 
 
 async def cash_flow(uow: UnitOfWork, *, quarterly: bool, from_month: str | None, to_month: str | None,

@@ -20,7 +20,6 @@ from tandem_portfolio.business_cases.models import (
     BusinessCaseLine,
     business_case_years,
 )
-from tandem_portfolio.costs.models import ActualCost, ActualLabourCost
 from tandem_portfolio.projects.models import Project
 
 Line = BusinessCaseLine
@@ -111,23 +110,6 @@ class BusinessCaseRepository:
         return realisation
 
 
-    async def actual_costs(self, project_id: uuid.UUID) -> tuple[set[str], Decimal, bool]:
-        """Currencies of the project's entered costs, what it spent (entered + labour, in cents) and whether it
-        recorded any actual cost at all."""
-        entered = await self.session.execute(
-            sa.select(ActualCost.currency, sa.func.sum(sa.func.round(ActualCost.amount * 100)), sa.func.count())
-            .where(ActualCost.project_id == project_id).group_by(ActualCost.currency))
-        currencies, cents, rows = set(), 0, 0
-        for currency, total, count in entered:
-            currencies.add(currency)
-            cents, rows = cents + int(total), rows + count
-        labour = await self.session.execute(
-            sa.select(sa.func.sum(sa.func.round(ActualLabourCost.amount * 100)), sa.func.count())
-            .where(ActualLabourCost.project_id == project_id))
-        total, count = labour.one()
-        return currencies, cents_to_money(cents + int(total or 0)), rows + count > 0
-
-
 class CashFlowRepository:
     """The portfolio's planned amounts summed per currency, period and kind in the database."""
 
@@ -153,4 +135,4 @@ class CashFlowRepository:
         stmt = (sa.select(BusinessCase.currency, sa.func.count())
                 .select_from(Project).join(BusinessCase, BusinessCase.project_id == Project.id)
                 .where(*selection.where()).group_by(BusinessCase.currency))
-        return {currency: count for currency, count in await self.session.execute(stmt)}
+        return dict((await self.session.execute(stmt)).all())

@@ -1,4 +1,4 @@
-"""Routes of /portfolio/v1/projects/{id}/business-case, /benefits and /cash-flow."""
+"""Routes of /portfolio/v1/projects/{id}/business-case and /portfolio/v1/cash-flow."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 from tandem_shared.api import UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES, PreconditionFailed
 
 from tandem_portfolio.business_cases import reports, service
 from tandem_portfolio.business_cases.schemas import (
-    BenefitRead,
-    BenefitsRead,
-    BenefitWrite,
     BusinessCaseRead,
     BusinessCaseWrite,
     CashFlowRead,
@@ -59,22 +56,6 @@ async def put_business_case(project_id: uuid.UUID, body: BusinessCaseWrite, requ
                                          precondition=if_match(request))
     response.headers["ETag"] = etag(case.version)
     return reports.case_read(project_id, case, lines)
-
-
-@router.post("/projects/{project_id}/benefits-realised", status_code=status.HTTP_201_CREATED,
-             response_model=BenefitRead, summary="Record a benefit realised after delivery",
-             description="Only for projects in transition or closed (409 names the stage), against their business "
-             "case's currency. Publishes `portfolio.project.benefit_realised.v1`.")
-async def realise_benefit(project_id: uuid.UUID, body: BenefitWrite, uow: UnitOfWorkDep,
-                          actor: CurrentActor) -> BenefitRead:
-    realisation, total = await service.realise_benefit(uow, actor=actor, project_id=project_id, body=body)
-    return reports.benefit_read(realisation, total)
-
-
-@router.get("/projects/{project_id}/benefits", response_model=BenefitsRead,
-            summary="Planned against realised benefits per month, and the realised ROI")
-async def get_benefits(project_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor) -> BenefitsRead:
-    return await reports.benefits(uow, project_id)
 
 
 @router.get("/cash-flow", response_model=CashFlowRead, tags=["cash flow"],

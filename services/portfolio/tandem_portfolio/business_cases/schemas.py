@@ -1,4 +1,4 @@
-"""Request and response bodies of business cases, realised benefits and the cash-flow projection."""
+"""Request and response bodies of business cases and the cash-flow projection."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from tandem_portfolio.business_cases.months import normalise_month
+from tandem_portfolio.months import normalise_month
 
 Month = Annotated[str, AfterValidator(normalise_month), Field(description="A month, YYYY-MM.", examples=["2027-01"])]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. EUR.")]
@@ -108,61 +108,6 @@ class BusinessCaseRead(BaseModel):
     updated_at: datetime
     lines: list[LineRead]
     figures: Figures
-
-
-class BenefitWrite(BaseModel):
-    """A benefit measured in a month after delivery."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"month": "2028-03", "amount": "42000.00", "note": "Calls deflected, from the contact-centre report."}]})
-
-    month: Month
-    amount: Money
-    currency: Currency | None = Field(None, description="Must be the business case's currency when given.")
-    note: str | None = Field(None, max_length=5000)
-
-
-class BenefitRead(BaseModel):
-    """A realised benefit as recorded."""
-
-    id: uuid.UUID
-    month: str
-    amount: Decimal
-    currency: str
-    note: str | None
-    recorded_by: str
-    recorded_at: datetime
-    cumulative_realised: Decimal | None = Field(None, description="Every benefit realised so far (on create).")
-
-
-class BenefitMonth(BaseModel):
-    """Planned against realised benefits in one month."""
-
-    month: str
-    planned: Decimal
-    realised: Decimal
-    cumulative_planned: Decimal
-    cumulative_realised: Decimal
-
-
-class BenefitsRead(BaseModel):
-    """Benefits planned by the business case against those realised, and the ROI realised so far."""
-
-    project_id: uuid.UUID
-    currency: str
-    months: list[BenefitMonth]
-    total_planned: Decimal
-    total_realised: Decimal
-    planned_costs: Decimal = Field(description="capex + opex of the business case.")
-    costs: Decimal = Field(description="The costs the realised ROI is measured against.")
-    costs_basis: Literal["actual", "planned"] = Field(
-        description="actual: the project's entered and labour costs so far; planned: the business case's costs "
-        "(no actual costs yet, or in another currency).")
-    costs_note: str | None
-    planned_roi: float | None = Field(description="(total_planned − planned_costs) / planned_costs")
-    realised_roi: float | None = Field(description="(total_realised − costs) / costs")
-    realised_roi_reason: str | None
-    realisations: list[BenefitRead]
 
 
 class CashFlowPeriod(BaseModel):

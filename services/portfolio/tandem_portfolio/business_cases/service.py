@@ -1,27 +1,25 @@
-"""Business-case use cases: set a case, read its figures, record realised benefits; rows, audit and event together."""
+"""Business-case use cases: set a case and read its figures; rows, audit and event together."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 
 from tandem_shared.auth import Actor
-from tandem_shared.contracts.portfolio import BenefitRealised, BusinessCaseUpdated, PlannedMonth
+from tandem_shared.contracts.portfolio import BusinessCaseUpdated, PlannedMonth
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.business_cases import finance
-from tandem_portfolio.business_cases.models import YEAR_COLUMNS, BenefitRealisation, BusinessCase, BusinessCaseLine
-from tandem_portfolio.business_cases.months import format_month, parse_month
+from tandem_portfolio.business_cases.models import YEAR_COLUMNS, BusinessCase, BusinessCaseLine
 from tandem_portfolio.business_cases.repository import BusinessCaseRepository
-from tandem_portfolio.business_cases.schemas import BenefitWrite, BusinessCaseWrite
+from tandem_portfolio.business_cases.schemas import BusinessCaseWrite
+from tandem_portfolio.months import format_month, parse_month
 from tandem_portfolio.projects.models import Project
 
 EDITOR_ROLES = ("pmo",)  # admin passes every role check
 FROZEN_STAGES = frozenset({"closed", "terminated"})  # an ended project's plan is history
-REALISING_STAGES = ("transition", "closed")
 MAX_MONTHS = 600  # a horizon of at most 50 years
 
 
@@ -70,7 +68,8 @@ def _line_rows(body: BusinessCaseWrite) -> list[dict]:
     for index, line in enumerate(body.lines):
         month = parse_month(line.month)
         if not 0 <= month - start < MAX_MONTHS:
-            where = "is before horizon_start" if month < start else f"is {MAX_MONTHS} months or more after horizon_start"
+            where = ("is before horizon_start" if month < start
+                     else f"is {MAX_MONTHS} months or more after horizon_start")
             errors.append({"field": f"lines.{index}.month", "message": f"{line.month} {where}"})
         rows.append({"position": index, "month": month, "kind": line.kind, "amount": line.amount.quantize(finance.CENT),
                      "description": line.description})
@@ -125,28 +124,3 @@ def _updated_event(project_id: uuid.UUID, case: BusinessCase, figures: finance.F
         updated_by=actor,
     )
 
-
-async def realise_benefit(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID,
-                          body: BenefitWrite) -> tuple[BenefitRealisation, Decimal]:
-    """Record a benefit realised after delivery (transition or closed only); returns it and the running total."""
-    repo = uow.repo(BusinessCaseRepository)
-    project = await repo.lock_project(project_id)  # the running total is consistent under concurrent records
-    ensure_editor(actor, project, "recording a realised benefit")
-    if project.stage not in REALISING_STAGES:
-        raise Conflict(f"benefits are realised once a project is in transition or closed; this one is in stage "
-                       f"'{project.stage}'", stage=project.stage, allowed_stages=list(REALISING_STAGES))
-    case = await repo.case(project_id)
-    if case is None:
-        raise Conflict("the project has no business case: realised benefits are measured against it")
-    if body.currency is not None and body.currency != case.currency:
-        raise ValidationProblem.field("currency", f"must be the business case's currency, {case.currency}")
-    realisation = await repo.add_realisation(BenefitRealisation(
-        project_id=project_id, month=parse_month(body.month), amount=body.amount.quantize(finance.CENT),
-        currency=case.currency, note=body.note, recorded_by=actor.sub))
-    total = sum((r.amount for r in await repo.realisations(project_id)), finance.ZERO)
-    await uow.audit(actor=actor.sub, action="realise_benefit", entity_type="project", entity_id=project_id,
-                    detail={"month": body.month, "amount": str(realisation.amount), "cumulative": str(total)})
-    await uow.record(BenefitRealised(
-        project_id=project_id, month=body.month, amount=realisation.amount, currency=case.currency,
-        cumulative_realised=total, recorded_by=actor.sub), actor=actor.sub)
-    return realisation, total

@@ -1,6 +1,6 @@
 """Actual costs entered per month, and the labour cost per month (a projection filled from capacity later).
 
-Months are one integer, year × 12 + month − 1, as business cases store them (`business_cases/months.py`).
+Months are one integer, year × 12 + month − 1, as business cases store them (`tandem_portfolio/months.py`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 from tandem_portfolio.base import Base
-
-MONTH_RANGE = "BETWEEN 22800 AND 26399"  # 1900-01 … 2199-12
+from tandem_portfolio.months import MONTH_RANGE
 
 
 class ActualCost(Base):

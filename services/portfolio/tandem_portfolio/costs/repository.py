@@ -62,6 +62,23 @@ class ActualCostRepository(EntityRepository[ActualCost]):
             ActualLabourCost.project_id == project_id)
         return _by_month((await self.session.execute(stmt)).all())
 
+    async def spent(self, project_id: uuid.UUID) -> tuple[set[str], Decimal, bool]:
+        """Currencies of the project's entered costs, what it spent (entered + labour) and whether it recorded any
+        actual cost at all."""
+        # Summed in whole cents: SQLite keeps NUMERIC as floating point, integers add exactly on both databases.
+        entered = await self.session.execute(
+            sa.select(ActualCost.currency, sa.func.sum(sa.func.round(ActualCost.amount * 100)), sa.func.count())
+            .where(ActualCost.project_id == project_id).group_by(ActualCost.currency))
+        currencies, cents, rows = set(), 0, 0
+        for currency, total, count in entered:
+            currencies.add(currency)
+            cents, rows = cents + int(total), rows + count
+        labour = await self.session.execute(
+            sa.select(sa.func.sum(sa.func.round(ActualLabourCost.amount * 100)), sa.func.count())
+            .where(ActualLabourCost.project_id == project_id))
+        total, count = labour.one()
+        return currencies, Decimal(cents + int(total or 0)).scaleb(-2), rows + count > 0
+
     async def business_case_plan(self, project_id: uuid.UUID) -> tuple[str, dict[int, Decimal]] | None:
         """The business case's currency and its cost lines (capex + opex) per month; None without a case."""
         currency = (await self.session.execute(

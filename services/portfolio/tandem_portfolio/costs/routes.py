@@ -12,12 +12,12 @@ from tandem_shared.db import utcnow
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 from tandem_shared.uow import UnitOfWork
 
-from tandem_portfolio.business_cases.months import format_month, parse_month
 from tandem_portfolio.costs import service
 from tandem_portfolio.costs.models import ActualCost
 from tandem_portfolio.costs.plan import ZERO
 from tandem_portfolio.costs.repository import ActualCostRepository
 from tandem_portfolio.costs.schemas import BudgetMonthRead, BudgetRead, CostCreate, CostPage, CostRead, CostUpdate
+from tandem_portfolio.months import format_month, parse_month
 from tandem_portfolio.projects.models import Project
 from tandem_portfolio.projects.repository import ProjectRepository
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from tandem_shared.api import Page
 
-from tandem_portfolio.business_cases.months import normalise_month
+from tandem_portfolio.months import normalise_month
 
 Month = Annotated[str, AfterValidator(normalise_month), Field(description="A month, YYYY-MM.", examples=["2027-03"])]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50)]

@@ -10,11 +10,11 @@ from tandem_shared.db import new_id
 from tandem_shared.errors import ValidationProblem
 from tandem_shared.uow import UnitOfWork
 
-from tandem_portfolio.business_cases.months import parse_month
 from tandem_portfolio.costs.models import ActualCost
 from tandem_portfolio.costs.plan import BudgetMonth, budget_months, month_number, spread_evenly
 from tandem_portfolio.costs.repository import ActualCostRepository
 from tandem_portfolio.costs.schemas import CostCreate, CostUpdate
+from tandem_portfolio.months import parse_month
 from tandem_portfolio.projects.models import Project
 from tandem_portfolio.stewardship import ensure_active, ensure_steward
 

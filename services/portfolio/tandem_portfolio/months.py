@@ -1,11 +1,16 @@
 """Months as the API writes them (YYYY-MM) and as the tables store them (one integer per month)."""
 
+# A top-level module, not one package's: business cases, realised benefits and actual costs all count in these
+# months, and none of them should import another just for that.
+
 from __future__ import annotations
 
 import re
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 FIRST_YEAR, LAST_YEAR = 1900, 2199
+# The CHECK every month column carries: 1900-01 … 2199-12, the months parse_month accepts.
+MONTH_RANGE = f"BETWEEN {FIRST_YEAR * 12} AND {LAST_YEAR * 12 + 11}"
 
 
 def parse_month(text: str) -> int:
