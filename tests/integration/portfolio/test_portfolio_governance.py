@@ -4,6 +4,7 @@ capacity answers by releasing the project's bookings."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import sqlalchemy as sa
@@ -71,8 +72,8 @@ async def test_strategic_objectives_are_the_pmos(databases, backend, broker):
         assert (objective["weight"], objective["active"], objective["version"]) == (3.0, True, 1)
         assert created.headers["ETag"] == 'W/"1"'
         _problem(await client.post(f"{API}/objectives", headers=PM, json=OBJECTIVE), 403)
-        _problem(await client.post(f"{API}/objectives", headers=PMO, json={**OBJECTIVE, "name": "reduce COST to serve"}),
-                 409)
+        _problem(await client.post(f"{API}/objectives", headers=PMO,
+                                   json={**OBJECTIVE, "name": "reduce COST to serve"}), 409)
         for body, field in (({**OBJECTIVE, "name": "Backwards", "period_end": "2026-12-31"}, "period_end"),
                             ({**OBJECTIVE, "name": "Weightless", "weight": 0}, "weight")):
             assert field in [e["field"] for e in _problem(await client.post(f"{API}/objectives", headers=PMO,
@@ -132,7 +133,8 @@ async def test_owners_edit_a_project_with_if_match(databases, backend, broker):
         _problem(await client.patch(url, headers=auth("eve", "project_manager"), json={"name": "Mine now"}), 403)
         _problem(await client.patch(url, headers={**SPONSOR, "If-Match": 'W/"5"'}, json={"name": "Stale"}), 412)
         for body, field in (({"objectives": None}, "objectives"), ({"name": None}, "name"),
-                            ({"go_live_date": "2026-12-31"}, "go_live_date"), ({"budget_amount": 10}, "budget_currency"),
+                            ({"go_live_date": "2026-12-31"}, "go_live_date"),
+                            ({"budget_amount": 10}, "budget_currency"),
                             ({"stage": "approved"}, "stage")):
             problem = _problem(await client.patch(url, headers=SPONSOR, json=body), 422)
             assert field in [e["field"] for e in problem["errors"]], (field, problem)
@@ -247,7 +249,8 @@ async def test_an_idea_passes_its_gates_to_execution_and_waits_for_unmet_criteri
         assert (first.json()["tally"]["go"], first.json()["waiting_on"]) == (1, ["bo", "cy"])
         _problem(await client.post(votes, headers=ANN, json={"vote": "go"}), 409)  # once each
         passed = await client.post(votes, headers=BO, json={"vote": "go"})
-        assert (passed.json()["state"], passed.json()["decision"], passed.json()["decided_by"]) == ("passed", "go", "bo")
+        assert (passed.json()["state"], passed.json()["decision"], passed.json()["decided_by"]) == (
+            "passed", "go", "bo")
         assert (await client.get(f"{API}/projects/{pid}", headers=VIEWER)).json()["stage"] == "proposed"
         assert _problem(await client.post(votes, headers=CY, json={"vote": "go"}), 409)["allowed_transitions"] == []
 
@@ -366,7 +369,8 @@ async def test_a_kill_at_a_gate_releases_the_projects_capacity(databases, backen
         person = (await cap.post("/capacity/v1/people", headers=auth("rita", "resource_manager"), json={
             "name": "Dana", "team": "Data", "weekly_hours": 40})).json()["id"]
         await _board(pf, "screening", ["ann"], value=1, criteria=[])
-        pid = (await pf.post(f"{API}/projects", headers=PM, json={"name": "Doomed pilot", "sponsor": "sam"})).json()["id"]
+        pid = (await pf.post(f"{API}/projects", headers=PM,
+                             json={"name": "Doomed pilot", "sponsor": "sam"})).json()["id"]
         planned = await pf.put(f"{API}/projects/{pid}/demand", headers=PM, json={"lines": [
             {**LINE, "person_id": person, "kind": "soft"}]})
         assert planned.status_code == 200, planned.text
@@ -387,3 +391,20 @@ async def test_a_kill_at_a_gate_releases_the_projects_capacity(databases, backen
         assert await bookings("active") == []
         [terminated] = await _events(portfolio, "portfolio.project.terminated.v1")
         assert terminated["data"]["terminated_by"] == "ann" and "No strategic fit" in terminated["data"]["reason"]
+
+
+async def test_two_racing_openers_get_one_review_and_a_409_naming_it(databases, backend, broker):
+    app = _app(await databases.fresh("portfolio", backend), broker, workers=False)
+    async with running(app) as client:
+        await _board(client, "screening", ["ann", "bo"], value=1, criteria=[{"name": "sponsor_named"}])
+        pid = (await client.post(f"{API}/projects", headers=PM, json={"name": "Race", "sponsor": "sam"})).json()["id"]
+        reviews = f"{API}/projects/{pid}/gates/screening/reviews"
+        # Both pass the "no review open yet" check before either inserts; the partial unique index stops the second.
+        answers = await asyncio.gather(client.post(reviews, headers=PM, json={}),
+                                       client.post(reviews, headers=PMO, json={}))
+        assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+        opened = next(a for a in answers if a.status_code == 201).json()
+        refused = _problem(next(a for a in answers if a.status_code == 409), 409)
+        assert refused["open_review"] == opened["id"] and "screening review is open" in refused["detail"]
+        listed = (await client.get(reviews, headers=VIEWER)).json()["items"]
+        assert [(r["id"], r["state"]) for r in listed] == [(opened["id"], "open")]

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.api import PageParams
 from tandem_shared.db import utcnow
@@ -50,6 +51,22 @@ class GateReviewRepository(EntityRepository[GateReview]):
     async def open_of(self, project_id: uuid.UUID) -> GateReview | None:
         stmt = sa.select(GateReview).where(GateReview.project_id == project_id, GateReview.state == OPEN)
         return (await self.session.execute(stmt)).scalars().first()
+
+    async def add_open(self, review: GateReview) -> GateReview | None:
+        """Insert an open review; None, or the project's review already open when that one keeps it out."""
+        # A concurrent opener may have inserted its review after our check for an open one: on PostgreSQL the
+        # insert then waits for it to commit and fails on ix_gate_reviews_one_open_per_project. The savepoint keeps
+        # the transaction usable, so the review that won can be read and named in a 409.
+        try:
+            async with self.session.begin_nested():
+                self.session.add(review)
+                await self.session.flush()
+        except IntegrityError:
+            winner = await self.open_of(review.project_id)
+            if winner is None:
+                raise  # another constraint: a real fault
+            return winner
+        return None
 
     async def page(self, project_id: uuid.UUID, gate: str, page: PageParams
                    ) -> tuple[Sequence[GateReview], str | None]:

@@ -100,8 +100,9 @@ def _check_config(body: GateConfigWrite) -> None:
     except ValueError as exc:
         raise ValidationProblem.field("board.quorum.value", str(exc)) from exc
     if not reachable(quorum.kind, quorum.value, len(body.board.members)):
+        unit = " %" if quorum.kind is QuorumKind.PERCENTAGE else ""
         raise ValidationProblem.field("board.quorum.value", f"{len(body.board.members)} member(s) can never reach "
-                                      f"a quorum of {quorum.value}{' %' if quorum.kind is QuorumKind.PERCENTAGE else ''}")
+                                      f"a quorum of {quorum.value}{unit}")
 
 
 async def configure(uow: UnitOfWork, *, actor: Actor, portfolio: str, gate: Gate, body: GateConfigWrite) -> None:
@@ -127,6 +128,11 @@ def _outcomes(results: list[dict[str, Any]]) -> list[GateCriterionResult]:
     return [GateCriterionResult(name=r["name"], met=r["met"], why=r["why"]) for r in results]
 
 
+def _already_open(review: GateReview) -> Conflict:
+    """409: one review is open per project at a time."""
+    return Conflict(f"the project's {review.gate} review is open; it is decided first", open_review=str(review.id))
+
+
 async def open_review(uow: UnitOfWork, *, actor: Actor, project: Project, gate: Gate,
                       comment: str | None) -> GateReview:
     """Open a review of the project at the gate ahead: criteria evaluated, eligible voters frozen."""
@@ -137,9 +143,8 @@ async def open_review(uow: UnitOfWork, *, actor: Actor, project: Project, gate: 
     if project.stage != source:
         raise refuse(project.stage, gate.value)
     reviews = uow.repo(GateReviewRepository)
-    already = await reviews.open_of(project.id)
-    if already is not None:
-        raise Conflict(f"the project's {already.gate} review is open; it is decided first", open_review=str(already.id))
+    if (already := await reviews.open_of(project.id)) is not None:
+        raise _already_open(already)
     config = (await effective_configs(uow, project.portfolio))[gate]
     voters = eligible_voters(config.members, sponsor=project.sponsor, project_manager=project.project_manager)
     if not reachable(config.quorum_kind, config.quorum_value, len(voters)):
@@ -149,11 +154,13 @@ async def open_review(uow: UnitOfWork, *, actor: Actor, project: Project, gate: 
                        f"configure it at /portfolio/v1/portfolios/{project.portfolio}/gates/{gate.value}",
                        eligible_voters=voters)
     results = await evaluate_criteria(uow, project, config.criteria)
-    review = await reviews.add(GateReview(
+    review = GateReview(
         project_id=project.id, gate=gate.value, portfolio=project.portfolio, from_stage=source.value,
         to_stage=target.value, state=ReviewState.OPEN.value, criteria=config.criteria, results=results,
         voters=voters, quorum_kind=config.quorum_kind.value, quorum_value=config.quorum_value, comment=comment,
-        opened_by=actor.sub))
+        opened_by=actor.sub)
+    if (winner := await reviews.add_open(review)) is not None:  # a concurrent request opened one meanwhile
+        raise _already_open(winner)
     await uow.audit(actor=actor.sub, action="open_gate_review", entity_type="project", entity_id=project.id,
                     detail={"gate": gate.value, "review_id": str(review.id), "voters": voters})
     await uow.record(GateReviewOpened(
