@@ -13,7 +13,7 @@ from tandem_shared.events import EventData, event_type
 
 @event_type("portfolio.project.created.v1")
 class ProjectCreated(EventData):
-    """A project entered the portfolio (stage proposed)."""
+    """A project entered the portfolio: as an idea, or proposed when a pmo entered it so (skipping screening)."""
 
     id: uuid.UUID
     name: str
