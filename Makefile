@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := shared services/portfolio services/capacity services/change services/knowledge services/metrics
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench catalogue clean
+.PHONY: install run test test-fast lint typecheck bench catalogue clean
 
 install: $(STAMP)
 
@@ -21,6 +21,15 @@ run: install
 
 test: install
 	$(BIN)/pytest -q
+
+# Ruff over the whole tree, then the type check; CI runs it before the tests.
+lint: install
+	$(BIN)/ruff check shared services tests bench
+	$(BIN)/mypy
+
+# mypy, strict on shared/ and the services' pure rule modules: the list is `files` in pyproject.toml's [tool.mypy].
+typecheck: install
+	$(BIN)/mypy
 
 # SQLite only, for a quick loop on a machine without PostgreSQL.
 test-fast: install
@@ -40,4 +49,4 @@ catalogue: install
 	$(BIN)/tandem events catalogue --output docs/events.md
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

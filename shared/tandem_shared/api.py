@@ -12,8 +12,8 @@ from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_shared.uow import UnitOfWork, unit_of_work
 from tandem_shared.errors import PreconditionFailed, ValidationProblem
+from tandem_shared.uow import UnitOfWork, unit_of_work
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -140,7 +140,7 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
         # Only the database decides: during a broker outage writes still commit, their events wait in the outbox
         # and the consumer catches up afterwards, so taking replicas out of service would only refuse those writes.
         ready = checks["database"] == "ok"
-        body = {"status": "ready" if ready else "not ready", "service": spec.name, "checks": checks}
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "service": spec.name, "checks": checks}
         if not ready:
             body.update(type="https://tandem.dev/problems/unavailable", title="Service not ready", status=503,
                         detail=f"database: {checks['database']}")

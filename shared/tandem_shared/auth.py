@@ -94,7 +94,8 @@ class Authenticator:
         roles = claims.get("roles") or claims.get("realm_access", {}).get("roles", [])
         if isinstance(roles, str):
             roles = roles.split()
-        actor = Actor(sub=str(claims["sub"]), name=str(claims.get("name", claims["sub"])), roles=frozenset(roles) & ROLES)
+        actor = Actor(sub=str(claims["sub"]), name=str(claims.get("name", claims["sub"])),
+                      roles=frozenset(roles) & ROLES)
         return actor, float(claims["exp"])
 
 
@@ -123,13 +124,14 @@ async def current_actor(
     """The authenticated actor of this request (401 without a valid bearer token)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send Authorization: Bearer <token>")
-    return await request.app.state.authenticator.verify(credentials.credentials)
+    authenticator: Authenticator = request.app.state.authenticator
+    return await authenticator.verify(credentials.credentials)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def require_roles(*roles: str):
+def require_roles(*roles: str) -> Any:  # what `Depends` returns
     """A dependency that admits only actors holding one of the roles (or admin)."""
 
     async def _check(actor: CurrentActor) -> Actor:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -50,13 +51,13 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = PAR
         await admin.close()
 
 
-async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:
+async def broker_reachable(bootstrap: str, timeout: float = 2.0) -> bool:  # noqa: ASYNC109 - per server, not overall
     """True when a TCP connection to any of the bootstrap servers succeeds."""
     for server in bootstrap.split(","):
         host, _, port = server.strip().rpartition(":")
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), timeout)
-        except (OSError, ValueError, asyncio.TimeoutError):
+        except (OSError, ValueError, TimeoutError):
             continue
         writer.close()
         return True
@@ -67,7 +68,8 @@ def free_port() -> int:
     """A TCP port free on the loopback interface right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def tansu_binary() -> Path:
@@ -99,7 +101,7 @@ class DevelopmentBroker:
         self.advertised_port = advertised_port or self.port
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = None
+        self._log: IO[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:

@@ -40,7 +40,7 @@ that cannot handle an event after a few tries sends it to `tandem.<consumer>.dlq
 
 def _type_of(schema: dict[str, Any], defs: dict[str, Any]) -> str:
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
     if "anyOf" in schema:
         return " or ".join(_type_of(s, defs) for s in schema["anyOf"])
     if "enum" in schema:

@@ -12,9 +12,15 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tandem_shared.settings import SERVICES, platform_settings
+
+if TYPE_CHECKING:  # imported where used, so `tandem --help` stays quick
+    from starlette.types import ASGIApp
+
+    from tandem_shared.broker import DevelopmentBroker
+    from tandem_shared.dlq import DeadLetter, ReplayOutcome
 
 log = logging.getLogger("tandem")
 T = TypeVar("T")
@@ -53,7 +59,7 @@ def cmd_token(args: argparse.Namespace) -> None:
     print(mint_dev_token(platform_settings(), args.sub, roles, name=args.name, ttl=timedelta(hours=args.hours)))
 
 
-def _start_broker_if_needed() -> object | None:
+def _start_broker_if_needed() -> DevelopmentBroker | None:
     """Start the bundled broker unless TANDEM_KAFKA_BOOTSTRAP_SERVERS names an external Kafka."""
     if os.environ.get("TANDEM_KAFKA_BOOTSTRAP_SERVERS"):
         return None
@@ -83,7 +89,7 @@ async def _republish(services: list[str]) -> None:
             log.info("%s: %d retained events queued for re-publication to the new broker", service, count)
 
 
-def _serve(app: object, host: str, port: int, services: list[str], seed_url: str | None,
+def _serve(app: ASGIApp, host: str, port: int, services: list[str], seed_url: str | None,
            dead: Callable[[], str | None] = lambda: None, *, quiet: bool = False) -> bool:
     """Serve until Ctrl-C (or until `dead()` names a service process that exited); False if that happened."""
     import uvicorn
@@ -100,13 +106,13 @@ def _serve(app: object, host: str, port: int, services: list[str], seed_url: str
 
         seeded = seed_url is None
         while not server.should_exit:
-            if not seeded and server.started:
+            if not seeded and seed_url is not None and server.started:
                 seeded = True
                 from tandem_shared.seed import seed_once
 
                 try:
                     seed_once(seed_url, platform_settings().data_dir)
-                except Exception:  # noqa: BLE001 - the platform keeps running without demo data
+                except Exception:  # the platform keeps running without demo data
                     log.exception("loading demo data failed")
             if (service := dead()) is not None:
                 log.error("the %s service stopped unexpectedly; stopping Tandem", service)
@@ -232,8 +238,9 @@ def cmd_events_tail(args: argparse.Namespace) -> None:
     topics = args.topic or [topic_of(s, platform_settings().kafka_topic_prefix) for s in SERVICES]
 
     async def _tail() -> None:
-        consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=f"tandem-tail-{uuid.uuid4().hex[:8]}",
-                                    enable_auto_commit=False, auto_offset_reset="earliest" if args.from_beginning else "latest")
+        consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap,
+                                    group_id=f"tandem-tail-{uuid.uuid4().hex[:8]}", enable_auto_commit=False,
+                                    auto_offset_reset="earliest" if args.from_beginning else "latest")
         await consumer.start()
         try:
             async for message in consumer:
@@ -320,7 +327,7 @@ def _broker_address(explicit: str | None) -> str:
 
 
 async def _with_dead_letters(service: str, bootstrap: str, ids: list[str] | None = None, *,
-                             replay_them: bool = False) -> tuple[list, list, list[str]]:
+                             replay_them: bool = False) -> tuple[list[DeadLetter], list[ReplayOutcome], list[str]]:
     """The service's dead letters (those with `ids`, else all) and, with `replay_them`, the replay outcomes."""
     import importlib
 
@@ -430,7 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--url", default="http://127.0.0.1:8000")
     seed.set_defaults(func=cmd_seed)
 
-    events = sub.add_parser("events", help="watch or document events").add_subparsers(dest="events_command", required=True)
+    events = sub.add_parser("events", help="watch or document events").add_subparsers(dest="events_command",
+                                                                                      required=True)
     tail = events.add_parser("tail", help="print events as they pass, decoded")
     tail.add_argument("--bootstrap", default=None)
     tail.add_argument("--topic", action="append", help="topic to follow (repeatable); default: every service topic")

@@ -9,13 +9,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_shared.broker import ensure_topics
@@ -71,7 +72,7 @@ class _Stopping(BaseException):
     """
 
 
-class _RebalanceListener(ConsumerRebalanceListener):
+class _RebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
     """Handling is sequential inside the poll loop, so nothing is in flight when partitions move."""
 
     def __init__(self, consumer: EventConsumer) -> None:
@@ -316,9 +317,9 @@ class EventConsumer:
             async with unit_of_work(self.sessionmaker, buffered=True) as uow:
                 claimed = await self._claim_many(uow, [(d, e) for d, e, _ in handled])
                 prefetch: dict[str, list[EventData]] = {}
-                for _, event, data in handled:
+                for _, event, event_data in handled:
                     if (event.source, event.id) in claimed and hasattr(self.handlers[event.type], "prefetch"):
-                        prefetch.setdefault(event.type, []).append(data)
+                        prefetch.setdefault(event.type, []).append(event_data)
                 for event_type, items in prefetch.items():
                     await self.handlers[event_type].prefetch(uow, items)  # type: ignore[attr-defined]
                 for event, handler, data in parsed:
@@ -350,7 +351,7 @@ class EventConsumer:
         ON CONFLICT DO NOTHING on the primary key: no lookup whose plan depends on table statistics, and a member
         racing on one of these events makes this wait on its key, then skip it.
         """
-        rows: dict[tuple[str, uuid.UUID], dict] = {}
+        rows: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
         for delivery, event in items:
             rows.setdefault((event.source, event.id), self._inbox_row(delivery, event, "applied"))
         connection = await uow.connection()
@@ -438,14 +439,16 @@ class EventConsumer:
 
         One statement does check and insert; on PostgreSQL a racing member waits on the key, then finds it.
         """
+        assert session.bind is not None
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        result = await session.execute(
+        result = cast(CursorResult[Any], await session.execute(
             insert(inbox).values(**self._inbox_row(delivery, event, status, error))
             .on_conflict_do_nothing(index_elements=[inbox.c.consumer, inbox.c.source, inbox.c.event_id])
-        )
+        ))
         return result.rowcount == 1
 
-    def _inbox_row(self, delivery: Delivery, event: CloudEvent, status: str, error: str | None = None) -> dict:
+    def _inbox_row(self, delivery: Delivery, event: CloudEvent, status: str,
+                   error: str | None = None) -> dict[str, Any]:
         return {
             "consumer": self.name, "source": event.source, "event_id": event.id, "event_type": event.type,
             "status": status, "topic": delivery.topic, "partition": delivery.partition,
@@ -520,7 +523,7 @@ async def purge_inbox(maker: async_sessionmaker[AsyncSession], consumer: str, re
     purged = 0
     while purged < max_rows:
         async with maker() as session, session.begin():
-            deleted = (await session.execute(statement)).rowcount or 0
+            deleted = cast(CursorResult[Any], await session.execute(statement)).rowcount or 0
         purged += deleted
         if deleted < chunk:
             break

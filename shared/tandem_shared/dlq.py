@@ -17,10 +17,11 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem_shared.consumer import DEAD_LETTERED, Handler
@@ -95,7 +96,9 @@ class ReplayOutcome:
     detail: str = ""
 
 
-async def read_dead_letter_topic(bootstrap: str, topic: str, *, timeout: float = READ_TIMEOUT) -> list[Any]:
+async def read_dead_letter_topic(
+        bootstrap: str, topic: str, *, timeout: float = READ_TIMEOUT,  # noqa: ASYNC109 - returns what came by then
+) -> list[Any]:
     """Every record of the topic, from the beginning to its end, without joining a consumer group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
                                 client_id="tandem-dlq")
@@ -204,15 +207,15 @@ async def list_dead_letters(maker: async_sessionmaker[AsyncSession], consumer: s
     rows = await _inbox_rows(maker, consumer, [key[1] for key in latest])
     for key, row in rows.items():
         replay_error = row.error[len(REPLAY_FAILED):] if (row.error or "").startswith(REPLAY_FAILED) else None
-        letter = latest.get(key)
-        if letter is None:
+        known = latest.get(key)
+        if known is None:
             latest[key] = DeadLetter(
                 consumer=consumer, event_id=row.event_id, source=row.source, event_type=row.event_type,
                 status=row.status, error=None if replay_error else row.error,
                 dead_lettered_at=row.received_at.isoformat(), original_topic=row.topic,
                 original_partition=row.partition, original_offset=row.offset, last_replay_error=replay_error)
         else:
-            latest[key] = replace(letter, status=row.status, error=letter.error or row.error,
+            latest[key] = replace(known, status=row.status, error=known.error or row.error,
                                   last_replay_error=replay_error)
     letters.extend(latest.values())
     return sorted(letters, key=lambda letter: letter.dead_lettered_at or "")
@@ -248,7 +251,7 @@ async def _original_message(bootstrap: str | None, letter: DeadLetter) -> bytes 
         batches = await consumer.getmany(tp, timeout_ms=2000, max_records=1)
         for record in batches.get(tp, []):
             if str(letter.event_id).encode() in record.value:
-                return record.value
+                return bytes(record.value)
         return None
     finally:
         await consumer.stop()
@@ -289,12 +292,12 @@ async def _replay_one(maker: async_sessionmaker[AsyncSession], handlers: Mapping
     token = correlation_id_var.set(event.correlationid)
     try:
         async with unit_of_work(maker) as uow:
-            claimed = await uow.session.execute(
+            claimed = cast(CursorResult[Any], await uow.session.execute(
                 sa.update(inbox)
                 .where(inbox.c.consumer == letter.consumer, inbox.c.source == event.source,
                        inbox.c.event_id == event.id, inbox.c.status == DEAD_LETTERED)
                 .values(status="applied", received_at=utcnow())
-            )
+            ))
             if claimed.rowcount != 1:
                 return ReplayOutcome(letter, "skipped", "no longer dead-lettered (replayed already)")
             await handler(uow, event, data)

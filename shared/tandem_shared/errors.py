@@ -91,7 +91,8 @@ class ServiceUnavailable(Problem):
     status, slug, title = 503, "unavailable", "Service unavailable"
 
 
-def problem_response(problem: Problem, request: Request | None = None, headers: dict | None = None) -> JSONResponse:
+def problem_response(problem: Problem, request: Request | None = None,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
     """Render a problem as application/problem+json."""
     return JSONResponse(
         problem.body(request.url.path if request else None),
@@ -134,14 +135,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         problem = Problem("an unexpected error occurred; it has been logged")
         problem.status, problem.slug, problem.title = 500, "internal", "Internal server error"
         return problem_response(problem, request)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": title, "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    status: {"description": title,
+             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     for status, title in {
         401: "Missing or invalid bearer token",
         403: "Not allowed for this actor",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import contextvars
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -74,7 +76,7 @@ class EventSpec:
     """One registered event type: its data model, producer and topic."""
 
     type: str
-    model: type[EventData]
+    model: builtins.type[EventData]  # `type` here is the field above
     service: str
     description: str
 
@@ -88,7 +90,7 @@ REGISTRY: dict[str, EventSpec] = {}
 E = TypeVar("E", bound=type[EventData])
 
 
-def event_type(name: str):
+def event_type(name: str) -> Callable[[E], E]:
     """Register an EventData class under its versioned type `<service>.<entity>.<verb>.v<N>`."""
 
     def _register(cls: E) -> E:

@@ -10,13 +10,13 @@ error — is deterministic: the same event fails the same way every time.
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Final, Literal
 
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from sqlalchemy import exc as sa_exc
 
-TRANSIENT = "transient"
-DETERMINISTIC = "deterministic"
+TRANSIENT: Final = "transient"
+DETERMINISTIC: Final = "deterministic"
 UNDECODABLE = "undecodable"  # not a CloudEvent at all: dead-lettered at once, never classified
 Kind = Literal["transient", "deterministic"]
 

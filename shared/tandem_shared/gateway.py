@@ -6,6 +6,7 @@ import gc
 import importlib
 import json
 from contextlib import AsyncExitStack
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
@@ -14,9 +15,10 @@ from tandem_shared.errors import PROBLEM_MEDIA_TYPE
 from tandem_shared.settings import SERVICES
 
 
-def load_service_app(service: str, **kwargs) -> FastAPI:  # noqa: ANN003 - forwarded to create_app
+def load_service_app(service: str, **kwargs: Any) -> FastAPI:
     """Import a service package and build its app (services are found by name, not imported here)."""
-    return importlib.import_module(f"tandem_{service}.main").create_app(**kwargs)
+    app: FastAPI = importlib.import_module(f"tandem_{service}.main").create_app(**kwargs)
+    return app
 
 
 class Gateway:
@@ -81,7 +83,7 @@ async def send_unrouted(send: Send, prefix: str, services: list[str]) -> None:
                     PROBLEM_MEDIA_TYPE)
 
 
-async def send_json(send: Send, status: int, body: dict, media_type: str) -> None:
+async def send_json(send: Send, status: int, body: dict[str, Any], media_type: str) -> None:
     """A whole JSON response, sent straight through ASGI."""
     data = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,

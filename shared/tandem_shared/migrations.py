@@ -24,7 +24,8 @@ def alembic_config(service: str, url: str | None = None) -> Config:
     """An Alembic config for a service's migrations, pointed at its database."""
     cfg = Config()
     cfg.set_main_option("script_location", f"tandem_{service}:migrations")
-    cfg.set_main_option("sqlalchemy.url", (url or database_url(service, service_settings(service), platform_settings())).replace("%", "%%"))
+    url = url or database_url(service, service_settings(service), platform_settings())
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["service"] = service
     return cfg
 
@@ -57,7 +58,8 @@ def run_env(context: Any, service: str, metadata: MetaData) -> None:
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         if connection.dialect.name == "postgresql":
             # Replicas that start together migrate one at a time; the others then find nothing to do.
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({zlib.crc32(f'tandem-migrate:{service}'.encode())})")
+            lock = zlib.crc32(f"tandem-migrate:{service}".encode())
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({lock})")
         context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()

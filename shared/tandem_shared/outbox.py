@@ -207,7 +207,7 @@ class OutboxRelay:
             self.producer = None
 
     async def claim_lease(self) -> bool:
-        """Take the lease if it is free or expired, or renew it if this relay holds it; True when this relay holds it."""
+        """Take the lease if free or expired, or renew it if this relay holds it; True when this relay holds it."""
         started = time.monotonic()
         now = utcnow()
         async with self.engine.begin() as conn:
@@ -296,8 +296,8 @@ class OutboxRelay:
         failures += [(row, result) for (row, _), result in zip(sent, results, strict=True)
                      if isinstance(result, BaseException)]
         first: dict[str, tuple[Any, BaseException]] = {}
-        for row, exc in sorted(failures, key=lambda failure: failure[0].seq):
-            first.setdefault(row.key, (row, exc))  # a key's later rows failed only for following it
+        for row, error in sorted(failures, key=lambda failure: failure[0].seq):
+            first.setdefault(row.key, (row, error))  # a key's later rows failed only for following it
         return acknowledged, list(first.values())
 
     async def _mark(self, conn: AsyncConnection, rows: list[Any], published: int) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import cast
 
 import httpcore
 from starlette.types import Receive, Scope, Send
@@ -47,7 +48,8 @@ class ProxyGateway:
         headers = [(b"host", upstream.split("://", 1)[1].encode())]
         headers += [(k, v) for k, v in scope["headers"] if k not in HOP_BY_HOP]
         client_host = (scope.get("client") or ("", 0))[0]
-        headers += [(b"x-forwarded-for", client_host.encode()), (b"x-forwarded-proto", scope.get("scheme", "http").encode())]
+        headers += [(b"x-forwarded-for", client_host.encode()),
+                    (b"x-forwarded-proto", scope.get("scheme", "http").encode())]
         request = httpcore.Request(scope["method"], upstream + target.decode("latin-1"), headers=headers,
                                    content=_body(receive) if _has_body(scope) else b"",
                                    extensions={"timeout": {"connect": 5.0}})  # no read timeout: responses stream
@@ -66,7 +68,7 @@ class ProxyGateway:
                 await send({"type": "http.response.body", "body": body})
                 return
             await send({"type": "http.response.start", "status": response.status, "headers": headers})
-            async for chunk in response.stream:
+            async for chunk in cast(AsyncIterable[bytes], response.stream):  # an async pool's response
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:

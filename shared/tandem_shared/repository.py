@@ -68,7 +68,8 @@ async def keyset_page(
             raise ValidationProblem.field("cursor", "not a cursor returned by this list")
         key = sa.tuple_(sort, tiebreak)
         bound = sa.tuple_(
-            sa.literal(_coerce(sort, page.cursor[0]), sort.type), sa.literal(_coerce(tiebreak, page.cursor[1]), tiebreak.type)
+            sa.literal(_coerce(sort, page.cursor[0]), sort.type),
+            sa.literal(_coerce(tiebreak, page.cursor[1]), tiebreak.type),
         )
         query = stmt.where(key < bound if descending else key > bound)
         result = await session.execute(query.order_by(*_order(sort, tiebreak, descending)).limit(page.limit + 1),
@@ -124,7 +125,7 @@ _EXISTS: dict[type, sa.Select[Any]] = {}
 def _exists_query(model: type) -> sa.Select[Any]:
     """SELECT key WHERE key = :entity_id for a mapped class, built once (building it costs more than running it)."""
     if model not in _EXISTS:
-        key = sa.inspect(model).primary_key[0]
+        key: sa.Column[Any] = sa.inspect(model).primary_key[0]
         _EXISTS[model] = sa.select(key).where(key == sa.bindparam("entity_id"))
     return _EXISTS[model]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from tandem_shared.settings import PlatformSettings, ServiceSettings, check_rete
 from tandem_shared.uow import OUTBOX_SIGNAL, install_session_hooks
 
 log = logging.getLogger(__name__)
-BackgroundTask = Callable[["ServiceRuntime"], Awaitable[None]]
+BackgroundTask = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]  # an async def: run as a task
 
 
 class ServiceRuntime:
@@ -140,7 +140,7 @@ class ServiceRuntime:
                 await task
             except asyncio.CancelledError:
                 pass
-            except Exception:  # noqa: BLE001 - a task that died already logged why; shutdown goes on
+            except Exception:  # a task that died already logged why; shutdown goes on
                 log.exception("%s: background task %s failed", self.service, task.get_name())
         self._background_tasks = []
         if self.consumer is not None:

@@ -71,8 +71,10 @@ def _headers(sub: str, *roles: str) -> dict[str, str]:
 
 def _check(response: httpx.Response) -> dict[str, Any]:
     if response.status_code >= 400:
-        raise RuntimeError(f"{response.request.method} {response.request.url} → {response.status_code}: {response.text}")
-    return response.json()
+        request = response.request
+        raise RuntimeError(f"{request.method} {request.url} → {response.status_code}: {response.text}")
+    body: dict[str, Any] = response.json()
+    return body
 
 
 APPROVERS = {"Change managers": ["carol.cab"], "Change advisory board": ["carol.cab", "dan.cab"],

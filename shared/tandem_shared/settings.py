@@ -109,7 +109,7 @@ def service_settings(service: str) -> ServiceSettings:
     """Read the settings of one service from its own environment prefix."""
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
-    cls = type(
+    cls: type[ServiceSettings] = type(
         f"{service.title()}Settings",
         (ServiceSettings,),
         {

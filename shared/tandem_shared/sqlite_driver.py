@@ -62,7 +62,7 @@ sqlite_version_info = sqlite3.sqlite_version_info
 has_stop = False
 
 
-def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple:
+def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple[Any, ...]:
     """Execute, fetch everything, close; return what the caller reads afterwards."""
     cursor = conn.cursor()
     try:
@@ -143,6 +143,8 @@ class Connection(AdaptedConnection):
     """A DB-API connection over one sqlite3 connection, with `begin` for the engine's BEGIN hook."""
 
     __slots__ = ("_waiting",)
+    # AdaptedConnection types this as an asyncio driver's connection; here it is the sqlite3 one, used synchronously.
+    _connection: sqlite3.Connection  # type: ignore[assignment]
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
@@ -155,7 +157,8 @@ class Connection(AdaptedConnection):
 
     @isolation_level.setter
     def isolation_level(self, value: str | None) -> None:
-        self._connection.isolation_level = value
+        # typeshed allows only the three keywords; sqlite3 also takes "" (plain BEGIN), which SQLAlchemy sets.
+        self._connection.isolation_level = value  # type: ignore[assignment]
 
     def cursor(self, server_side: bool = False) -> Cursor:
         # Results are read whole, so a cursor asked for as server-side is the same cursor.

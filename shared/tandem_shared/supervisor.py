@@ -49,7 +49,8 @@ class ServiceProcesses:
             while waiting:
                 for service, url in list(waiting.items()):
                     if self.processes[service].poll() is not None:
-                        raise RuntimeError(f"the {service} service exited with code {self.processes[service].returncode}")
+                        code = self.processes[service].returncode
+                        raise RuntimeError(f"the {service} service exited with code {code}")
                     try:
                         if client.get(f"{url}/{service}/readyz").status_code == 200:
                             del waiting[service]

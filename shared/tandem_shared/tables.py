@@ -81,7 +81,7 @@ audit_log = sa.Table(
 )
 
 
-def create_platform_tables_v1(op) -> None:  # noqa: ANN001 - alembic's op proxy
+def create_platform_tables_v1(op: Operations) -> None:
     """Create the v1 outbox, inbox and audit tables inside a service's first migration."""
     op.create_table(
         "outbox",
@@ -131,7 +131,7 @@ def create_platform_tables_v1(op) -> None:  # noqa: ANN001 - alembic's op proxy
     op.create_index("ix_audit_log_entity", "audit_log", ["entity_type", "entity_id", "at"])
 
 
-def drop_platform_tables_v1(op) -> None:  # noqa: ANN001
+def drop_platform_tables_v1(op: Operations) -> None:
     """Drop what create_platform_tables_v1 created."""
     for name in ("audit_log", "inbox", "outbox"):
         op.drop_table(name)

@@ -60,7 +60,7 @@ class UnitOfWork:
         self._before_commit: dict[str, BeforeCommit] = {}
         self._buffer: list[Row] | None = [] if buffered else None
         self._connection: tuple[Any, AsyncConnection] | None = None
-        self._repositories: dict[type, Any] = {}
+        self._repositories: dict[Callable[[AsyncSession], Any], Any] = {}
         session.info[UOW_KEY] = self
 
     @staticmethod

@@ -83,10 +83,11 @@ def _off_by_day(absences: Iterable[Absence], first: date, last: date) -> dict[da
     for absence in absences:
         day, end = max(absence.start, first), min(absence.end, last)
         while day <= end:
-            if absence.hours_per_day is None or off.get(day, 0.0) is None:
+            so_far = off.get(day, 0.0)
+            if absence.hours_per_day is None or so_far is None:
                 off[day] = None
             else:
-                off[day] = off.get(day, 0.0) + absence.hours_per_day
+                off[day] = so_far + absence.hours_per_day
             day += timedelta(days=1)
     return off
 

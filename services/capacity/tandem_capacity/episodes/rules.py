@@ -8,7 +8,7 @@ no available hours counts as over-allocated at `NO_CAPACITY` utilisation.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 OVERALLOCATED, BURNOUT_RISK = "overallocated", "burnout_risk"
@@ -54,7 +54,8 @@ def utilisation(booked: float, available: float) -> float:
     return booked / available if available > EPSILON else NO_CAPACITY
 
 
-def _runs_where(kind: str, series: Sequence[tuple[str, float]], hot, min_weeks: int) -> list[Run]:
+def _runs_where(kind: str, series: Sequence[tuple[str, float]], hot: Callable[[float], bool],
+                min_weeks: int) -> list[Run]:
     runs: list[Run] = []
     start = None
     for index, (_week, load) in enumerate([*series, ("", 0.0)]):

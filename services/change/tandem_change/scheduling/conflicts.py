@@ -110,7 +110,10 @@ def _blocks(change: PlannedChange, other: OtherChange) -> bool:
 
 def find_conflicts(change: PlannedChange, facts: ConflictFacts) -> list[Conflict]:
     """Every conflict of the change's planned window, in a stable order (kind, then time)."""
-    name = lambda ci_id: facts.ci_names.get(ci_id, str(ci_id))
+
+    def name(ci_id: uuid.UUID | None) -> str:
+        return str(ci_id) if ci_id is None else facts.ci_names.get(ci_id, str(ci_id))
+
     conflicts: list[Conflict] = []
     for other in sorted(facts.same_ci, key=lambda o: (o.start, str(o.id), str(o.ci_id))):
         if other.ci_id in change.ci_ids and _blocks(change, other):

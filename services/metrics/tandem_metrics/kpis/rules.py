@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from tandem_shared.contracts.capacity import (
     BookingCreated,
@@ -154,7 +155,8 @@ def _booking(sign: float) -> Callable[[BookingCreated | BookingReleased], list[I
     return _apply
 
 
-RULES: dict[type[EventData], Callable[[EventData], list[Increment]]] = {
+# Each rule takes the data of its key's class (`increments` looks it up by the data's type).
+RULES: dict[type[EventData], Callable[[Any], list[Increment]]] = {
     ChangeCreated: _change_created,
     ChangeApproved: lambda _data: _count("changes_approved"),
     ChangeCanceled: lambda _data: _count("changes_canceled"),

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
+from typing import TypeVar
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")  # money with two places, as stored
@@ -19,11 +20,13 @@ KINDS = (*COST_KINDS, "benefit")
 # The IRR is searched between these annual rates on a grid evenly spaced in ln(1 + monthly rate); two roots closer
 # together than one step (about 0.12 % a month) or a root where the NPV only touches zero can be missed.
 IRR_LOWEST, IRR_HIGHEST, IRR_GRID = -0.99, 10.0, 500
+Flow = TypeVar("Flow", Decimal, float)  # a cash flow is all money (Decimal) or all discounted (float)
 
 
 def monthly_rate(annual: float) -> float:
     """The monthly rate equivalent to an annual one: (1 + r)^(1/12) − 1."""
-    return (1.0 + annual) ** (1.0 / 12.0) - 1.0
+    growth: float = (1.0 + annual) ** (1.0 / 12.0)
+    return growth - 1.0
 
 
 def annualised(monthly: float) -> float:
@@ -112,14 +115,14 @@ def roi(benefits: Decimal, costs: Decimal) -> tuple[float | None, str | None]:
     return float((benefits - costs) / costs), None
 
 
-def payback(flows: Sequence[Decimal | float]) -> tuple[float | None, str | None]:
+def payback(flows: Sequence[Flow]) -> tuple[float | None, str | None]:
     """Months until the cumulative cash flow is non-negative for good, interpolated within the month.
 
     Month t's flow accrues evenly over the month ending at t (month 0's at the horizon start), so when the
     cumulative sum turns non-negative in month t the payback is t − 1 + (what was still owed) / CF_t. 0 when the
     cumulative sum is never negative; None when it is negative at the end.
     """
-    cumulative: Decimal | float = 0
+    cumulative: Flow | int = 0
     months: float | None = 0.0
     for t, flow in enumerate(flows):
         owed, cumulative = -cumulative, cumulative + flow
