@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from tandem_change.people.handlers import on_person_created
 from tandem_change.scheduling.handlers import on_booking_created, on_booking_moved, on_booking_released
+from tandem_change.scores.handlers import on_incident_linked, on_incident_unlinked
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased, PersonCreated
+from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
 
 HANDLERS: dict[str, Handler] = {
     PersonCreated.event_type: on_person_created,
     BookingCreated.event_type: on_booking_created,
     BookingMoved.event_type: on_booking_moved,
     BookingReleased.event_type: on_booking_released,
+    IncidentLinked.event_type: on_incident_linked,
+    IncidentUnlinked.event_type: on_incident_unlinked,
 }
