@@ -29,8 +29,9 @@ Every event is a CloudEvents 1.0 structured-mode JSON message (`content-type: ap
 | `data` | the type's payload, below |
 
 Topics: one per producing service, `tandem.<service>`, 3 partitions, keyed by `subject` so the events of one entity
-stay in order. Delivery is at least once (transactional outbox); consumers apply each event once (inbox). A consumer
-that cannot handle an event after a few tries sends it to `tandem.<consumer>.dlq` with headers
+stay in order; types marked inbound are produced by systems outside Tandem, on a topic of their own. Delivery is at
+least once (transactional outbox); consumers apply each event once (inbox). A consumer that cannot handle an event
+after a few tries sends it to `tandem.<consumer>.dlq` with headers
 `tandem-original-topic`, `tandem-original-partition`, `tandem-original-offset`, `tandem-error`, `tandem-error-type`,
 `tandem-failure-kind` (`deterministic` or `undecodable`), `tandem-attempts`, `tandem-dead-lettered-at` and
 `tandem-consumer`; an unreachable database or broker is waited out instead, never dead-lettered. `tandem dlq list`,
@@ -70,7 +71,8 @@ def render_catalogue() -> str:
             schema = spec.model.model_json_schema()
             defs = schema.get("$defs", {})
             out.append(f"\n### `{spec.type}`\n\n{spec.description}\n")
-            out.append(f"- topic: `{spec.topic}`\n- key and subject: `data.{spec.model.subject_field}`\n")
+            inbound = f" (inbound: other systems produce it, {service} consumes it)" if spec.channel else ""
+            out.append(f"- topic: `{spec.topic}`{inbound}\n- key and subject: `data.{spec.model.subject_field}`\n")
             out.append("\n| field | type | required |\n| --- | --- | --- |")
             out.extend(_fields(schema, defs))
             for name, sub in defs.items():

@@ -79,19 +79,30 @@ class EventSpec:
     model: builtins.type[EventData]  # `type` here is the field above
     service: str
     description: str
+    # The topic's name under the prefix when it is not the service's own: a type other systems send in (e.g.
+    # `signals.inbound`), which its service consumes rather than publishes.
+    channel: str | None = None
+
+    def topic_under(self, prefix: str = DEFAULT_TOPIC_PREFIX) -> str:
+        """The topic events of this type travel on, under a topic prefix."""
+        return topic_of(self.channel or self.service, prefix)
 
     @property
     def topic(self) -> str:
         """The topic under the default prefix."""
-        return topic_of(self.service)
+        return self.topic_under()
 
 
 REGISTRY: dict[str, EventSpec] = {}
 E = TypeVar("E", bound=type[EventData])
 
 
-def event_type(name: str) -> Callable[[E], E]:
-    """Register an EventData class under its versioned type `<service>.<entity>.<verb>.v<N>`."""
+def event_type(name: str, *, topic: str | None = None) -> Callable[[E], E]:
+    """Register an EventData class under its versioned type `<service>.<entity>.<verb>.v<N>`.
+
+    Its topic is its service's (`<prefix>.<service>`) unless `topic` names another under the prefix: an inbound
+    type that other systems produce and the service consumes.
+    """
 
     def _register(cls: E) -> E:
         parts = name.split(".")
@@ -100,7 +111,7 @@ def event_type(name: str) -> Callable[[E], E]:
         if name in REGISTRY:
             raise ValueError(f"event type {name!r} registered twice")
         cls.event_type = name
-        REGISTRY[name] = EventSpec(name, cls, parts[0], (cls.__doc__ or "").strip())
+        REGISTRY[name] = EventSpec(name, cls, parts[0], (cls.__doc__ or "").strip(), topic)
         return cls
 
     return _register

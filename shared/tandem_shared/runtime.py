@@ -73,8 +73,8 @@ class ServiceRuntime:
 
     @property
     def consumed_topics(self) -> list[str]:
-        """Topics of the event types this service handles."""
-        return sorted({topic_of(REGISTRY[t].service, self.topic_prefix) for t in self.handlers})
+        """Topics of the event types this service handles (their producers' topics, or an inbound topic)."""
+        return sorted({REGISTRY[t].topic_under(self.topic_prefix) for t in self.handlers})
 
     def _require_bootstrap(self) -> str:
         if not self.bootstrap:

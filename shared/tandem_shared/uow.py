@@ -37,7 +37,6 @@ from tandem_shared.events import (
     EventData,
     build_envelope,
     correlation_id_var,
-    topic_of,
 )
 from tandem_shared.tables import audit_log, outbox
 
@@ -84,7 +83,7 @@ class UnitOfWork:
         envelope = build_envelope(data, actor=actor)
         await self.insert(outbox, {
             "event_id": envelope.id,
-            "topic": topic_of(REGISTRY[envelope.type].service, self.topic_prefix),
+            "topic": REGISTRY[envelope.type].topic_under(self.topic_prefix),
             "key": envelope.subject,
             "event_type": envelope.type,
             "payload": envelope.model_dump(mode="json"),

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from tandem_shared.catalogue import render_catalogue
 from tandem_shared.contracts.change import ChangeCanceled
 from tandem_shared.events import REGISTRY, CloudEvent, EventData, build_envelope, event_type, parse_data
+from tandem_shared.settings import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +21,9 @@ def test_every_type_is_versioned_and_published_on_its_services_topic() -> None:
     assert REGISTRY, "no contracts registered"
     for name, spec in REGISTRY.items():
         assert re.fullmatch(r"[a-z]+\.[a-z_]+\.[a-z_]+\.v\d+", name), name
-        assert spec.topic == f"tandem.{name.split('.')[0]}"
+        # Inbound types (sent in by other systems) travel on their own topic, never on a producing service's.
+        expected = spec.channel if spec.channel is not None else name.split(".")[0]
+        assert spec.channel not in SERVICES and spec.topic == f"tandem.{expected}" == spec.topic_under("tandem")
 
 
 def test_envelope_round_trip_keeps_type_subject_and_data() -> None:
@@ -33,7 +37,7 @@ def test_envelope_round_trip_keeps_type_subject_and_data() -> None:
 
 
 def test_a_malformed_type_name_is_refused() -> None:
-    with pytest.raises(ValueError, match="<service>.<entity>.<verb>.v<N>"):
+    with pytest.raises(ValueError, match=r"<service>\.<entity>\.<verb>\.v<N>"):
         @event_type("change.approved")
         class Bad(EventData):
             id: uuid.UUID

@@ -1,4 +1,5 @@
-"""Events published by the metrics service on `tandem.metrics`."""
+"""Events published by the metrics service on `tandem.metrics`, and the signals other systems send it on
+`tandem.signals.inbound`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from tandem_shared.events import EventData, event_type
 
@@ -87,3 +88,90 @@ class KpiThresholdCrossed(EventData):
     value: float
     target: float | None
     thresholds: KpiThresholds
+
+
+# --- Inbound signals: sent by ITSM and monitoring tools on `<prefix>.signals.inbound`, consumed by metrics ---
+#
+# One signal per event, keyed by its external id. The fields are those of a row of the signal APIs
+# (POST /metrics/v1/signals/incidents, /outages, /csat) and go through the same ingest: idempotent per
+# (source_system, external_id), a signal sent again changed replaces the stored one. Data failing these schemas is
+# dead-lettered at once, with the reason, by the consumer.
+
+INBOUND_TOPIC = "signals.inbound"
+_EXTERNAL_ID = Field(min_length=1, max_length=200, description="The signal's id in its source system (the key).")
+_SOURCE_SYSTEM = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+                       description="The system it comes from, e.g. servicenow; with external_id, its identity.")
+_SERVICE_ID = Field(min_length=1, max_length=200, description="The business service (its CMDB id, or the source's).")
+
+
+class _InboundSignal(EventData):
+    """Fields every inbound signal has."""
+
+    subject_field: ClassVar[str] = "external_id"
+
+    external_id: str = _EXTERNAL_ID
+    source_system: str = _SOURCE_SYSTEM
+
+
+@event_type("metrics.signal.incident.v1", topic=INBOUND_TOPIC)
+class InboundIncident(_InboundSignal):
+    """An incident from an ITSM tool: on a service and/or CIs, with a priority, opened and maybe resolved.
+
+    A known cause (`caused_by_change_id`, `caused_by_project_id`) links it as the source says; otherwise metrics'
+    linking rule looks for a change on the same CIs or service shortly before.
+    """
+
+    service_id: str | None = Field(None, min_length=1, max_length=200,
+                                   description="The business service (its CMDB id, or the source's).")
+    ci_id: str | None = Field(None, min_length=1, max_length=200, description="The configuration item affected.")
+    ci_ids: list[str] = Field(default_factory=list, max_length=50, description="More CIs affected.")
+    priority: Priority
+    opened_at: AwareDatetime
+    resolved_at: AwareDatetime | None = None
+    caused_by_change_id: uuid.UUID | None = Field(None, description="The change the source knows caused it.")
+    caused_by_project_id: uuid.UUID | None = Field(None, description="The project whose go-live caused it.")
+
+    @model_validator(mode="after")
+    def _check(self) -> InboundIncident:
+        if not (self.service_id or self.ci_id or self.ci_ids):
+            raise ValueError("give service_id or ci_id (or both)")
+        if self.resolved_at is not None and self.resolved_at < self.opened_at:
+            raise ValueError("resolved_at must not be before opened_at")
+        return self
+
+
+@event_type("metrics.signal.outage.v1", topic=INBOUND_TOPIC)
+class InboundOutage(_InboundSignal):
+    """An outage of a service from a monitoring tool, from start to end; planned (maintenance) or not."""
+
+    service_id: str = _SERVICE_ID
+    start: AwareDatetime
+    end: AwareDatetime
+    planned: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> InboundOutage:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+@event_type("metrics.signal.csat.v1", topic=INBOUND_TOPIC)
+class InboundCsat(_InboundSignal):
+    """A satisfaction response for a service: a score on 1-5 (default) or 0-100, answered at a time or for a period."""
+
+    service_id: str = _SERVICE_ID
+    score: float
+    scale: Literal["1-5", "0-100"] = Field("1-5", description="1-5 (default) or 0-100 (mapped to 1 + 4 × s / 100).")
+    responded_at: AwareDatetime | None = None
+    period: str | None = Field(None, pattern=r"^[0-9]{4}-(W[0-9]{2}|[0-9]{2})$",
+                               description="An ISO week (2026-W49) or month (2026-12), when no responded_at.")
+
+    @model_validator(mode="after")
+    def _check(self) -> InboundCsat:
+        low, high = (1, 5) if self.scale == "1-5" else (0, 100)
+        if not low <= self.score <= high:
+            raise ValueError(f"score must be between {low} and {high} on scale {self.scale}")
+        if (self.responded_at is None) == (self.period is None):
+            raise ValueError("give responded_at or period (one of them)")
+        return self
