@@ -163,3 +163,23 @@ class CapacitySnapshotPublished(EventData):
     first_week: str
     week_count: int
     skills: list[SkillOutlook]
+
+
+# Cost rates. Imported here so this appended section leaves the header alone.
+from decimal import Decimal  # noqa: E402
+
+
+@event_type("capacity.person.cost_rate_changed.v1")
+class PersonCostRateChanged(EventData):
+    """A person's hourly cost rate was set (on creation or later), changed or cleared (rate and currency null).
+
+    Keyed by the person, so it stays in order with `capacity.person.created.v1`; portfolio costs project bookings
+    with it (actual labour cost).
+    """
+
+    subject_field: ClassVar[str] = "person_id"
+
+    person_id: uuid.UUID
+    rate: Decimal | None = Field(description="Per hour, two decimal places; null when the rate was cleared.")
+    currency: str | None = Field(description="ISO 4217 code of the rate; null with a null rate.")
+    changed_by: str

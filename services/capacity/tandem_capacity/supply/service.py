@@ -6,10 +6,6 @@ import uuid
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from tandem_shared.auth import Actor
-from tandem_shared.errors import NotFound, ValidationProblem
-from tandem_shared.repository import record_audit
-from tandem_shared.uow import UnitOfWork
 
 from tandem_capacity.availability.models import Holiday, TimeOff, WorkingSchedule
 from tandem_capacity.availability.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
@@ -20,6 +16,11 @@ from tandem_capacity.people.catalogue import catalogue
 from tandem_capacity.people.models import Person, PersonSkill
 from tandem_capacity.people.repository import PersonRepository
 from tandem_capacity.supply.schemas import HolidayIn, PersonUpdate, TimeOffCreate, WeekAvailability
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.capacity import PersonCostRateChanged
+from tandem_shared.errors import NotFound, ValidationProblem
+from tandem_shared.repository import record_audit
+from tandem_shared.uow import UnitOfWork, record_event
 
 
 async def update_person(session: AsyncSession, *, actor: Actor, person: Person, body: PersonUpdate) -> Person:
@@ -32,6 +33,7 @@ async def update_person(session: AsyncSession, *, actor: Actor, person: Person, 
         person.weekly_hours = body.weekly_hours
     if "location" in changes:
         person.location = body.location
+    rate_before = (person.cost_rate, person.cost_currency)
     if "cost_rate" in changes:
         person.cost_rate = body.cost_rate.amount if body.cost_rate else None
         person.cost_currency = body.cost_rate.currency if body.cost_rate else None
@@ -41,6 +43,10 @@ async def update_person(session: AsyncSession, *, actor: Actor, person: Person, 
     await session.flush()
     await record_audit(session, actor=actor.sub, action="update", entity_type="person", entity_id=person.id,
                        detail=changes)
+    if (person.cost_rate, person.cost_currency) != rate_before:
+        await record_event(session, PersonCostRateChanged(
+            person_id=person.id, rate=person.cost_rate, currency=person.cost_currency, changed_by=actor.sub,
+        ), actor=actor.sub)
     if {"weekly_hours", "location"} & set(changes):
         await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=[person.id])
     return person
