@@ -51,6 +51,8 @@ class ChangeApproved(EventData):
     planned_start: datetime
     planned_end: datetime
     state: str
+    # Added after the first release (events recorded before it carry none): portfolio's go-live change criterion.
+    project_id: uuid.UUID | None = None
 
 
 @event_type("change.request.rejected.v1")
@@ -74,6 +76,8 @@ class ChangeCanceled(EventData):
     reason: str | None
     from_state: str
     was_approved: bool
+    # Added after the first release (events recorded before it carry none): portfolio's go-live change criterion.
+    project_id: uuid.UUID | None = None
 
 
 @event_type("change.request.rescheduled.v1")

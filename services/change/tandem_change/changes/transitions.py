@@ -7,6 +7,19 @@ What they ask of other packages (risk, impact, approvals, conflicts, scores, cha
 
 from __future__ import annotations
 
+from tandem_change.changes.collaborators import Collaborators
+from tandem_change.changes.schemas import AssessRequest, CloseRequest, CompleteRequest, StartRequest
+from tandem_change.changes.service import assignee_identities, is_assignee, require_requester_or_manager
+from tandem_change.record.lifecycle import (
+    ChangeState,
+    ChangeType,
+    Outcome,
+    check_stay_action,
+    next_state,
+    review_notes_required,
+)
+from tandem_change.record.models import Change
+from tandem_change.risk.rules import RiskLevel
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import (
     ChangeApproved,
@@ -23,20 +36,6 @@ from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
 from tandem_shared.quorum import StepState
 from tandem_shared.uow import UnitOfWork
-
-from tandem_change.changes.collaborators import Collaborators
-from tandem_change.changes.schemas import AssessRequest, CloseRequest, CompleteRequest, StartRequest
-from tandem_change.changes.service import assignee_identities, is_assignee, require_requester_or_manager
-from tandem_change.record.lifecycle import (
-    ChangeState,
-    ChangeType,
-    Outcome,
-    check_stay_action,
-    next_state,
-    review_notes_required,
-)
-from tandem_change.record.models import Change
-from tandem_change.risk.rules import RiskLevel
 
 MANAGER = "change_manager"
 
@@ -59,7 +58,7 @@ async def _scheduled(uow: UnitOfWork, change: Change, actor: str, *, pre_authori
     await uow.record(ChangeApproved(
         id=change.id, type=change.type, approved_by=actor, pre_authorised=pre_authorised,
         assignee_id=change.assignee_id, effort_hours=change.effort_hours, planned_start=change.planned_start,
-        planned_end=change.planned_end, state=change.state,
+        planned_end=change.planned_end, state=change.state, project_id=change.project_id,
     ), actor=actor)
     await uow.record(ChangeScheduled(
         id=change.id, type=change.type, risk=change.risk or RiskLevel.LOW.value, assignee_id=change.assignee_id,
@@ -199,7 +198,7 @@ async def cancel_change(uow: UnitOfWork, *, actor: Actor, change: Change, commen
     await uow.repo(Collaborators).cancel_open_steps(change)
     await uow.record(ChangeCanceled(
         id=change.id, type=change.type, canceled_by=actor.sub, reason=comment, from_state=previous,
-        was_approved=was_approved,
+        was_approved=was_approved, project_id=change.project_id,
     ), actor=actor.sub)
     return change
 
