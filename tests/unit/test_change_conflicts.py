@@ -10,6 +10,7 @@ from tandem_change.scheduling.conflicts import (
     Booking,
     ConflictFacts,
     ConflictKind,
+    GoLive,
     OtherChange,
     PlannedChange,
     find_conflicts,
@@ -112,5 +113,42 @@ def test_every_kind_together_in_a_stable_order():
         same_ci=[other(WEB, T0, T0 + H)], related_ci=[other(DB, T0, T0 + H, via=WEB)],
         blackouts=[Blackout(uuid.uuid4(), "Freeze", T0, T0 + H, "global")],
         maintenance={WEB: []}, bookings=[Booking(uuid.uuid4(), "project", "P", T0, T0 + H, 1)], ci_names=NAMES,
+        go_lives=[GoLive(uuid.uuid4(), "Portal live", T0, T0 + H, WEB, "ci")],
     )
     assert kinds(find_conflicts(planned(), facts)) == [k.value for k in ConflictKind]
+
+
+PROJECT, SERVICE = uuid.uuid4(), uuid.uuid4()
+DAY = timedelta(days=1)
+
+
+def go_live(start: datetime, end: datetime, *, target: uuid.UUID = WEB, via: str = "ci") -> GoLive:
+    return GoLive(PROJECT, "Portal live", start, end, target, via)
+
+
+def test_a_go_live_freezes_what_it_touches_for_the_freeze_days_either_side():
+    # Our change runs [T0, T0 + 2 h); freezes are half-open like every window: touching ends do not overlap.
+    cases = [(T0 - 2 * DAY - H, False), (T0 - 2 * DAY, True), (T0, True), (T0 + 2 * DAY + H, True),
+             (T0 + 2 * DAY + 2 * H, False)]
+    for start, conflicts in cases:
+        found = find_conflicts(planned(), ConflictFacts(go_lives=[go_live(start, start + H)], go_live_freeze=2 * DAY))
+        assert kinds(found) == (["project_go_live"] if conflicts else []), (start, found)
+    without_freeze = ConflictFacts(go_lives=[go_live(T0 + 2 * H, T0 + 3 * H)], go_live_freeze=timedelta(0))
+    assert find_conflicts(planned(), without_freeze) == []
+
+
+def test_a_go_live_conflict_names_the_project_the_go_live_and_how_it_touches_the_change():
+    facts = ConflictFacts(go_lives=[go_live(T0 + DAY, T0 + DAY + 4 * H, target=SERVICE, via="service"),
+                                    go_live(T0 + DAY, T0 + DAY + 4 * H)],
+                          ci_names={**NAMES, SERVICE: "Customer portal"}, go_live_freeze=2 * DAY)
+    conflicts = find_conflicts(planned(), facts)
+    assert kinds(conflicts) == ["project_go_live", "project_go_live"]
+    assert {c.project_id for c in conflicts} == {PROJECT} and {c.ci_id for c in conflicts} == {WEB, SERVICE}
+    reasons = sorted(c.reason for c in conflicts)
+    assert reasons[0].startswith("CI web-01 is touched by project") and "business service Customer portal" in \
+        reasons[1]
+    assert f"project {PROJECT}'s go-live 'Portal live'" in reasons[0] and "freeze of 2 day(s)" in reasons[0]
+    assert "2026-12-04 22:00–2026-12-09 02:00 UTC" in reasons[0]  # the window widened by two days either side
+    # The same go-live reported twice for the same CI (a row per match) is one conflict.
+    twice = ConflictFacts(go_lives=[go_live(T0, T0 + H), go_live(T0, T0 + H)], go_live_freeze=DAY)
+    assert len(find_conflicts(planned(), twice)) == 1

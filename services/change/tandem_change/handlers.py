@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from tandem_change.people.handlers import on_person_created
-from tandem_change.scheduling.handlers import on_booking_created, on_booking_moved, on_booking_released
+from tandem_change.scheduling.handlers import (
+    on_booking_created,
+    on_booking_moved,
+    on_booking_released,
+    on_go_live_scheduled,
+    on_milestone_completed,
+    on_milestone_forecast_changed,
+    on_project_terminated,
+)
 from tandem_change.scores.handlers import on_incident_linked, on_incident_unlinked
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased, PersonCreated
 from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
+from tandem_shared.contracts.portfolio import (
+    GoLiveScheduled,
+    MilestoneCompleted,
+    MilestoneForecastChanged,
+    ProjectTerminated,
+)
 
 HANDLERS: dict[str, Handler] = {
     PersonCreated.event_type: on_person_created,
@@ -16,4 +30,9 @@ HANDLERS: dict[str, Handler] = {
     BookingReleased.event_type: on_booking_released,
     IncidentLinked.event_type: on_incident_linked,
     IncidentUnlinked.event_type: on_incident_unlinked,
+    # Projects' go-live windows, for project_go_live conflicts.
+    GoLiveScheduled.event_type: on_go_live_scheduled,
+    MilestoneForecastChanged.event_type: on_milestone_forecast_changed,
+    MilestoneCompleted.event_type: on_milestone_completed,
+    ProjectTerminated.event_type: on_project_terminated,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tandem_change.scheduling.windows import Interval
@@ -20,6 +20,7 @@ class ConflictKind(StrEnum):
     BLACKOUT = "blackout"
     OUTSIDE_MAINTENANCE_WINDOW = "outside_maintenance_window"
     ASSIGNEE_BOOKED = "assignee_booked"
+    PROJECT_GO_LIVE = "project_go_live"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,22 @@ class Booking:
 
 
 @dataclass(frozen=True)
+class GoLive:
+    """A project's go-live touching an affected CI (`via` ci) or a business service above one (`via` service)."""
+
+    project_id: uuid.UUID
+    name: str
+    start: datetime
+    end: datetime
+    target_id: uuid.UUID
+    via: str
+
+    def freeze(self, days: timedelta) -> Interval:
+        """The go-live window widened by the freeze on both sides."""
+        return Interval(self.start - days, self.end + days)
+
+
+@dataclass(frozen=True)
 class Conflict:
     """One conflict with the sentence a person reads."""
 
@@ -84,6 +101,7 @@ class Conflict:
     other_change_id: uuid.UUID | None = None
     blackout_id: uuid.UUID | None = None
     booking_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -97,6 +115,9 @@ class ConflictFacts:
     maintenance: Mapping[uuid.UUID, Sequence[Interval]] = field(default_factory=dict)
     bookings: Sequence[Booking] = ()
     ci_names: Mapping[uuid.UUID, str] = field(default_factory=dict)
+    go_lives: Sequence[GoLive] = ()
+    # Days around a go-live's window in which changes to what it touches conflict (TANDEM_CHANGE_GO_LIVE_FREEZE_DAYS).
+    go_live_freeze: timedelta = timedelta(0)
 
 
 def _when(start: datetime, end: datetime) -> str:
@@ -154,6 +175,18 @@ def find_conflicts(change: PlannedChange, facts: ConflictFacts) -> list[Conflict
                     f"the assignee is already booked {booking.hours:g} h for {booking.source} {booking.source_id} "
                     f"at {_when(booking.start, booking.end)}",
                     booking_id=booking.id))
+    freeze_days = facts.go_live_freeze / timedelta(days=1)
+    for go_live in sorted(set(facts.go_lives), key=lambda g: (g.start, str(g.project_id), g.name, str(g.target_id))):
+        frozen = go_live.freeze(facts.go_live_freeze)
+        if change.window.overlaps(frozen):
+            what = (f"CI {name(go_live.target_id)}" if go_live.via == "ci"
+                    else f"business service {name(go_live.target_id)}")
+            conflicts.append(Conflict(
+                ConflictKind.PROJECT_GO_LIVE,
+                f"{what} is touched by project {go_live.project_id}'s go-live '{go_live.name}' at "
+                f"{_when(go_live.start, go_live.end)}; its freeze of {freeze_days:g} day(s) either side runs "
+                f"{_when(frozen.start, frozen.end)}",
+                ci_id=go_live.target_id, project_id=go_live.project_id))
     return conflicts
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from tandem_shared.db import UTCDateTime
 
 from tandem_change.cmdb.models import BlackoutWindow, ChangeCI, CIRelationship, ConfigurationItem, MaintenanceWindow
 from tandem_change.people.models import KnownPerson
 from tandem_change.record.models import Change
-from tandem_change.scheduling.models import ChangeConflict, KnownBooking
+from tandem_change.scheduling.models import ChangeConflict, KnownBooking, ProjectGoLive, ProjectGoLiveTarget
+from tandem_shared.db import UTCDateTime
 
 BUSINESS_SERVICE = "business_service"
 # Graph walks stop here: a hub CI (a core switch) must not turn one check into thousands of rows.
@@ -51,6 +51,33 @@ class BookingProjection:
 
     async def get(self, booking_id: uuid.UUID) -> KnownBooking | None:
         return await self.session.get(KnownBooking, booking_id)
+
+
+class GoLiveProjection:
+    """Portfolio's go-live milestones as this service knows them from events."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, milestone_id: uuid.UUID) -> ProjectGoLive | None:
+        return await self.session.get(ProjectGoLive, milestone_id)
+
+    def add(self, go_live: ProjectGoLive) -> None:
+        self.session.add(go_live)
+
+    async def replace_targets(self, milestone_id: uuid.UUID, targets: Collection[tuple[uuid.UUID, str]]) -> None:
+        """The services and CIs the go-live touches become these (id, kind) pairs."""
+        await self.session.flush()  # the go-live row first: targets refer to it
+        await self.session.execute(sa.delete(ProjectGoLiveTarget).where(
+            ProjectGoLiveTarget.milestone_id == milestone_id))
+        if targets:
+            await self.session.execute(sa.insert(ProjectGoLiveTarget), [
+                {"milestone_id": milestone_id, "target_id": target, "kind": kind} for target, kind in sorted(
+                    set(targets), key=lambda t: (str(t[0]), t[1]))])
+
+    async def of_project(self, project_id: uuid.UUID) -> Sequence[ProjectGoLive]:
+        stmt = sa.select(ProjectGoLive).where(ProjectGoLive.project_id == project_id)
+        return (await self.session.execute(stmt)).scalars().all()
 
 
 class ScheduleRepository:
@@ -120,11 +147,14 @@ class ScheduleRepository:
     async def busy_facts(
         self, start: datetime, end: datetime, *, ci_ids: Collection[uuid.UUID], related_ids: Collection[uuid.UUID],
         change_id: uuid.UUID, assignee_id: uuid.UUID | None, states: Collection[str],
+        go_live_freeze: timedelta = timedelta(0),
     ) -> Sequence[Any]:
         """Everything that may be busy in [start, end) near a change, in one round trip (see `_busy_facts`)."""
         return (await self.session.execute(_BUSY_FACTS, {
             "start": start, "end": end, "ci_ids": list(ci_ids), "near_ids": [*ci_ids, *related_ids],
             "change_id": change_id, "assignee_id": assignee_id, "states": list(states),
+            # A go-live's freeze reaches `go_live_freeze` beyond its window: widen the span instead of the window.
+            "freeze_start": start - go_live_freeze, "freeze_end": end + go_live_freeze,
         })).all()
 
     async def replace_conflicts(self, change_id: uuid.UUID, conflicts: Sequence[ChangeConflict]) -> None:
@@ -209,7 +239,10 @@ def _busy_facts() -> sa.Select[Any]:
     - change: another change in :states on a CI of :near_ids (label title, detail state, ci_id the CI);
     - blackout: a blackout that applies to :ci_ids (global, on one of them, or on a business service that depends
       on them within 5 hops; label name, detail scope, ci_id and ci_name its CI or service);
-    - booking: an active booking of :assignee_id (label source_id, detail source, hours).
+    - booking: an active booking of :assignee_id (label source_id, detail source, hours);
+    - go_live: a scheduled go-live of a project whose window overlaps [:freeze_start, :freeze_end) (the span widened
+      by the freeze) and that touches one of :ci_ids, or a business service they support within 5 hops (id the
+      project, label the go-live's name, detail how it touches them: ci or service, ci_id the CI or service).
     """
     p = sa.bindparam
     changes = (
@@ -240,7 +273,20 @@ def _busy_facts() -> sa.Select[Any]:
         KnownBooking.hours,
     ).where(KnownBooking.person_id == p("assignee_id"), KnownBooking.active.is_(True),
             KnownBooking.start < p("end"), KnownBooking.end > p("start"))
-    union = sa.union_all(changes, blackouts, bookings).subquery("facts")
+    go_lives = (
+        sa.select(sa.literal("go_live", sa.String), ProjectGoLive.project_id, ProjectGoLive.name,
+                  ProjectGoLiveTarget.kind, ProjectGoLive.window_start, ProjectGoLive.window_end,
+                  ProjectGoLiveTarget.target_id, ConfigurationItem.name, sa.cast(sa.null(), sa.Float))
+        .join(ProjectGoLive, ProjectGoLive.milestone_id == ProjectGoLiveTarget.milestone_id)
+        .outerjoin(ConfigurationItem, ConfigurationItem.id == ProjectGoLiveTarget.target_id)
+        .where(ProjectGoLive.status == "scheduled", ProjectGoLive.window_start < p("freeze_end"),
+               ProjectGoLive.window_end > p("freeze_start"), sa.or_(
+                   ProjectGoLiveTarget.target_id.in_(p("ci_ids", expanding=True)),
+                   sa.and_(ProjectGoLiveTarget.kind == "service", ProjectGoLiveTarget.target_id.in_(
+                       sa.select(walk.c.id))),
+               ))
+    )
+    union = sa.union_all(changes, blackouts, bookings, go_lives).subquery("facts")
     return sa.select(union).order_by(union.c.start, union.c.id)
 
 

@@ -19,18 +19,21 @@ class ConflictRead(BaseModel):
         "kind": "ci_overlap", "reason": "CI pay-gw-01 is also changed by 'Patch OS' (…, scheduled) at "
         "2026-12-01 22:00–2026-12-02 01:00 UTC", "ci_id": "9e5d0c2a-7c41-4c7a-b1b0-2f6a3e9d8c77",
         "other_change_id": "c3f1a2b4-5d6e-4f70-8192-a3b4c5d6e7f8", "blackout_id": None, "booking_id": None,
-        "detected_at": "2026-11-22T10:00:00Z"}]})
+        "project_id": None, "detected_at": "2026-11-22T10:00:00Z"}]})
 
     id: uuid.UUID
     change_id: uuid.UUID
-    kind: ConflictKind = Field(description="ci_overlap, related_ci_overlap, blackout, outside_maintenance_window "
-                               "or assignee_booked.")
-    reason: str = Field(description="A sentence naming the other change, CI, blackout or booking.")
+    kind: ConflictKind = Field(description="ci_overlap, related_ci_overlap, blackout, outside_maintenance_window, "
+                               "assignee_booked or project_go_live.")
+    reason: str = Field(description="A sentence naming the other change, CI, blackout, booking or project go-live.")
     ci_id: uuid.UUID | None = Field(None, description="The CI concerned (the related CI for related_ci_overlap; "
-                                    "the CI or business service a scoped blackout applies to).")
+                                    "the CI or business service a scoped blackout applies to, or a project's "
+                                    "go-live touches).")
     other_change_id: uuid.UUID | None = Field(None, description="The change in the way (overlaps).")
     blackout_id: uuid.UUID | None = None
     booking_id: uuid.UUID | None = Field(None, description="The capacity booking of the assignee in the way.")
+    project_id: uuid.UUID | None = Field(None, description="The portfolio project whose go-live freeze the window "
+                                         "falls in (project_go_live).")
     detected_at: datetime
 
 
@@ -58,8 +61,8 @@ class NextWindowsRead(BaseModel):
     uses_maintenance_windows: bool = Field(
         description="True when the affected CIs have maintenance windows: each window then lies inside an "
         "occurrence of every one of them, one proposal per occurrence.")
-    windows: list[Window] = Field(description="Free of overlapping changes on the same and related CIs, blackouts "
-                                  "and the assignee's bookings.")
+    windows: list[Window] = Field(description="Free of overlapping changes on the same and related CIs, blackouts, "
+                                  "the assignee's bookings and the freezes of project go-lives touching the CIs.")
 
 
 class CalendarChange(BaseModel):

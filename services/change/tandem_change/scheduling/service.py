@@ -1,12 +1,14 @@
-"""Scheduling use cases: conflict checks, next free windows, the calendar, the bookings projection."""
+"""Scheduling use cases: conflict checks, next free windows, the calendar, the bookings and go-lives projections."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_change.cmdb import maintenance
@@ -17,17 +19,38 @@ from tandem_change.scheduling.conflicts import (
     Booking,
     ConflictFacts,
     ConflictKind,
+    GoLive,
     OtherChange,
     PlannedChange,
     find_conflicts,
 )
-from tandem_change.scheduling.models import ChangeConflict
-from tandem_change.scheduling.repository import MAX_WALKED_CIS, BookingProjection, ScheduleRepository
+from tandem_change.scheduling.models import ChangeConflict, ProjectGoLive
+from tandem_change.scheduling.repository import (
+    MAX_WALKED_CIS,
+    BookingProjection,
+    GoLiveProjection,
+    ScheduleRepository,
+)
 from tandem_change.scheduling.windows import Interval, intersect_all, merge, next_windows
 
 SEARCH_HORIZON = timedelta(days=90)
 CALENDAR_STATES = ("authorize", "scheduled", "implement", "review", "closed")
 KIND_ORDER = {kind.value: i for i, kind in enumerate(ConflictKind)}
+
+
+class GoLiveSettings(BaseSettings):
+    """`TANDEM_CHANGE_GO_LIVE_FREEZE_DAYS`."""
+
+    model_config = SettingsConfigDict(env_prefix="TANDEM_CHANGE_", extra="ignore")
+
+    go_live_freeze_days: float = Field(
+        2, ge=0, le=60, description="Days before and after a project's go-live window in which a change to a CI or "
+        "business service the go-live touches is reported as a project_go_live conflict.")
+
+
+def go_live_freeze() -> timedelta:
+    """The freeze around a go-live window, read from the environment on each check."""
+    return timedelta(days=GoLiveSettings().go_live_freeze_days)
 
 
 @dataclass
@@ -62,8 +85,10 @@ async def _surroundings(session: AsyncSession, change: Change, start: datetime, 
     related: list[OtherChange] = []
     blackouts: list[Blackout] = []
     bookings: list[Booking] = []
+    go_lives: list[GoLive] = []
+    freeze = go_live_freeze()
     for r in await repo.busy_facts(start, end, ci_ids=ci_ids, related_ids=via_of.keys(), change_id=change.id,
-                                   assignee_id=change.assignee_id, states=BLOCKING_STATES):
+                                   assignee_id=change.assignee_id, states=BLOCKING_STATES, go_live_freeze=freeze):
         if r.fact == "change" and r.ci_id in ci_ids:
             same_ci.append(OtherChange(r.id, r.label, r.detail, r.start, r.end, r.ci_id))
         elif r.fact == "change":
@@ -71,6 +96,10 @@ async def _surroundings(session: AsyncSession, change: Change, start: datetime, 
         elif r.fact == "blackout":
             blackouts.append(Blackout(r.id, r.label, r.start, r.end, r.detail, r.ci_id))
             if r.ci_id is not None:
+                names[r.ci_id] = r.ci_name
+        elif r.fact == "go_live":
+            go_lives.append(GoLive(r.id, r.label, r.start, r.end, r.ci_id, r.detail))
+            if r.ci_name is not None:
                 names[r.ci_id] = r.ci_name
         else:
             bookings.append(Booking(r.id, r.detail, r.label, r.start, r.end, r.hours))
@@ -85,7 +114,7 @@ async def _surroundings(session: AsyncSession, change: Change, start: datetime, 
     planned = PlannedChange(change.id, change.planned_start, change.planned_end, frozenset(ci_ids), change.assignee_id)
     facts = ConflictFacts(
         same_ci=same_ci, related_ci=related, blackouts=blackouts, maintenance=occurrences, bookings=bookings,
-        ci_names=names,
+        ci_names=names, go_lives=go_lives, go_live_freeze=freeze,
     )
     return Surroundings(planned, facts, occurrences)
 
@@ -97,7 +126,7 @@ async def check_conflicts(session: AsyncSession, change: Change) -> list[ChangeC
     rows = [
         ChangeConflict(change_id=change.id, kind=c.kind.value, reason=c.reason, ci_id=c.ci_id,
                        other_change_id=c.other_change_id, blackout_id=c.blackout_id, booking_id=c.booking_id,
-                       detected_at=detected_at)
+                       project_id=c.project_id, detected_at=detected_at)
         for c in find_conflicts(around.planned, around.facts)
     ]
     await ScheduleRepository(session).replace_conflicts(change.id, rows)
@@ -131,6 +160,7 @@ async def suggest_windows(
     busy = [Interval(o.start, o.end) for o in [*facts.same_ci, *facts.related_ci]]
     busy += [Interval(b.start, b.end) for b in facts.blackouts]
     busy += [Interval(b.start, b.end) for b in facts.bookings if not (b.source == "change" and b.source_id == own)]
+    busy += [g.freeze(facts.go_live_freeze) for g in facts.go_lives]
     allowed = intersect_all(list(around.occurrences.values())) if around.occurrences else None
     windows = next_windows(duration=duration, search=Interval(after, until), busy=merge(busy), allowed=allowed,
                            count=count)
@@ -188,3 +218,44 @@ async def release_booking(session: AsyncSession, *, booking_id: uuid.UUID, perso
     """Forget a booking's hours for good (one never seen is remembered released)."""
     await BookingProjection(session).release(booking_id, person_id=person_id, source=source, source_id=source_id,
                                              hours=hours, as_of=as_of)
+
+
+async def schedule_go_live(session: AsyncSession, *, milestone_id: uuid.UUID, project_id: uuid.UUID, name: str,
+                           start: datetime, end: datetime, service_ids: list[uuid.UUID], ci_ids: list[uuid.UUID],
+                           as_of: datetime) -> None:
+    """Remember (or move) a project's go-live window and what it touches; an older event changes nothing."""
+    go_lives = GoLiveProjection(session)
+    known = await go_lives.get(milestone_id)
+    if known is None:
+        known = ProjectGoLive(milestone_id=milestone_id, project_id=project_id, name=name, window_start=start,
+                              window_end=end, status="scheduled", as_of=as_of)
+        go_lives.add(known)
+    elif as_of < known.as_of:
+        return
+    elif known.status == "canceled":
+        return  # its project was terminated: a late announcement does not revive it
+    known.project_id, known.name, known.as_of = project_id, name, as_of
+    known.window_start, known.window_end = start, end
+    await go_lives.replace_targets(milestone_id, [(s, "service") for s in service_ids] + [(c, "ci") for c in ci_ids])
+
+
+async def go_live_forecast_moved(session: AsyncSession, *, milestone_id: uuid.UUID, name: str, forecast: date,
+                                 as_of: datetime) -> None:
+    """Keep a go-live's forecast date (shown beside its window; the window moves with go_live_scheduled)."""
+    known = await GoLiveProjection(session).get(milestone_id)
+    if known is not None and as_of >= known.as_of:
+        known.name, known.forecast_date, known.as_of = name, forecast, as_of
+
+
+async def go_live_completed(session: AsyncSession, *, milestone_id: uuid.UUID, actual: date, as_of: datetime) -> None:
+    """The project went live: its freeze no longer applies."""
+    known = await GoLiveProjection(session).get(milestone_id)
+    if known is not None and known.status == "scheduled":
+        known.status, known.forecast_date, known.as_of = "completed", actual, max(as_of, known.as_of)
+
+
+async def project_ended(session: AsyncSession, *, project_id: uuid.UUID, as_of: datetime) -> None:
+    """A terminated project's go-lives will not happen: their freezes no longer apply."""
+    for known in await GoLiveProjection(session).of_project(project_id):
+        if known.status == "scheduled":
+            known.status, known.as_of = "canceled", max(as_of, known.as_of)
