@@ -2,24 +2,65 @@
 
 from __future__ import annotations
 
+from tandem_portfolio.handover import handlers as handover
+from tandem_portfolio.labour import handlers as labour
+from tandem_portfolio.status import handlers as status
+from tandem_portfolio.teams import handlers as teams
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.capacity import (
     BookingCreated,
     BookingMoved,
     BookingReleased,
+    PersonCostRateChanged,
     PersonCreated,
     PersonOverallocated,
     PersonOverallocationCleared,
 )
+from tandem_shared.contracts.change import (
+    ChangeApproved,
+    ChangeCanceled,
+    ChangeImplemented,
+    CICreated,
+    CIRetired,
+    CIUpdated,
+    TeamSuccessScoreChanged,
+)
+from tandem_shared.contracts.knowledge import ArticlePublished, ArticleRetired
+from tandem_shared.events import CloudEvent, EventData
+from tandem_shared.uow import UnitOfWork
 
-from tandem_portfolio.status import handlers as status
+
+def _each(*handlers: Handler) -> Handler:
+    """One handler applying the event to several packages' projections, in order, in the same transaction."""
+
+    async def handle(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
+        for handler in handlers:
+            await handler(uow, event, data)
+
+    handle.__doc__ = "; ".join(h.__doc__ or h.__name__ for h in handlers)
+    return handle
+
 
 HANDLERS: dict[str, Handler] = {
-    # The resources dimension of a project's status: who is booked on it, and who is over-allocated.
+    # The resources dimension of a project's status: who is booked on it, and who is over-allocated; labour cost
+    # (booked hours × cost rates); the handover's support capacity (run work and on-call bookings).
     PersonCreated.event_type: status.on_person_created,
-    BookingCreated.event_type: status.on_booking_created,
-    BookingMoved.event_type: status.on_booking_moved,
-    BookingReleased.event_type: status.on_booking_released,
+    BookingCreated.event_type: _each(status.on_booking_created, labour.on_booking_created, handover.on_booking_created),
+    BookingMoved.event_type: _each(status.on_booking_moved, labour.on_booking_moved, handover.on_booking_moved),
+    BookingReleased.event_type: _each(status.on_booking_released, labour.on_booking_released,
+                                      handover.on_booking_released),
     PersonOverallocated.event_type: status.on_person_overallocated,
     PersonOverallocationCleared.event_type: status.on_overallocation_cleared,
+    PersonCostRateChanged.event_type: labour.on_cost_rate_changed,
+    # Operational readiness for the handover gate: the CMDB, published runbooks, the go-live change.
+    CICreated.event_type: handover.on_ci_created,
+    CIUpdated.event_type: handover.on_ci_updated,
+    CIRetired.event_type: handover.on_ci_retired,
+    ArticlePublished.event_type: handover.on_article_published,
+    ArticleRetired.event_type: handover.on_article_retired,
+    ChangeApproved.event_type: handover.on_change_approved,
+    ChangeImplemented.event_type: handover.on_change_implemented,
+    ChangeCanceled.event_type: handover.on_change_canceled,
+    # Delivery risk from the delivering team's change success score.
+    TeamSuccessScoreChanged.event_type: teams.on_team_score_changed,
 }

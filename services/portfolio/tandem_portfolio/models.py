@@ -8,6 +8,9 @@ import tandem_portfolio.costs.models
 import tandem_portfolio.decisions.models
 import tandem_portfolio.demand.models
 import tandem_portfolio.gates.models
+import tandem_portfolio.handover.models
+import tandem_portfolio.handover.projection
+import tandem_portfolio.labour.models
 import tandem_portfolio.milestones.models
 import tandem_portfolio.objectives.models
 import tandem_portfolio.projects.models
@@ -15,7 +18,8 @@ import tandem_portfolio.risks.models
 import tandem_portfolio.scope.models
 import tandem_portfolio.scoring.models
 import tandem_portfolio.status.models
-import tandem_portfolio.status.projection  # noqa: F401
+import tandem_portfolio.status.projection
+import tandem_portfolio.teams.models  # noqa: F401
 from tandem_portfolio.base import Base
 
 __all__ = ["Base"]

@@ -422,3 +422,23 @@ class GateDecided(_ProjectKeyed):
     tally: dict[str, int]
     criteria: list[GateCriterionResult] = Field(description="Every criterion as evaluated at the decision.")
     decided_by: str = Field(description="Whose vote decided the review.")
+
+
+# Operations handover: the receiving service owner accepted the project's result (docs/portfolio.md, "Operational
+# readiness and handover"). Keyed by the project, after its gate and stage events.
+
+@event_type("portfolio.project.handover_completed.v1")
+class HandoverCompleted(_ProjectKeyed):
+    """The named service owner accepted the handover; transition time runs from the go-live change's implementation."""
+
+    project_id: uuid.UUID
+    service_owner: str
+    support_team: str | None
+    go_live_change_id: uuid.UUID | None = Field(description="The project's latest successfully implemented change.")
+    implemented_at: datetime | None = Field(description="When that change's implementation ended.")
+    accepted_at: datetime
+    transition_hours: float | None = Field(description="accepted_at − implemented_at in hours; null without a "
+                                           "go-live change implemented.")
+    services: list[uuid.UUID] = Field(description="Business services the project touches (change's CMDB).")
+    cis: list[uuid.UUID] = Field(description="Configuration items the project touches.")
+    comment: str | None = None

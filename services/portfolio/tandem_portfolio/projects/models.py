@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
-from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 from tandem_portfolio.base import Base
 from tandem_portfolio.objectives.models import ProjectObjective
+from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 __all__ = ["DEFAULT_PORTFOLIO", "Project", "ProjectObjective", "ProjectStakeholder", "ProjectTouch"]
 
@@ -36,6 +36,8 @@ class Project(Base):
     project_manager: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     service_owner: Mapped[str | None] = mapped_column(sa.String(200))
     support_team: Mapped[str | None] = mapped_column(sa.String(200))
+    # The team delivering the project, as capacity and change name it: its change success score is a delivery risk.
+    delivery_team: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     start_date: Mapped[date | None] = mapped_column(sa.Date)
     go_live_date: Mapped[date | None] = mapped_column(sa.Date)
     budget_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))

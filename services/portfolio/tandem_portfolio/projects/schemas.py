@@ -9,9 +9,9 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
-from tandem_shared.api import Page
 
 from tandem_portfolio.projects.lifecycle import ProjectCategory, ProjectStage
+from tandem_shared.api import Page
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -81,6 +81,9 @@ class ProjectFields(BaseModel):
     service_owner: PersonRef | None = Field(None, description="Owner of the receiving service (named at planning).")
     support_team: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = \
         Field(None, description="The team that will support the result in operation.")
+    delivery_team: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = \
+        Field(None, description="The team delivering the project, as capacity and change name it; its change "
+              "success score below the threshold raises a delivery risk.")
     objectives: list[ObjectiveLink] | None = Field(None, max_length=50)
     services: list[Touched] | None = Field(None, max_length=200, description="Business services it will touch.")
     cis: list[Touched] | None = Field(None, max_length=500, description="Configuration items it will touch.")
@@ -189,6 +192,7 @@ class ProjectRead(BaseModel):
     project_manager: str | None
     service_owner: str | None
     support_team: str | None
+    delivery_team: str | None
     objectives: list[ObjectiveLink]
     services: list[TouchedRead]
     cis: list[TouchedRead]

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.portfolio import ProjectCreated, ProjectUpdated
-from tandem_shared.db import utcnow
-from tandem_shared.errors import Forbidden, ValidationProblem
-from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.objectives.repository import ObjectiveRepository
 from tandem_portfolio.projects.lifecycle import ProjectStage, editable, refuse
@@ -26,13 +21,24 @@ from tandem_portfolio.projects.schemas import (
     Stakeholder,
     TouchedRead,
 )
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.portfolio import ProjectCreated, ProjectUpdated
+from tandem_shared.db import utcnow
+from tandem_shared.errors import Forbidden, ValidationProblem
+from tandem_shared.uow import UnitOfWork
 
 SCALARS = ("name", "description", "problem_statement", "category", "portfolio", "sponsor", "project_manager",
-           "service_owner", "support_team", "start_date", "go_live_date", "budget_amount", "budget_currency")
+           "service_owner", "support_team", "delivery_team", "start_date", "go_live_date", "budget_amount",
+           "budget_currency")
 LISTS = ("objectives", "services", "cis", "stakeholders")
 NOT_NULL = ("name", "category", "portfolio")
 PEOPLE = ("sponsor", "project_manager", "service_owner")  # each is a stakeholder in the role of its field's name
 PMO = ("pmo",)
+# Work other packages do when a project's fields are set or changed (teams follows the delivery team), registered
+# when they are imported: projects depends on none of them. Called with the unit, the project, the names of the
+# fields set or changed, and the actor.
+FieldsChanged = Callable[[UnitOfWork, Project, frozenset[str], str], Awaitable[None]]
+ON_FIELDS_CHANGED: list[FieldsChanged] = []
 
 
 def owns(actor: Actor, project: Project) -> bool:
@@ -106,6 +112,9 @@ async def create_project(uow: UnitOfWork, *, actor: Actor, body: ProjectCreate) 
         id=project.id, name=project.name, category=project.category, stage=project.stage, sponsor=project.sponsor,
         start_date=project.start_date, go_live_date=project.go_live_date, created_by=actor.sub,
     ), actor=actor.sub)
+    given = frozenset(name for name in SCALARS if getattr(project, name) is not None)
+    for hook in ON_FIELDS_CHANGED:
+        await hook(uow, project, given, actor.sub)
     return project
 
 
@@ -154,4 +163,6 @@ async def update_project(uow: UnitOfWork, *, actor: Actor, project: Project, bod
                     detail={"from": to_jsonable_python(before), "to": as_json})
     await uow.record(ProjectUpdated(id=project.id, changed=as_json, updated_by=actor.sub, version=project.version),
                      actor=actor.sub)
+    for hook in ON_FIELDS_CHANGED:
+        await hook(uow, project, frozenset(changed), actor.sub)
     return project

@@ -11,7 +11,8 @@ Scope — approved scope changes. Count: green up to 2, amber 3 to 5, red 6 or m
 of absolute impacts: a cut unsettles scope as much as an addition) against the planned budget: green up to 5 %,
 amber up to 15 %, red beyond; not judged without a budget. The worse of the two.
 Resources — people booked on the project who are over-allocated: green none, amber 1, red 2 or more; unfilled role
-requests: green none, amber 1 or 2, red 3 or more. The worse of the two.
+requests: green none, amber 1 or 2, red 3 or more; the delivering team's change success score: amber below the
+threshold (a delivery risk). The worst of the three.
 Overall — the worst colour shown across the dimensions (overrides included).
 Override — a person may set a dimension's colour with a reason for at most 30 days; past its expiry the override is
 ignored (decided when the status is read, so nothing has to remove it).
@@ -161,13 +162,28 @@ class OverallocatedPerson:
     peak_utilisation: float
 
 
-def resources(overallocated: Sequence[OverallocatedPerson], unfilled_role_requests: int = 0) -> Assessment:
-    """Resources colour from over-allocated people on the project and unfilled role requests."""
+@dataclass(frozen=True)
+class DeliveryTeamScore:
+    """The delivering team's change success score, and the threshold below which it is a delivery risk."""
+
+    team: str
+    score: int
+    threshold: int
+
+
+def resources(overallocated: Sequence[OverallocatedPerson], unfilled_role_requests: int = 0,
+              team_score: DeliveryTeamScore | None = None) -> Assessment:
+    """Resources colour from over-allocated people on the project, unfilled role requests and the team's score."""
     by_people = _banded(len(overallocated), RESOURCES_GREEN_MAX_OVERALLOCATED, RESOURCES_AMBER_MAX_OVERALLOCATED)
     by_requests = _banded(unfilled_role_requests, RESOURCES_GREEN_MAX_UNFILLED, RESOURCES_AMBER_MAX_UNFILLED)
-    facts = {"overallocated_people": [{"name": p.name, "team": p.team, "first_week": p.first_week,
-                                       "peak_utilisation": p.peak_utilisation} for p in overallocated],
-             "unfilled_role_requests": unfilled_role_requests}
+    at_risk = team_score is not None and team_score.score < team_score.threshold
+    facts: dict[str, Any] = {
+        "overallocated_people": [{"name": p.name, "team": p.team, "first_week": p.first_week,
+                                  "peak_utilisation": p.peak_utilisation} for p in overallocated],
+        "unfilled_role_requests": unfilled_role_requests,
+        "delivery_team": None if team_score is None else {
+            "team": team_score.team, "success_score": team_score.score, "threshold": team_score.threshold,
+            "at_risk": at_risk}}
     if overallocated:
         words = (f"{len(overallocated)} person(s) booked on the project over-allocated: " + ", ".join(
             f"{p.name} ({p.team or 'no team'}, from {p.first_week}, peak {p.peak_utilisation * 100:.0f} %)"
@@ -176,7 +192,11 @@ def resources(overallocated: Sequence[OverallocatedPerson], unfilled_role_reques
         words = "nobody booked on the project is over-allocated"
     words += (f"; {unfilled_role_requests} unfilled role request(s) (green none, amber ≤ "
               f"{RESOURCES_AMBER_MAX_UNFILLED}, red beyond; over-allocated people: green none, amber 1, red 2+)")
-    return Assessment(worst([by_people, by_requests]), words, facts)
+    if team_score is not None:
+        words += (f"; delivery team {team_score.team}'s change success score is {team_score.score}"
+                  + (f", below the threshold {team_score.threshold}: a delivery risk (amber)" if at_risk
+                     else f" (amber below {team_score.threshold})"))
+    return Assessment(worst([by_people, by_requests, Rag.AMBER if at_risk else Rag.GREEN]), words, facts)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.portfolio import ProjectStatusReported, RagDimension, ReportedRisk
-from tandem_shared.db import new_id
-from tandem_shared.errors import Conflict, ValidationProblem
-from tandem_shared.uow import UnitOfWork
-
 from tandem_portfolio.costs.plan import month_number, to_date
 from tandem_portfolio.costs.service import budget_of
 from tandem_portfolio.milestones.repository import MilestoneRepository
@@ -23,6 +17,13 @@ from tandem_portfolio.status import rules
 from tandem_portfolio.status.models import StatusOverride, StatusReport
 from tandem_portfolio.status.repository import CapacityProjection, StatusRepository
 from tandem_portfolio.stewardship import ensure_active, ensure_steward
+from tandem_portfolio.teams.repository import TeamScoreRepository
+from tandem_portfolio.teams.settings import risk_threshold
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.portfolio import ProjectStatusReported, RagDimension, ReportedRisk
+from tandem_shared.db import new_id
+from tandem_shared.errors import Conflict, ValidationProblem
+from tandem_shared.uow import UnitOfWork
 
 TOP_RISKS = 5
 # Capacity publishes no role requests yet: the rule takes the count once a projection of them exists.
@@ -68,7 +69,9 @@ async def project_status(uow: UnitOfWork, project: Project, now: datetime) -> Pr
     total = budget.months[-1].cumulative_planned if budget.months else None
     scope = rules.scope(count, cost, total, budget.currency, days)
     people = await uow.repo(CapacityProjection).overallocated_on(project.id, iso_week(today))
-    resources = rules.resources(people, UNFILLED_ROLE_REQUESTS)
+    team = await uow.repo(TeamScoreRepository).of(project.delivery_team)
+    resources = rules.resources(people, UNFILLED_ROLE_REQUESTS, rules.DeliveryTeamScore(
+        team.team, team.score, risk_threshold()) if team else None)
     overrides = await uow.repo(StatusRepository).overrides(project.id)
     computed = {"schedule": schedule, "budget": money, "scope": scope, "resources": resources}
     return ProjectStatus(now, [rules.dimension_status(name, computed[name], _override(overrides.get(name)), now)
