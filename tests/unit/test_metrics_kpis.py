@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 
 import pytest
+
 from tandem_metrics.kpis.rules import (
     ALL,
     CONSUMED_EVENT_TYPES,
@@ -58,9 +59,10 @@ def released(source: str = "change", weeks: list[WeekHours] = WEEKS) -> BookingR
                            hours=sum(w.hours for w in weeks), weeks=weeks, reason="change canceled")
 
 
-def as_map(incs: list[Increment]) -> dict[tuple[str, str], float]:
-    assert all(i.dimension == "" for i in incs)
-    return {(i.kpi, i.period): i.delta for i in incs}
+def as_map(incs: list[Increment], *, weeks: bool = False) -> dict[tuple[str, str], float]:
+    """The organisation's increments over all time (and per week when asked), as the first release counted them."""
+    return {(i.kpi, i.period): i.delta for i in incs
+            if i.dimension == "" and (i.period == ALL or (weeks and "W" in i.period))}
 
 
 def test_change_events_count_once_each_and_emergencies_twice():
@@ -84,27 +86,29 @@ def test_other_services_creations_count():
 
 
 def test_change_bookings_add_and_release_hours_per_week_and_in_total():
-    assert as_map(increments(booking())) == {
+    assert as_map(increments(booking()), weeks=True) == {
         ("change_hours_booked", "2026-W49"): 4, ("change_hours_booked", "2026-W50"): 2,
         ("change_hours_booked", ALL): 6}
-    assert as_map(increments(released())) == {
+    assert as_map(increments(released()), weeks=True) == {
         ("change_hours_booked", "2026-W49"): -4, ("change_hours_booked", "2026-W50"): -2,
         ("change_hours_booked", ALL): -6}
 
 
-def test_bookings_of_other_sources_and_unconsumed_events_count_nothing():
-    assert increments(booking("project")) == [] and increments(released("operations")) == []
-    assert increments(PersonCreated(id=uuid.uuid4(), name="Eve", email=None, team="Net", skills=[],
-                                    weekly_hours=40)) == []
+def test_bookings_of_other_sources_count_as_their_own_and_unconsumed_events_count_nothing():
+    assert {i.kpi for i in increments(booking("project"))} == {"booked_hours_project"}
+    assert {i.kpi for i in increments(released("operations"))} == {"booked_hours_operations"}
+    assert as_map(increments(PersonCreated(id=uuid.uuid4(), name="Eve", email=None, team="Net", skills=[],
+                                           weekly_hours=40))) == {("capacity_weekly_hours", ALL): 40}
     assert increments(ChangeSubmitted(id=uuid.uuid4(), type="normal", from_state="new", state="assess",
                                       submitted_by="alice")) == []
 
 
 def test_a_week_named_twice_becomes_one_increment():
     twice = [WeekHours(week="2026-W49", hours=1.5), WeekHours(week="2026-W49", hours=2.5)]
-    incs = increments(booking(weeks=twice))
-    assert len(incs) == 2
-    assert as_map(incs) == {("change_hours_booked", "2026-W49"): 4, ("change_hours_booked", ALL): 4}
+    incs = [i for i in increments(booking(weeks=twice)) if i.dimension == ""]
+    assert len(incs) == 3  # the week, the month of its Thursday, all time
+    assert as_map(incs, weeks=True) == {("change_hours_booked", "2026-W49"): 4, ("change_hours_booked", ALL): 4}
+    assert {(i.period, i.delta) for i in incs} >= {("2026-12", 4)}
 
 
 def test_replaying_a_history_rebuilds_the_same_values_whatever_the_order_of_topics():
@@ -114,7 +118,8 @@ def test_replaying_a_history_rebuilds_the_same_values_whatever_the_order_of_topi
         values: dict[tuple[str, str], float] = defaultdict(float)
         for event in events:
             for inc in increments(event):
-                values[(inc.kpi, inc.period)] += inc.delta
+                if inc.dimension == "":
+                    values[(inc.kpi, inc.period)] += inc.delta
         totals.append(dict(values))
     assert totals[0] == totals[1]
     assert totals[0][("changes_created", ALL)] == 3 and totals[0][("change_hours_booked", "2026-W49")] == 0
@@ -130,16 +135,19 @@ def test_emergency_ratio_is_derived_and_zero_without_changes():
 
 
 def test_registry_covers_what_it_consumes():
-    assert set(CONSUMED_EVENT_TYPES) == {
+    assert set(CONSUMED_EVENT_TYPES) >= {
         "change.request.created.v1", "change.request.approved.v1", "change.request.canceled.v1",
         "change.request.scheduled.v1", "change.request.implemented.v1",
-        "capacity.booking.created.v1", "capacity.booking.released.v1", "portfolio.project.created.v1",
-        "knowledge.article.created.v1", "capacity.person.overallocated.v1",
+        "capacity.booking.created.v1", "capacity.booking.released.v1", "capacity.booking.moved.v1",
+        "portfolio.project.created.v1", "knowledge.article.created.v1", "capacity.person.overallocated.v1",
         "capacity.person.overallocation_cleared.v1", "capacity.person.burnout_risk_raised.v1",
-        "capacity.person.burnout_risk_cleared.v1"}
+        "capacity.person.burnout_risk_cleared.v1", "capacity.person.created.v1", "portfolio.milestone.completed.v1",
+        "portfolio.project.scope_changed.v1", "portfolio.project.status_reported.v1",
+        "portfolio.project.business_case_updated.v1", "portfolio.project.benefit_realised.v1"}
     assert [k for k, kpi in KPIS.items() if kpi.weekly] == ["change_hours_booked"]
     for kpi in KPIS.values():
-        assert kpi.key and kpi.name and kpi.unit in {"count", "hours", "ratio"} and kpi.description
+        assert kpi.key and kpi.name and kpi.unit in {"count", "hours", "ratio", "minutes", "money", "score",
+                                                     "points"} and kpi.description
         assert all(part in KPIS and not KPIS[part].derived for part in kpi.ratio_of or ())
 
 
@@ -176,7 +184,8 @@ def test_success_rate_and_mean_lead_time_are_derived_from_a_replayable_history()
     stored: dict[str, float] = defaultdict(float)
     for event in history + list(reversed(history)):  # replaying twice the other way round doubles, same ratios
         for inc in increments(event):
-            stored[inc.kpi] += inc.delta
+            if (inc.period, inc.dimension) == (ALL, ""):
+                stored[inc.kpi] += inc.delta
     assert value_of(KPIS["change_success_rate"], stored) == pytest.approx(0.5)
     assert value_of(KPIS["change_mean_lead_time_hours"], stored) == pytest.approx(15)
     assert KPIS["change_mean_lead_time_hours"].unit == "hours" and value_of(KPIS["change_success_rate"], {}) == 0
@@ -202,7 +211,8 @@ def episode(contract, episode_id: uuid.UUID | None = None):  # noqa: ANN001 - an
 
 def test_episodes_count_once_and_open_ones_go_up_and_down():
     assert as_map(increments(episode(PersonOverallocated))) == {
-        ("overallocation_episodes", ALL): 1, ("people_overallocated", ALL): 1}
+        ("overallocation_episodes", ALL): 1, ("people_overallocated", ALL): 1,
+        ("overallocated_people_weeks", ALL): 2}
     assert as_map(increments(episode(PersonOverallocationCleared))) == {("people_overallocated", ALL): -1}
     assert as_map(increments(episode(PersonBurnoutRiskRaised))) == {
         ("burnout_risk_episodes", ALL): 1, ("people_at_burnout_risk", ALL): 1}
@@ -217,7 +227,8 @@ def test_replaying_episodes_yields_the_same_numbers():
         values: dict[tuple[str, str], float] = defaultdict(float)
         for event in history:
             for inc in increments(event):
-                values[(inc.kpi, inc.period)] += inc.delta
+                if (inc.period, inc.dimension) == (ALL, "") and inc.kpi != "overallocated_people_weeks":
+                    values[(inc.kpi, inc.period)] += inc.delta
         runs.append(dict(values))
     assert runs[0] == runs[1] == {("overallocation_episodes", ALL): 2, ("people_overallocated", ALL): 1,
                                   ("burnout_risk_episodes", ALL): 1, ("people_at_burnout_risk", ALL): 0}

@@ -1,0 +1,40 @@
+"""Every query of incident links."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_metrics.links.models import IncidentLink
+
+
+class IncidentLinks:
+    """Links by incident."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_incidents(self, incident_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, IncidentLink]:
+        """Links of incidents by incident id (unlinked ones are absent)."""
+        ids = sorted(set(incident_ids))
+        found: dict[uuid.UUID, IncidentLink] = {}
+        for start in range(0, len(ids), 500):
+            stmt = sa.select(IncidentLink).where(IncidentLink.incident_id.in_(ids[start:start + 500]))
+            found.update({row.incident_id: row for row in (await self.session.execute(stmt)).scalars()})
+        return found
+
+    async def incidents_of_change(self, change_id: uuid.UUID) -> list[uuid.UUID]:
+        """Incidents linked to a change."""
+        stmt = sa.select(IncidentLink.incident_id).where(IncidentLink.change_id == change_id)
+        return list((await self.session.execute(stmt)).scalars())
+
+    def add(self, row: IncidentLink) -> None:
+        """A new link."""
+        self.session.add(row)
+
+    async def delete(self, row: IncidentLink) -> None:
+        """Remove a link."""
+        await self.session.delete(row)

@@ -1,0 +1,1 @@
+"""Service signals from other systems (incidents, outages, CSAT), taken in idempotently in batches."""

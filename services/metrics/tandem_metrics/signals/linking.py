@@ -1,0 +1,136 @@
+"""Linking incidents to their causes, and counting them: the rule applied to stored facts, so the order in which
+incidents and change implementations arrive does not change the result.
+
+An incident is (re)linked when it arrives or changes, and when a change it may stem from is implemented (or its
+impacted services become known) afterwards. A link that changes publishes `metrics.incident.linked.v1` (naming the
+link it replaces) and a link that goes away `metrics.incident.unlinked.v1`; the incident's KPI contribution follows
+its link (the change's team, the project and its category).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from tandem_metrics.changes.models import ChangeFacts
+from tandem_metrics.changes.repository import Changes
+from tandem_metrics.kpis.repository import KpiValues
+from tandem_metrics.links.models import IncidentLink
+from tandem_metrics.links.repository import IncidentLinks
+from tandem_metrics.links.rules import ChangeCandidate, IncidentFacts, Link, link_for
+from tandem_metrics.links.settings import link_settings
+from tandem_metrics.projects.repository import Projects
+from tandem_metrics.signals.models import Incident
+from tandem_metrics.signals.repository import Incidents
+from tandem_metrics.signals.rules import Counted, change_of, incident_counted
+from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
+from tandem_shared.uow import UnitOfWork
+
+
+def candidate(change: ChangeFacts) -> ChangeCandidate:
+    """An implemented change as the rule sees it."""
+    assert change.implemented_at is not None
+    return ChangeCandidate(change.change_id, change.implemented_at, frozenset(change.affected_cis or ()),
+                           frozenset(change.services or ()), change.project_id, change.title)
+
+
+def facts_of(incident: Incident) -> IncidentFacts:
+    """An incident as the rule sees it."""
+    return IncidentFacts(incident.opened_at, frozenset(incident.ci_ids or ()), incident.service_id,
+                         incident.caused_by_change_id, incident.caused_by_project_id)
+
+
+async def _publish(uow: UnitOfWork, incident: Incident, old: IncidentLink | None, new: Link | None,
+                   at: datetime) -> None:
+    """Keep the incident's link row and publish what changed about it."""
+    links = uow.repo(IncidentLinks)
+    if new is None:
+        if old is not None:
+            await uow.record(IncidentUnlinked(
+                incident_id=incident.id, source_system=incident.source_system, external_id=incident.external_id,
+                previous_change_id=old.change_id, previous_project_id=old.project_id,
+                previous_priority=old.priority,  # type: ignore[arg-type]
+                reason="the source names no cause and the linking rule finds no change"), actor=None)
+            await links.delete(old)
+        return
+    moved = old is None or (old.change_id, old.project_id, old.priority) != (new.change_id, new.project_id,
+                                                                              incident.priority)
+    if moved:
+        await uow.record(IncidentLinked(
+            incident_id=incident.id, source_system=incident.source_system, external_id=incident.external_id,
+            priority=incident.priority, opened_at=incident.opened_at,  # type: ignore[arg-type]
+            service_id=incident.service_id, ci_ids=list(incident.ci_ids or ()), change_id=new.change_id,
+            project_id=new.project_id, rule=new.rule, explanation=new.explanation,  # type: ignore[arg-type]
+            ci_ids_in_common=list(new.ci_ids_in_common), hours_between=new.hours_between,
+            window_days=new.window_days, previous_change_id=old.change_id if old else None,
+            previous_project_id=old.project_id if old else None,
+            previous_priority=old.priority if old else None), actor=None)  # type: ignore[arg-type]
+    if old is None:
+        old = IncidentLink(incident_id=incident.id)
+        links.add(old)
+    old.change_id, old.project_id, old.rule, old.explanation = new.change_id, new.project_id, new.rule, new.explanation
+    old.ci_ids_in_common, old.hours_between, old.window_days = list(new.ci_ids_in_common), new.hours_between, \
+        new.window_days
+    old.priority = incident.priority
+    if moved:
+        old.linked_at = at
+
+
+async def relink(uow: UnitOfWork, incidents: Iterable[Incident], *, at: datetime | None = None) -> None:
+    """Apply the linking rule to incidents, keep and publish their links, and re-count their contributions."""
+    incidents = sorted({i.id: i for i in incidents}.values(), key=lambda i: (i.opened_at, i.id))
+    if not incidents:
+        return
+    window = link_settings().incident_link_window_days
+    changes = uow.repo(Changes)
+    open_ = [i for i in incidents if not (i.caused_by_change_id or i.caused_by_project_id)]
+    candidates: list[ChangeCandidate] = []
+    if open_:
+        start = min(i.opened_at for i in open_) - timedelta(days=window)
+        found = await changes.implemented_between(start, max(i.opened_at for i in open_))
+        candidates = [candidate(c) for c in found]
+    named = await changes.by_ids(i.caused_by_change_id for i in incidents if i.caused_by_change_id)
+    known = {cid: candidate(c) for cid, c in named.items() if c.implemented_at is not None}
+    existing = await uow.repo(IncidentLinks).by_incidents(i.id for i in incidents)
+    decided: dict[uuid.UUID, Link | None] = {}
+    for incident in incidents:
+        decided[incident.id] = link_for(facts_of(incident), candidates, window, known)
+        await _publish(uow, incident, existing.get(incident.id), decided[incident.id], at or incident.updated_at)
+    await recount(uow, incidents, decided)
+
+
+async def recount(uow: UnitOfWork, incidents: list[Incident], links: dict[uuid.UUID, Link | None]) -> None:
+    """Replace each incident's contribution to the KPI values by the one its data and link give now."""
+    change_ids = {link.change_id for link in links.values() if link and link.change_id}
+    teams = {cid: c.team for cid, c in (await uow.repo(Changes).by_ids(change_ids)).items()}
+    categories = await uow.repo(Projects).categories(
+        link.project_id for link in links.values() if link and link.project_id)
+    values = uow.repo(KpiValues)
+    for incident in incidents:
+        link = links.get(incident.id)
+        counted = incident_counted(
+            priority=incident.priority, opened_at=incident.opened_at, resolved_at=incident.resolved_at,
+            service_id=incident.service_id, change_id=link.change_id if link else None,
+            project_id=link.project_id if link else None,
+            team=teams.get(link.change_id) if link and link.change_id else None,
+            category=categories.get(link.project_id) if link and link.project_id else None)
+        increments = change_of(Counted.from_json(incident.counted), counted)
+        if increments:
+            await values.add(increments, at=incident.updated_at)
+        incident.counted = counted.as_json()
+
+
+async def relink_for_change(uow: UnitOfWork, change: ChangeFacts, *, at: datetime) -> None:
+    """After a change's implementation (or its services) became known: relink the incidents it may have caused."""
+    if change.implemented_at is None:
+        return
+    window = link_settings().incident_link_window_days
+    incidents = uow.repo(Incidents)
+    nearby = await incidents.opened_between(change.implemented_at, change.implemented_at + timedelta(days=window))
+    cis, services = set(change.affected_cis or ()), set(change.services or ())
+    affected = [i for i in nearby if not (i.caused_by_change_id or i.caused_by_project_id) and (
+        facts_of(i).cis & cis or (i.service_id and i.service_id in services))]
+    named = await incidents.caused_by_change(change.change_id)
+    linked = await incidents.by_ids(await uow.repo(IncidentLinks).incidents_of_change(change.change_id))
+    await relink(uow, [*affected, *named, *linked], at=at)
