@@ -1,1 +1,1 @@
-"""Articles: the knowledge base record, its lifecycle, tags and the drafts events write."""
+"""Articles: the knowledge base record, its versions, lifecycle, evergreen rules, diffs and tags."""

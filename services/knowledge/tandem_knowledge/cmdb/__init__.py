@@ -1,0 +1,1 @@
+"""The CMDB as change publishes it: configuration items, their relationships and maintenance windows."""

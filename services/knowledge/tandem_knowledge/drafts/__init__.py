@@ -1,0 +1,1 @@
+"""Drafts written by events: change reviews, project handovers and lessons learned; one per trigger."""

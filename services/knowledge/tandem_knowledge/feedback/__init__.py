@@ -1,0 +1,1 @@
+"""Readers' feedback: was the published version helpful, with an optional comment."""

@@ -1,0 +1,1 @@
+"""Reviews of article versions by knowledge editors, decided by the shared approval quorum."""
