@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from tandem_shared.auth import mint_dev_token
+from tandem_shared.seed_portfolio import seed_portfolio
 from tandem_shared.settings import platform_settings
 
 log = logging.getLogger(__name__)
@@ -25,12 +26,6 @@ PEOPLE = [
     ("Farid Haddad", "Applications", [("python", 4), ("postgresql", 4)], 24),
     ("Grace Kim", "Service Desk", [("itil", 4), ("windows", 3)], 40),
     ("Hugo Weber", "Service Desk", [("itil", 3), ("networking", 2)], 20),
-]
-PROJECTS = [
-    ("Payments platform migration", "transform", "CFO office", 450000),
-    ("Self-service password reset", "grow", "Service Desk lead", 35000),
-    ("Data centre network refresh", "run", "Head of Infrastructure", 280000),
-    ("Customer portal redesign", "grow", "CMO office", 120000),
 ]
 # The demo CMDB: name, class, criticality (1 = most critical), owner team, min_up (redundancy).
 CIS = [
@@ -104,9 +99,8 @@ def _approve(client: httpx.Client, path: str) -> None:
 
 
 def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
-    """Create people, projects, articles and changes in several states; return counts."""
+    """Create people, a portfolio (seed_portfolio.py), articles, a CMDB and changes in several states; return counts."""
     rm = _headers("rita.manager", "resource_manager")
-    pm = _headers("paul.pm", "project_manager")
     ke = _headers("kate.editor", "knowledge_editor")
     requester = _headers("sam.requester", "requester")
     cab = _headers("carol.cab", "change_manager", "cab_member")
@@ -122,10 +116,6 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
                 "team": team, "skills": [{"name": s, "proficiency": p} for s, p in skills], "weekly_hours": hours}))
             for name, team, skills, hours in PEOPLE
         ]
-        for name, category, sponsor, budget in PROJECTS:
-            _check(client.post("/portfolio/v1/projects", headers=pm, json={
-                "name": name, "category": category, "sponsor": sponsor,
-                "budget_amount": str(budget), "budget_currency": "EUR"}))
         for title, kind in ARTICLES:
             _check(client.post("/knowledge/v1/articles", headers=ke, json={
                 "title": title, "kind": kind, "body": f"# {title}\n\nDemo article.", "tags": ["demo"]}))
@@ -133,6 +123,7 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
         monday = (datetime.now(UTC) + timedelta(days=7 - datetime.now(UTC).weekday())).replace(
             hour=20, minute=0, second=0, microsecond=0)
         cis = _seed_cmdb(client, cab, monday)
+        portfolio = seed_portfolio(client, people, cis)  # meanwhile change hears of the people it assigns below
         plans = [  # title, type, assignee index, effort, day offset, hours long, final state, affected CI
             ("Patch payment gateway cluster", "normal", 4, 6, 0, 4, "scheduled", "pay-gw-01"),
             ("Replace core switch line card", "normal", 2, 8, 2, 6, "assess", "core-switch-01"),
@@ -167,8 +158,7 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
             if final == "canceled":
                 _check(client.post(f"{path}/cancel", headers=requester, json={"comment": "No longer needed"}))
             made += 1
-    counts = {"people": len(people), "projects": len(PROJECTS), "articles": len(ARTICLES), "cis": len(cis),
-              "changes": made}
+    counts = {"people": len(people), "articles": len(ARTICLES), "cis": len(cis), "changes": made, **portfolio}
     log.info("demo data loaded: %s", counts)
     return counts
 
