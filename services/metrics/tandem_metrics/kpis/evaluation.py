@@ -59,7 +59,8 @@ async def stored_values(session: AsyncSession, requests: Iterable[Request]) -> d
         needed[dim].update(KPIS[key].compute.reads(period))
     repo = KpiValues(session)
     if len(needed) > _PER_DIMENSION_QUERIES:
-        return await repo.get((c, p, dim) for dim, pairs in needed.items() for c, p in pairs)
+        wanted = {(c, p, dim) for dim, pairs in needed.items() for c, p in pairs}
+        return {key: value for key, value in (await repo.within(wanted)).items() if key in wanted}
     found: dict[tuple[str, str, str], float] = {}
     for dim, pairs in needed.items():
         rows = await repo.rows([c for c, _ in pairs], [p for _, p in pairs], dim)

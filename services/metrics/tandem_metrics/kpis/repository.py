@@ -112,12 +112,23 @@ class KpiValues:
 
     async def get(self, keys: Iterable[Key]) -> dict[Key, float]:
         """Stored values by key (missing keys are absent)."""
-        keys = sorted(set(keys))
+        wanted = set(keys)
+        return {key: value for key, value in (await self.within(wanted)).items() if key in wanted}
+
+    async def within(self, keys: Iterable[Key]) -> dict[Key, float]:
+        """Stored values of the box the keys span (their components × periods × dimensions), by key.
+
+        One query on the primary key's columns by lists of values: cheaper than a list of (kpi, period, dimension)
+        triples, which SQLite does not look up by the index; the caller keeps the keys it wants.
+        """
+        keys = list(keys)
+        kpis, periods = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
+        dims = sorted({k[2] for k in keys})
         found: dict[Key, float] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start:start + _CHUNK]
+        for start in range(0, len(dims), _CHUNK):
             stmt = sa.select(_table.c.kpi, _table.c.period, _table.c.dimension, _table.c.value).where(
-                sa.tuple_(_table.c.kpi, _table.c.period, _table.c.dimension).in_(chunk))
+                _table.c.kpi.in_(kpis), _table.c.period.in_(periods),
+                _table.c.dimension.in_(dims[start:start + _CHUNK]))
             for kpi, period, dimension, value in (await self.session.execute(stmt)).all():
                 found[(kpi, period, dimension)] = value
         return found
@@ -213,15 +224,19 @@ class KpiStatuses:
     async def get(self, keys: Iterable[tuple[str, str, str]], *, lock: bool = True) -> dict[tuple[str, str, str],
                                                                                            KpiStatus]:
         """Rows by (kpi, dimension, granularity), locked for update on PostgreSQL (two writers decide in turn)."""
-        keys = sorted(set(keys))
+        keys = set(keys)
+        kpis, dims = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
         found: dict[tuple[str, str, str], KpiStatus] = {}
-        for start in range(0, len(keys), _CHUNK):
-            stmt = sa.select(KpiStatus).where(sa.tuple_(KpiStatus.kpi, KpiStatus.dimension, KpiStatus.granularity)
-                                              .in_(keys[start:start + _CHUNK]))
+        # By lists of values (see KpiValues.within), keeping the keys asked for.
+        for start in range(0, len(dims), _CHUNK):
+            stmt = sa.select(KpiStatus).where(KpiStatus.kpi.in_(kpis),
+                                              KpiStatus.dimension.in_(dims[start:start + _CHUNK]))
             if lock:
                 stmt = stmt.with_for_update()
             for row in (await self.session.execute(stmt)).scalars():
-                found[(row.kpi, row.dimension, row.granularity)] = row
+                key = (row.kpi, row.dimension, row.granularity)
+                if key in keys:
+                    found[key] = row
         return found
 
     async def of_kpi(self, kpi: str, dimensions: Iterable[str] | None = None, kind: str | None = None

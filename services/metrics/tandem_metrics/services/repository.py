@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_metrics.services.models import ServiceHours
 from tandem_metrics.services.rules import ALWAYS, Schedule, schedule_from_json
 from tandem_shared.db import utcnow
+from tandem_shared.uow import UnitOfWork
 
 
 class ServiceHoursRepository:
@@ -26,20 +28,26 @@ class ServiceHoursRepository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def ensure(self, service_ids: Iterable[str], *, monitored: bool = False) -> dict[str, ServiceHours]:
-        """The services by id, added 24x7 when unknown (and marked monitored when asked), locked in id order."""
+        """The services by id, added 24x7 when unknown (and marked monitored when asked), locked in id order.
+
+        Unknown ones are inserted with ON CONFLICT DO NOTHING first, so two writers adding the same service queue on
+        its row rather than one failing on the key.
+        """
         ids = sorted(set(service_ids))
         if not ids:
             return {}
+        connection = await UnitOfWork.of(self.session).connection()
+        insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(
+            ServiceHours.__table__)
+        now = utcnow()
+        await connection.execute(insert.on_conflict_do_nothing(), [
+            {"service_id": i, "schedule": ALWAYS.stored(), "configured": False, "monitored": monitored,
+             "version": 0, "updated_by": None, "updated_at": now} for i in ids])
         stmt = sa.select(ServiceHours).where(ServiceHours.service_id.in_(ids)).order_by(ServiceHours.service_id)
-        found = {row.service_id: row for row in (await self.session.execute(stmt.with_for_update())).scalars()}
-        for service_id in ids:
-            row = found.get(service_id)
-            if row is None:
-                row = ServiceHours(service_id=service_id, schedule=ALWAYS.stored(), configured=False,
-                                   monitored=monitored, version=0, updated_at=utcnow())
-                self.session.add(row)
-                found[service_id] = row
-            elif monitored and not row.monitored:
+        found = {row.service_id: row for row in (await self.session.execute(
+            stmt.with_for_update().execution_options(populate_existing=True))).scalars()}
+        for row in found.values():
+            if monitored and not row.monitored:
                 row.monitored = True
         await self.session.flush()
         return found

@@ -10,6 +10,7 @@ its link (the change's team, the project and its category).
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -18,7 +19,7 @@ from tandem_metrics.changes.repository import Changes
 from tandem_metrics.kpis.repository import KpiValues
 from tandem_metrics.links.models import IncidentLink
 from tandem_metrics.links.repository import IncidentLinks
-from tandem_metrics.links.rules import ChangeCandidate, IncidentFacts, Link, link_for
+from tandem_metrics.links.rules import ChangeCandidate, IncidentFacts, Link, link_for, window_of
 from tandem_metrics.links.settings import link_settings
 from tandem_metrics.projects.repository import Projects
 from tandem_metrics.signals.models import Incident
@@ -89,13 +90,17 @@ async def relink(uow: UnitOfWork, incidents: Iterable[Incident], *, at: datetime
     if open_:
         start = min(i.opened_at for i in open_) - timedelta(days=window)
         found = await changes.implemented_between(start, max(i.opened_at for i in open_))
-        candidates = [candidate(c) for c in found]
+        candidates = sorted((candidate(c) for c in found), key=lambda c: c.implemented_at)
+    ends = [c.implemented_at for c in candidates]
     named = await changes.by_ids(i.caused_by_change_id for i in incidents if i.caused_by_change_id)
     known = {cid: candidate(c) for cid, c in named.items() if c.implemented_at is not None}
     existing = await uow.repo(IncidentLinks).by_incidents(i.id for i in incidents)
     decided: dict[uuid.UUID, Link | None] = {}
     for incident in incidents:
-        decided[incident.id] = link_for(facts_of(incident), candidates, window, known)
+        # Only the implementations of the incident's own window: a batch spanning months reads many more.
+        first, last = window_of(incident.opened_at, window)
+        nearby = candidates[bisect_left(ends, first):bisect_right(ends, last)]
+        decided[incident.id] = link_for(facts_of(incident), nearby, window, known)
         await _publish(uow, incident, existing.get(incident.id), decided[incident.id], at or incident.updated_at)
     await recount(uow, incidents, decided)
 
@@ -132,5 +137,7 @@ async def relink_for_change(uow: UnitOfWork, change: ChangeFacts, *, at: datetim
     affected = [i for i in nearby if not (i.caused_by_change_id or i.caused_by_project_id) and (
         facts_of(i).cis & cis or (i.service_id and i.service_id in services))]
     named = await incidents.caused_by_change(change.change_id)
-    linked = await incidents.by_ids(await uow.repo(IncidentLinks).incidents_of_change(change.change_id))
-    await relink(uow, [*affected, *named, *linked], at=at)
+    linked = await uow.repo(IncidentLinks).incidents_of_change(change.change_id)
+    # Locked in id order (PostgreSQL): a batch of the same incidents sent meanwhile waits, then sees these links.
+    locked = await incidents.by_ids([*(i.id for i in affected), *(i.id for i in named), *linked], lock=True)
+    await relink(uow, locked, at=at)

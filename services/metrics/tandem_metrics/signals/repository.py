@@ -60,12 +60,15 @@ class Incidents(_Signals[Incident]):
         stmt = sa.select(Incident).where(Incident.caused_by_change_id == change_id)
         return list((await self.session.execute(stmt)).scalars())
 
-    async def by_ids(self, ids: Iterable[uuid.UUID]) -> list[Incident]:
-        """Incidents by id."""
+    async def by_ids(self, ids: Iterable[uuid.UUID], *, lock: bool = False) -> list[Incident]:
+        """Incidents by id (locked for update in id order when asked)."""
         ids = sorted(set(ids))
         if not ids:
             return []
-        return list((await self.session.execute(sa.select(Incident).where(Incident.id.in_(ids)))).scalars())
+        stmt = sa.select(Incident).where(Incident.id.in_(ids)).order_by(Incident.id)
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return list((await self.session.execute(stmt)).scalars())
 
     async def page(self, *, limit: int, cursor: tuple | None, service_id: str | None = None,
                    source_system: str | None = None, change_id: uuid.UUID | None = None,

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from tandem_metrics.kpis.dimensions import ORGANISATION, dimension
 from tandem_metrics.kpis.repository import KpiValues
@@ -36,6 +37,7 @@ from tandem_metrics.signals.schemas import (
     RowResult,
 )
 from tandem_shared.db import new_id, utcnow
+from tandem_shared.errors import Conflict
 from tandem_shared.uow import UnitOfWork
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,6 +61,16 @@ def validate_rows(rows: Sequence[Any], model: type[M], source_system: str | None
             rejected[index] = RowResult(index=index, status="rejected", external_id=_text(row.get("external_id")),
                                         errors=[RowError(**e) for e in row_errors(exc)])
     return valid, rejected
+
+
+def collect_rows(uow: UnitOfWork) -> None:
+    """Collect this unit's insert-only rows (outbox, audit) and write them as one insert per table.
+
+    A request's unit inserts each row as it is recorded; a batch of 1,000 signals records an event per link and per
+    crossing, so it collects them as a consumer's batch does (written before the next statement, and at the end).
+    """
+    if uow._buffer is None:  # noqa: SLF001 - the unit's own switch; the shared API has none for requests
+        uow._buffer = []  # noqa: SLF001
 
 
 def _text(value: Any) -> str | None:
@@ -121,7 +133,11 @@ async def _upsert(uow: UnitOfWork, *, actor: str, entity: str, repo: Any, model:
     if created:
         await uow.audit(actor=actor, action="ingest", entity_type=entity, entity_id="batch",
                         detail={"created": created, "received": len(valid)})
-    await uow.session.flush()
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:  # another batch created one of these signals meanwhile (PostgreSQL)
+        raise Conflict(f"a concurrent batch created one of these {entity} signals; send the batch again (replays "
+                       "are no-ops)") from exc
     return list(changed.values()), before
 
 
@@ -134,6 +150,7 @@ def _incident_fields(signal: IncidentSignal) -> dict[str, Any]:
 async def ingest_incidents(uow: UnitOfWork, rows: Sequence[Any], *, source_system: str | None = None,
                            actor: str) -> BatchResult:
     """Take in incidents: store them, link each to its cause (source or rule) and count it."""
+    collect_rows(uow)
     valid, results = validate_rows(rows, IncidentSignal, source_system)
     changed, _before = await _upsert(uow, actor=actor, entity="incident", repo=uow.repo(Incidents), model=Incident,
                                      valid=valid, fields=_incident_fields, results=results, now=utcnow())
@@ -152,6 +169,7 @@ def _periods(start: datetime, end: datetime) -> set[str]:
 async def ingest_outages(uow: UnitOfWork, rows: Sequence[Any], *, source_system: str | None = None,
                          actor: str) -> BatchResult:
     """Take in outages and recompute the downtime of the periods they (and what they replaced) touch."""
+    collect_rows(uow)
     valid, results = validate_rows(rows, OutageSignal, source_system)
     changed, before = await _upsert(uow, actor=actor, entity="outage", repo=uow.repo(Outages), model=Outage,
                                     valid=valid, fields=_outage_fields, results=results, now=utcnow())
@@ -219,6 +237,7 @@ def _csat_fields(signal: CsatSignal) -> dict[str, Any]:
 async def ingest_csat(uow: UnitOfWork, rows: Sequence[Any], *, source_system: str | None = None,
                       actor: str) -> BatchResult:
     """Take in satisfaction responses and count each (a changed response replaces what it counted)."""
+    collect_rows(uow)
     valid, results = validate_rows(rows, CsatSignal, source_system)
     changed, _before = await _upsert(uow, actor=actor, entity="csat", repo=uow.repo(CsatResponses),
                                      model=CsatResponse, valid=valid, fields=_csat_fields, results=results,
