@@ -340,3 +340,12 @@ def test_csat_average_on_the_one_to_five_scale():
     assert monthly.periods == (ALL, "2026-11")
     weekly = csat_counted(score_5=1, service_id="svc", responded_at=None, period="2026-W49")
     assert weekly.periods == (ALL, "2026-W49", "2026-12")
+
+
+def test_docs_catalogue_table_is_the_rendered_one():
+    from pathlib import Path
+
+    from tandem_metrics.kpis.docs import render_table
+
+    written = (Path(__file__).resolve().parents[2] / "docs" / "kpis.md").read_text()
+    assert render_table() in written, "docs/kpis.md is stale: python -m tandem_metrics.kpis.docs docs/kpis.md"
