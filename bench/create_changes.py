@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embedded import embedded_platform, headers, machine  # noqa: E402
+from embedded import embedded_platform, headers, machine
 
 REQ = headers("bench-requester", "requester")
 BODY = {"title": "Throughput change", "type": "normal", "planned_start": "2030-01-07T08:00:00+00:00",

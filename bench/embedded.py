@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-
 from tandem_shared.auth import mint_dev_token
 from tandem_shared.broker import free_port
 from tandem_shared.settings import SERVICES, PlatformSettings

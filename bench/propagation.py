@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embedded import embedded_platform, headers, machine  # noqa: E402
+from embedded import embedded_platform, headers, machine
 
 RM = headers("bench-rm", "resource_manager")
 REQ = headers("bench-requester", "requester")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tandem_change.scores.rules import incident_points, incidents_that_count, priority_number, scored_incidents
 
 

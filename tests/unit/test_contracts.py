@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from tandem_shared.catalogue import render_catalogue
 from tandem_shared.contracts.change import ChangeCanceled
 from tandem_shared.events import REGISTRY, CloudEvent, EventData, build_envelope, event_type, parse_data

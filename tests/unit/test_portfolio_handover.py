@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-
 from tandem_portfolio.handover import rules
 from tandem_portfolio.handover.rules import Article, CmdbItem, LinkedChange, OperationsBooking, Touch
 from tandem_portfolio.labour.rules import LabourLine, labour_by_month, labour_currency, month_of_week

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from tandem_shared.consumer import Handler
+from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased, PersonCreated
+from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
+from tandem_shared.contracts.portfolio import (
+    GoLiveScheduled,
+    MilestoneCompleted,
+    MilestoneForecastChanged,
+    ProjectTerminated,
+)
+
 from tandem_change.people.handlers import on_person_created
 from tandem_change.scheduling.handlers import (
     on_booking_created,
@@ -13,15 +23,6 @@ from tandem_change.scheduling.handlers import (
     on_project_terminated,
 )
 from tandem_change.scores.handlers import on_incident_linked, on_incident_unlinked
-from tandem_shared.consumer import Handler
-from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased, PersonCreated
-from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
-from tandem_shared.contracts.portfolio import (
-    GoLiveScheduled,
-    MilestoneCompleted,
-    MilestoneForecastChanged,
-    ProjectTerminated,
-)
 
 HANDLERS: dict[str, Handler] = {
     PersonCreated.event_type: on_person_created,

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from tandem_portfolio.handover import handlers as handover
-from tandem_portfolio.labour import handlers as labour
-from tandem_portfolio.status import handlers as status
-from tandem_portfolio.teams import handlers as teams
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.capacity import (
     BookingCreated,
@@ -28,6 +24,11 @@ from tandem_shared.contracts.change import (
 from tandem_shared.contracts.knowledge import ArticlePublished, ArticleRetired
 from tandem_shared.events import CloudEvent, EventData
 from tandem_shared.uow import UnitOfWork
+
+from tandem_portfolio.handover import handlers as handover
+from tandem_portfolio.labour import handlers as labour
+from tandem_portfolio.status import handlers as status
+from tandem_portfolio.teams import handlers as teams
 
 
 def _each(*handlers: Handler) -> Handler:

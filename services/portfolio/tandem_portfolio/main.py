@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from tandem_shared.app import ServiceSpec, create_service_app
 
 import tandem_portfolio.gate_criteria  # noqa: F401 - every package's gate criteria join the registry
 from tandem_portfolio.benefits.routes import router as benefits_router
@@ -20,7 +21,6 @@ from tandem_portfolio.risks.routes import router as risks_router
 from tandem_portfolio.scope.routes import router as scope_router
 from tandem_portfolio.scoring.routes import router as scoring_router
 from tandem_portfolio.status.routes import router as status_router
-from tandem_shared.app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="portfolio",

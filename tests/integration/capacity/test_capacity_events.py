@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from tandem_shared.consumer import Delivery
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
-from tandem_shared.uow import record_event
 from tandem_shared.tables import inbox, outbox
+from tandem_shared.uow import record_event
 
 from tests.support import auth, create_app, eventually, running, topic
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeRescheduled
-from tandem_shared.uow import record_event
 from tandem_shared.tables import outbox
+from tandem_shared.uow import record_event
 
 from tests.support import auth, create_app, eventually, running
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.change.flows import ADMIN, MANAGER, REQUESTER, act, known_person, raise_change, set_members, window
+from tests.integration.change.flows import (
+    ADMIN,
+    MANAGER,
+    REQUESTER,
+    act,
+    known_person,
+    raise_change,
+    set_members,
+    window,
+)
 from tests.support import auth, create_app, eventually, read_topic, running, topic
 
 CAROL, DAVE, BOB = auth("carol", "cab_member"), auth("dave", "cab_member"), auth("bob", "change_manager")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased, WeekHours
 from tandem_shared.events import CloudEvent, build_envelope
 from tandem_shared.uow import UnitOfWork, record_event
+
 from tests.integration.change import schedule_rows as rows
 from tests.integration.change.test_change_conflicts import REQUESTER, START, booking, new_change
 from tests.support import create_app, eventually, running

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from tandem_shared.contracts.capacity import BookingCreated, BookingReleased, WeekHours
 from tandem_shared.events import build_envelope
-from tandem_shared.uow import UnitOfWork
-from tandem_shared.uow import record_event
+from tandem_shared.uow import UnitOfWork, record_event
 
 from tests.integration.change import schedule_rows as rows
 from tests.integration.change.flows import set_members, standard_model

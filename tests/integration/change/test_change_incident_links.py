@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-
 from tandem_shared.broker import make_producer
 from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
 from tandem_shared.events import build_envelope
 from tandem_shared.uow import record_event
+
 from tests.integration.change.flows import ADMIN, MANAGER, REQUESTER, act, known_person, raise_change
 from tests.support import create_app, eventually, running, topic
 

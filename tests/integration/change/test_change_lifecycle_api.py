@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from tests.integration.change.flows import (
-    cis,
     ADMIN,
     MANAGER,
     REQUESTER,
     act,
+    cis,
     known_person,
     raise_change,
     set_members,

@@ -11,8 +11,8 @@ from tandem_shared.broker import make_producer
 from tandem_shared.contracts.change import ChangeRejected
 from tandem_shared.events import CloudEvent
 from tandem_shared.outbox import OutboxRelay, pending_count, purge_published, republish
-from tandem_shared.uow import record_event
 from tandem_shared.tables import outbox
+from tandem_shared.uow import record_event
 
 from tests.support import create_app, read_topic, topic
 

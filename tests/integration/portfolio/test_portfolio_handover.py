@@ -10,9 +10,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-
 from tandem_shared.contracts.knowledge import ArticlePublished, ArticleRetired
 from tandem_shared.uow import record_event
+
 from tests.integration.change.flows import MANAGER, REQUESTER, act, raise_change, standard_model
 from tests.support import auth, create_app, eventually, running
 

@@ -133,7 +133,7 @@ async def confirm_booking(uow: UnitOfWork, *, actor: str, booking: Booking) -> B
 async def move_booking(
     uow: UnitOfWork, *, actor: str, booking: Booking, person_id: uuid.UUID, start: datetime, end: datetime,
     hours: float, reason: str, weeks: list[WeekShare] | None = None, kind: str | None = None,
-    skill: str | None | _Keep = KEEP, role: str | None | _Keep = KEEP,
+    skill: str | _Keep | None = KEEP, role: str | _Keep | None = KEEP,
 ) -> Booking:
     """Give an active booking a new window, person, hours (and kind, skill, role); rebuild its weeks.
 

@@ -6,16 +6,16 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from tandem_capacity.people.catalogue import catalogue
-from tandem_capacity.people.models import CatalogueSkill, Person, PersonSkill, Team
-from tandem_capacity.people.repository import PersonRepository, SkillRepository, TeamRepository
-from tandem_capacity.people.schemas import PersonCreate, SkillCreate, TeamCreate, TeamUpdate
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.capacity import PersonCostRateChanged, PersonCreated, Skill
 from tandem_shared.errors import Conflict, NotFound
 from tandem_shared.repository import record_audit
 from tandem_shared.uow import record_event
+
+from tandem_capacity.people.catalogue import catalogue
+from tandem_capacity.people.models import CatalogueSkill, Person, PersonSkill, Team
+from tandem_capacity.people.repository import PersonRepository, SkillRepository, TeamRepository
+from tandem_capacity.people.schemas import PersonCreate, SkillCreate, TeamCreate, TeamUpdate
 
 
 async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person:

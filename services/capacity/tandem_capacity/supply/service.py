@@ -6,6 +6,11 @@ import uuid
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.capacity import PersonCostRateChanged
+from tandem_shared.errors import NotFound, ValidationProblem
+from tandem_shared.repository import record_audit
+from tandem_shared.uow import UnitOfWork, record_event
 
 from tandem_capacity.availability.models import Holiday, TimeOff, WorkingSchedule
 from tandem_capacity.availability.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
@@ -16,11 +21,6 @@ from tandem_capacity.people.catalogue import catalogue
 from tandem_capacity.people.models import Person, PersonSkill
 from tandem_capacity.people.repository import PersonRepository
 from tandem_capacity.supply.schemas import HolidayIn, PersonUpdate, TimeOffCreate, WeekAvailability
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.capacity import PersonCostRateChanged
-from tandem_shared.errors import NotFound, ValidationProblem
-from tandem_shared.repository import record_audit
-from tandem_shared.uow import UnitOfWork, record_event
 
 
 async def update_person(session: AsyncSession, *, actor: Actor, person: Person, body: PersonUpdate) -> Person:

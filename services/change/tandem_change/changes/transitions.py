@@ -7,19 +7,6 @@ What they ask of other packages (risk, impact, approvals, conflicts, scores, cha
 
 from __future__ import annotations
 
-from tandem_change.changes.collaborators import Collaborators
-from tandem_change.changes.schemas import AssessRequest, CloseRequest, CompleteRequest, StartRequest
-from tandem_change.changes.service import assignee_identities, is_assignee, require_requester_or_manager
-from tandem_change.record.lifecycle import (
-    ChangeState,
-    ChangeType,
-    Outcome,
-    check_stay_action,
-    next_state,
-    review_notes_required,
-)
-from tandem_change.record.models import Change
-from tandem_change.risk.rules import RiskLevel
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import (
     ChangeApproved,
@@ -36,6 +23,20 @@ from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
 from tandem_shared.quorum import StepState
 from tandem_shared.uow import UnitOfWork
+
+from tandem_change.changes.collaborators import Collaborators
+from tandem_change.changes.schemas import AssessRequest, CloseRequest, CompleteRequest, StartRequest
+from tandem_change.changes.service import assignee_identities, is_assignee, require_requester_or_manager
+from tandem_change.record.lifecycle import (
+    ChangeState,
+    ChangeType,
+    Outcome,
+    check_stay_action,
+    next_state,
+    review_notes_required,
+)
+from tandem_change.record.models import Change
+from tandem_change.risk.rules import RiskLevel
 
 MANAGER = "change_manager"
 

@@ -46,7 +46,7 @@ TRANSITIONS: dict[str, dict[ChangeType, dict[ChangeState, ChangeState]]] = {
     "start": {t: {S.SCHEDULED: S.IMPLEMENT} for t in ALL_TYPES},
     "complete": {t: {S.IMPLEMENT: S.REVIEW} for t in ALL_TYPES},
     "close": {t: {S.REVIEW: S.CLOSED} for t in ALL_TYPES},
-    "cancel": {t: {s: S.CANCELED for s in OPEN_BEFORE_REVIEW} for t in ALL_TYPES},
+    "cancel": {t: dict.fromkeys(OPEN_BEFORE_REVIEW, S.CANCELED) for t in ALL_TYPES},
 }
 SYSTEM_ACTIONS = frozenset({"authorize"})
 

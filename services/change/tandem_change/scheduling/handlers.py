@@ -9,7 +9,6 @@ partition; the same rules hold for go-lives (an older announcement changes nothi
 
 from __future__ import annotations
 
-from tandem_change.scheduling import service
 from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased
 from tandem_shared.contracts.portfolio import (
     GoLiveScheduled,
@@ -19,6 +18,8 @@ from tandem_shared.contracts.portfolio import (
 )
 from tandem_shared.events import CloudEvent
 from tandem_shared.uow import UnitOfWork
+
+from tandem_change.scheduling import service
 
 
 async def on_booking_created(uow: UnitOfWork, event: CloudEvent, data: BookingCreated) -> None:

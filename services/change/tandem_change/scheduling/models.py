@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 from tandem_change.db import Base
 from tandem_change.record.models import Change
-from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 
 class KnownBooking(Base):

@@ -9,12 +9,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import UTCDateTime
 
 from tandem_change.cmdb.models import BlackoutWindow, ChangeCI, CIRelationship, ConfigurationItem, MaintenanceWindow
 from tandem_change.people.models import KnownPerson
 from tandem_change.record.models import Change
 from tandem_change.scheduling.models import ChangeConflict, KnownBooking, ProjectGoLive, ProjectGoLiveTarget
-from tandem_shared.db import UTCDateTime
 
 BUSINESS_SERVICE = "business_service"
 # Graph walks stop here: a hub CI (a core switch) must not turn one check into thousands of rows.

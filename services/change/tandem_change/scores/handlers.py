@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tandem_change.scores import service
-from tandem_change.scores.rules import priority_number
 from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
 from tandem_shared.events import CloudEvent
 from tandem_shared.uow import UnitOfWork
+
+from tandem_change.scores import service
+from tandem_change.scores.rules import priority_number
 
 
 async def on_incident_linked(uow: UnitOfWork, event: CloudEvent, data: IncidentLinked) -> None:

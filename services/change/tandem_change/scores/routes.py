@@ -7,12 +7,12 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-
-from tandem_change.record.repository import ChangeRepository
-from tandem_change.scores import service
 from tandem_shared.api import SessionDep
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
+
+from tandem_change.record.repository import ChangeRepository
+from tandem_change.scores import service
 
 router = APIRouter(tags=["success scores"], responses=PROBLEM_RESPONSES)
 

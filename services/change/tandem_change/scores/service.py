@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.contracts.change import TeamSuccessScoreChanged
+from tandem_shared.uow import record_event
 
 from tandem_change.people.repository import PeopleProjection
 from tandem_change.record.lifecycle import Outcome
@@ -14,8 +16,6 @@ from tandem_change.record.models import Change
 from tandem_change.scores.models import ChangeScoreEntry, IncidentLink, TeamSuccessScore
 from tandem_change.scores.repository import IncidentLinkRepository, TeamScoreRepository
 from tandem_change.scores.rules import OUTCOME_POINTS, incident_points, incidents_that_count
-from tandem_shared.contracts.change import TeamSuccessScoreChanged
-from tandem_shared.uow import record_event
 
 UNASSIGNED = "unassigned"
 LINKER = "metrics"  # the actor of score moves caused by metrics' incident links

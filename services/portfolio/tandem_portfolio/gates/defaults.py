@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tandem_portfolio.projects.lifecycle import Gate
 from tandem_shared.quorum import QuorumKind
+
+from tandem_portfolio.projects.lifecycle import Gate
 
 DEFAULT_PORTFOLIO = "default"  # its configuration of a gate applies to every portfolio without its own
 

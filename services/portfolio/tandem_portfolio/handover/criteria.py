@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tandem_shared.uow import UnitOfWork
+
 from tandem_portfolio.criteria import CriterionResult, criterion
 from tandem_portfolio.handover import rules, service
 from tandem_portfolio.handover.repository import AcceptanceRepository
 from tandem_portfolio.projects.models import Project
-from tandem_shared.uow import UnitOfWork
 
 
 def _result(fact: rules.Fact) -> CriterionResult:

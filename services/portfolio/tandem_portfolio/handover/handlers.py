@@ -7,8 +7,6 @@ Each handler takes (uow, event, data) and keeps the latest state: the producers 
 
 from __future__ import annotations
 
-from tandem_portfolio.handover.projection import KnownArticle, KnownCI, OperationsBooking, ProjectChange
-from tandem_portfolio.handover.repository import ReadinessProjection, link_refs
 from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased
 from tandem_shared.contracts.change import (
     ChangeApproved,
@@ -21,6 +19,9 @@ from tandem_shared.contracts.change import (
 from tandem_shared.contracts.knowledge import ArticlePublished, ArticleRetired
 from tandem_shared.events import CloudEvent
 from tandem_shared.uow import UnitOfWork
+
+from tandem_portfolio.handover.projection import KnownArticle, KnownCI, OperationsBooking, ProjectChange
+from tandem_portfolio.handover.repository import ReadinessProjection, link_refs
 
 OPERATIONS = "operations"
 

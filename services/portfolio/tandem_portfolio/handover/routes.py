@@ -5,17 +5,17 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
+from tandem_shared.api import UnitOfWorkDep
+from tandem_shared.auth import CurrentActor
+from tandem_shared.db import utcnow
+from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.handover import service
 from tandem_portfolio.handover.schemas import AcceptanceCreate, AcceptanceRead, FactRead, ReadinessRead
 from tandem_portfolio.projects.models import Project
 from tandem_portfolio.projects.repository import ProjectRepository
 from tandem_portfolio.projects.service import get_project
-from tandem_shared.api import UnitOfWorkDep
-from tandem_shared.auth import CurrentActor
-from tandem_shared.db import utcnow
-from tandem_shared.errors import PROBLEM_RESPONSES
-from tandem_shared.uow import UnitOfWork
 
 router = APIRouter(tags=["handover"], responses=PROBLEM_RESPONSES)
 BASE = "/projects/{project_id}"

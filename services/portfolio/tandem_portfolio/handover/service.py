@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.portfolio import HandoverCompleted
+from tandem_shared.errors import Conflict, Forbidden
+from tandem_shared.uow import UnitOfWork
+
 from tandem_portfolio.handover import rules
 from tandem_portfolio.handover.models import HandoverAcceptance
 from tandem_portfolio.handover.repository import AcceptanceRepository, ReadinessProjection
@@ -13,10 +18,6 @@ from tandem_portfolio.milestones.repository import MilestoneRepository
 from tandem_portfolio.projects.lifecycle import ProjectStage
 from tandem_portfolio.projects.models import Project
 from tandem_portfolio.projects.repository import ProjectRepository
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.portfolio import HandoverCompleted
-from tandem_shared.errors import Conflict, Forbidden
-from tandem_shared.uow import UnitOfWork
 
 
 async def _touches(uow: UnitOfWork, project: Project) -> list[rules.Touch]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 
-from tandem_portfolio.labour import service
 from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, BookingReleased, PersonCostRateChanged
 from tandem_shared.events import CloudEvent
 from tandem_shared.uow import UnitOfWork
+
+from tandem_portfolio.labour import service
 
 
 def _project_id(source: str, source_id: str) -> uuid.UUID | None:

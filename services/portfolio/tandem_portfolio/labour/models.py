@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime
 
 from tandem_portfolio.base import Base
-from tandem_shared.db import UTCDateTime
 
 
 class PersonCostRate(Base):

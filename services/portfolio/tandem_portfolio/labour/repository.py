@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import utcnow
 
 from tandem_portfolio.costs.models import ActualLabourCost
 from tandem_portfolio.labour.models import LabourBookingWeek, PersonCostRate
 from tandem_portfolio.labour.rules import LabourLine, LabourMonth
-from tandem_shared.db import utcnow
 
 
 class LabourRepository:

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from tandem_shared.contracts.capacity import WeekHours
+from tandem_shared.uow import UnitOfWork
+
 from tandem_portfolio.costs.service import budget_of
 from tandem_portfolio.labour.repository import LabourRepository
 from tandem_portfolio.labour.rules import labour_by_month, labour_currency
 from tandem_portfolio.projects.repository import ProjectRepository
-from tandem_shared.contracts.capacity import WeekHours
-from tandem_shared.uow import UnitOfWork
 
 # uow.cache key: the projects whose labour cost this transaction recomputes before it commits. A consumer's batch
 # of a hundred bookings on one project recomputes it once.

@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 from tandem_portfolio.base import Base
 from tandem_portfolio.objectives.models import ProjectObjective
-from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 __all__ = ["DEFAULT_PORTFOLIO", "Project", "ProjectObjective", "ProjectStakeholder", "ProjectTouch"]
 

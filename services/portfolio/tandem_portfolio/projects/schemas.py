@@ -9,9 +9,9 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from tandem_shared.api import Page
 
 from tandem_portfolio.projects.lifecycle import ProjectCategory, ProjectStage
-from tandem_shared.api import Page
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

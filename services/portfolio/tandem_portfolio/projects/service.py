@@ -8,6 +8,11 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.portfolio import ProjectCreated, ProjectUpdated
+from tandem_shared.db import utcnow
+from tandem_shared.errors import Forbidden, ValidationProblem
+from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.objectives.repository import ObjectiveRepository
 from tandem_portfolio.projects.lifecycle import ProjectStage, editable, refuse
@@ -21,11 +26,6 @@ from tandem_portfolio.projects.schemas import (
     Stakeholder,
     TouchedRead,
 )
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.portfolio import ProjectCreated, ProjectUpdated
-from tandem_shared.db import utcnow
-from tandem_shared.errors import Forbidden, ValidationProblem
-from tandem_shared.uow import UnitOfWork
 
 SCALARS = ("name", "description", "problem_statement", "category", "portfolio", "sponsor", "project_manager",
            "service_owner", "support_team", "delivery_team", "start_date", "go_live_date", "budget_amount",

@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.portfolio import ProjectStatusReported, RagDimension, ReportedRisk
+from tandem_shared.db import new_id
+from tandem_shared.errors import Conflict, ValidationProblem
+from tandem_shared.uow import UnitOfWork
+
 from tandem_portfolio.costs.plan import month_number, to_date
 from tandem_portfolio.costs.service import budget_of
 from tandem_portfolio.milestones.repository import MilestoneRepository
@@ -19,11 +25,6 @@ from tandem_portfolio.status.repository import CapacityProjection, StatusReposit
 from tandem_portfolio.stewardship import ensure_active, ensure_steward
 from tandem_portfolio.teams.repository import TeamScoreRepository
 from tandem_portfolio.teams.settings import risk_threshold
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.portfolio import ProjectStatusReported, RagDimension, ReportedRisk
-from tandem_shared.db import new_id
-from tandem_shared.errors import Conflict, ValidationProblem
-from tandem_shared.uow import UnitOfWork
 
 TOP_RISKS = 5
 # Capacity publishes no role requests yet: the rule takes the count once a projection of them exists.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tandem_portfolio.teams import service
 from tandem_shared.contracts.change import TeamSuccessScoreChanged
 from tandem_shared.events import CloudEvent
 from tandem_shared.uow import UnitOfWork
+
+from tandem_portfolio.teams import service
 
 
 async def on_team_score_changed(uow: UnitOfWork, event: CloudEvent, data: TeamSuccessScoreChanged) -> None:

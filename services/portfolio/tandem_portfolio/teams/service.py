@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from tandem_shared.uow import UnitOfWork
+
 from tandem_portfolio.projects import service as projects
 from tandem_portfolio.projects.lifecycle import editable
 from tandem_portfolio.projects.models import Project
@@ -18,7 +20,6 @@ from tandem_portfolio.risks.repository import RiskRepository
 from tandem_portfolio.teams.repository import TeamScoreRepository
 from tandem_portfolio.teams.rules import SOURCE_KEY, delivery_risk
 from tandem_portfolio.teams.settings import risk_threshold
-from tandem_shared.uow import UnitOfWork
 
 ACTOR = "tandem"  # automatic entries are the platform's, not a person's
 

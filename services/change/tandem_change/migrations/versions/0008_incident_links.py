@@ -7,7 +7,6 @@ Create Date: 2026-12-06
 
 import sqlalchemy as sa
 from alembic import op
-
 from tandem_shared.db import UTCDateTime
 
 revision = "0008"
