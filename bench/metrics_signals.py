@@ -29,7 +29,6 @@ from pathlib import Path
 import asyncpg
 import httpx
 import sqlalchemy as sa
-
 from tandem_metrics.changes.models import ChangeFacts
 from tandem_metrics.kpis.models import KpiValue
 from tandem_metrics.main import create_app

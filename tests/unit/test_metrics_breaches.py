@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from tandem_metrics.kpis.catalogue import KPIS, Direction, Thresholds
 from tandem_metrics.kpis.status import check_thresholds, crossing, effective, status_of
 

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-
 from tandem_metrics.kpis.catalogue import COMPONENTS, DISRUPTION_WEIGHTS, KPIS, UNITS, Direction
 from tandem_metrics.kpis.dimensions import ORGANISATION, dimension, parse
 from tandem_metrics.kpis.rules import BudgetReport, BusinessCase, Facts, Increment, increments

@@ -7,7 +7,6 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 
 import pytest
-
 from tandem_metrics.kpis.rules import (
     ALL,
     CONSUMED_EVENT_TYPES,

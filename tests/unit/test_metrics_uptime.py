@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from tandem_metrics.kpis.catalogue import KPIS
 from tandem_metrics.kpis.evaluation import ServiceHoursContext
 from tandem_metrics.services.rules import (

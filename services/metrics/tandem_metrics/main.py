@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from tandem_shared.app import ServiceSpec, create_service_app
 
 from tandem_metrics.handlers import HANDLERS
 from tandem_metrics.kpis.routes import router as kpis_router
 from tandem_metrics.signals.routes import router as signals_router
-from tandem_shared.app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="metrics",

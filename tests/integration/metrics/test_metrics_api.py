@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-
 from tandem_shared.consumer import Delivery
 from tandem_shared.contracts.capacity import (
     BookingCreated,
@@ -28,6 +27,7 @@ from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.contracts.portfolio import ProjectCreated
 from tandem_shared.events import EventData, build_envelope
 from tandem_shared.uow import record_event
+
 from tests.support import auth, create_app, eventually, running, topic
 
 VIEWER = auth("vera", "viewer")

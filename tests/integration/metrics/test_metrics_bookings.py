@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from tandem_shared.contracts.capacity import BookingCreated, BookingMoved, WeekHours
+
 from tests.integration.metrics.test_metrics_api import VIEWER, _consumer_app, _publish
 from tests.support import eventually, running
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from tandem_shared.contracts.change import ChangeImpactAssessed, ChangeImplemented
 from tandem_shared.tables import audit_log, outbox
+
 from tests.integration.metrics.test_metrics_api import VIEWER, _consumer_app, _publish
 from tests.support import auth, create_app, eventually, running
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tandem_metrics.changes.models import ChangeFacts
-from tandem_metrics.changes.repository import Changes
 from tandem_shared.contracts.change import ChangeImpactAssessed, ChangeImplemented
 from tandem_shared.uow import UnitOfWork
+
+from tandem_metrics.changes.models import ChangeFacts
+from tandem_metrics.changes.repository import Changes
 
 
 async def record_implemented(uow: UnitOfWork, data: ChangeImplemented) -> ChangeFacts:

@@ -5,19 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tandem_metrics.kpis.repository import KpiValues
-from tandem_metrics.kpis.rules import (
-    NO_FACTS,
-    BudgetReport,
-    BusinessCase,
-    Facts,
-    HandoverCompleted,
-    budget_of,
-    business_case_of,
-    increments,
-)
-from tandem_metrics.people.repository import People
-from tandem_metrics.projects.repository import Projects
 from tandem_shared.contracts.capacity import (
     BookingCreated,
     BookingMoved,
@@ -38,6 +25,20 @@ from tandem_shared.contracts.portfolio import (
 )
 from tandem_shared.events import CloudEvent, EventData
 from tandem_shared.uow import UnitOfWork
+
+from tandem_metrics.kpis.repository import KpiValues
+from tandem_metrics.kpis.rules import (
+    NO_FACTS,
+    BudgetReport,
+    BusinessCase,
+    Facts,
+    HandoverCompleted,
+    budget_of,
+    business_case_of,
+    increments,
+)
+from tandem_metrics.people.repository import People
+from tandem_metrics.projects.repository import Projects
 
 _PROJECT_KEYED = (MilestoneCompleted, ProjectScopeChanged, BenefitRealised) + (
     (HandoverCompleted,) if HandoverCompleted is not None else ())

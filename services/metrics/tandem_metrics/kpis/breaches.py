@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from tandem_shared.contracts.metrics import KpiThresholdCrossed, KpiThresholds
+from tandem_shared.db import utcnow
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.kpis.catalogue import KPIS, Kpi, kpis_reading
 from tandem_metrics.kpis.dimensions import kind_of, name_of
@@ -15,9 +18,6 @@ from tandem_metrics.kpis.models import KpiStatus, KpiTarget
 from tandem_metrics.kpis.repository import TOUCHED, KpiStatuses, KpiTargets, KpiValues
 from tandem_metrics.kpis.status import crossing, effective, status_of
 from tandem_metrics.periods import ALL, granularity_of
-from tandem_shared.contracts.metrics import KpiThresholdCrossed, KpiThresholds
-from tandem_shared.db import utcnow
-from tandem_shared.uow import UnitOfWork
 
 _table = KpiStatus.__table__
 

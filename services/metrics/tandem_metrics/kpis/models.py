@@ -6,9 +6,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime
 
 from tandem_metrics.base import Base
-from tandem_shared.db import UTCDateTime
 
 
 class KpiValue(Base):

@@ -9,13 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import utcnow
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.kpis.dimensions import ORGANISATION
 from tandem_metrics.kpis.models import KpiStatus, KpiTarget, KpiValue
 from tandem_metrics.kpis.rules import Increment
 from tandem_metrics.periods import ALL
-from tandem_shared.db import utcnow
-from tandem_shared.uow import UnitOfWork
 
 _PENDING = "metrics.pending_increments"
 _PENDING_SETS = "metrics.pending_sets"

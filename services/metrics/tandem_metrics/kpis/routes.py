@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from tandem_shared.api import SessionDep, UnitOfWorkDep, check_if_match, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 from tandem_metrics.kpis import service
 from tandem_metrics.kpis.dimensions import KINDS, ORGANISATION, parse
 from tandem_metrics.kpis.repository import KpiValues
 from tandem_metrics.kpis.schemas import DimensionList, KpiList, KpiRead, TargetRead, TargetWrite
 from tandem_metrics.periods import check_iso_week, parse_period
-from tandem_shared.api import SessionDep, UnitOfWorkDep, check_if_match, etag
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 router = APIRouter(tags=["kpis"], responses=PROBLEM_RESPONSES)
 PMO = [require_roles("pmo")]

@@ -15,10 +15,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tandem_metrics.kpis.catalogue import KPIS, Direction, Kpi
-from tandem_metrics.kpis.dimensions import ORGANISATION, dimension
-from tandem_metrics.kpis.formulas import ratio
-from tandem_metrics.periods import ALL, between, check_iso_week, month_of_week, periods_of
 from tandem_shared.contracts.capacity import (
     BookingCreated,
     BookingMoved,
@@ -47,6 +43,11 @@ from tandem_shared.contracts.portfolio import (
     ProjectStatusReported,
 )
 from tandem_shared.events import EventData
+
+from tandem_metrics.kpis.catalogue import KPIS, Direction, Kpi
+from tandem_metrics.kpis.dimensions import ORGANISATION, dimension
+from tandem_metrics.kpis.formulas import ratio
+from tandem_metrics.periods import ALL, between, check_iso_week, month_of_week, periods_of
 
 try:  # the handover contract arrives with portfolio's operations handover
     from tandem_shared.contracts.portfolio import HandoverCompleted

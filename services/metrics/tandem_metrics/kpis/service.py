@@ -7,6 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.auth import Actor
+from tandem_shared.db import utcnow
+from tandem_shared.errors import NotFound, ValidationProblem
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.kpis.breaches import recheck
 from tandem_metrics.kpis.catalogue import KPIS, Kpi
@@ -17,10 +21,6 @@ from tandem_metrics.kpis.repository import KpiTargets, KpiValues
 from tandem_metrics.kpis.schemas import KpiRead, PeriodPoint, SeriesPoint, TargetRead, TargetWrite, ThresholdsRead
 from tandem_metrics.kpis.status import check_thresholds, effective, status_of
 from tandem_metrics.periods import ALL, MAX_PERIODS, between, count_between, month_of, shift, week_of
-from tandem_shared.auth import Actor
-from tandem_shared.db import utcnow
-from tandem_shared.errors import NotFound, ValidationProblem
-from tandem_shared.uow import UnitOfWork
 
 DEFAULT_SPAN = {"week": 26, "month": 12}
 _TARGET_FIELDS = ("target", "green", "amber", "owner")

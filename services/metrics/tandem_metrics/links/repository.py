@@ -10,12 +10,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_metrics.links.models import IncidentLink
 
+# pg_advisory_xact_lock key of incident linking (any constant no other lock of the database uses).
+LINKING_LOCK = 7_301_442_001
+
 
 class IncidentLinks:
     """Links by incident."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def lock_linking(self) -> None:
+        """Take the linking lock until the commit (PostgreSQL; SQLite has one writer anyway).
+
+        Incidents arriving and a change's implementation arriving are linked by two transactions that each read what
+        the other writes: without the lock, each could miss the other's uncommitted row and neither would link.
+        """
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LINKING_LOCK})
 
     async def by_incidents(self, incident_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, IncidentLink]:
         """Links of incidents by incident id (unlinked ones are absent)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.people.models import BookingFacts, EpisodeFacts, PersonFacts
-from tandem_shared.uow import UnitOfWork
 
 _TEAMS = "metrics.people.teams"
 

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.projects.models import ProjectFacts
-from tandem_shared.uow import UnitOfWork
 
 _CACHE = "metrics.projects"
 

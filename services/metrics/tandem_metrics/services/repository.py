@@ -7,11 +7,11 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import utcnow
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.services.models import ServiceHours
 from tandem_metrics.services.rules import ALWAYS, Schedule, schedule_from_json
-from tandem_shared.db import utcnow
-from tandem_shared.uow import UnitOfWork
 
 
 class ServiceHoursRepository:

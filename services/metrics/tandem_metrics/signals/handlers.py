@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from tandem_metrics.changes.service import record_impact, record_implemented
-from tandem_metrics.kpis.apply import apply_event
-from tandem_metrics.signals.linking import relink_for_change
 from tandem_shared.contracts.change import ChangeImpactAssessed, ChangeImplemented
 from tandem_shared.events import CloudEvent, EventData
 from tandem_shared.uow import UnitOfWork
+
+from tandem_metrics.changes.service import record_impact, record_implemented
+from tandem_metrics.kpis.apply import apply_event
+from tandem_metrics.signals.linking import relink_for_change
 
 
 async def on_change_implemented(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tandem_shared.auth import Actor
+from tandem_shared.db import utcnow
+from tandem_shared.errors import ValidationProblem
+from tandem_shared.uow import UnitOfWork
+
 from tandem_metrics.kpis.breaches import recheck
 from tandem_metrics.kpis.catalogue import KPIS
 from tandem_metrics.kpis.dimensions import dimension
@@ -22,10 +27,6 @@ from tandem_metrics.services.rules import (
 )
 from tandem_metrics.signals.schemas import ServiceHoursRead, ServiceHoursWindow, ServiceHoursWrite
 from tandem_metrics.signals.service import recompute_service
-from tandem_shared.auth import Actor
-from tandem_shared.db import utcnow
-from tandem_shared.errors import ValidationProblem
-from tandem_shared.uow import UnitOfWork
 
 _WEEK = "2026-W02"  # a week without daylight-saving changes anywhere, to show the committed minutes of a week
 

@@ -14,6 +14,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
+from tandem_shared.uow import UnitOfWork
+
 from tandem_metrics.changes.models import ChangeFacts
 from tandem_metrics.changes.repository import Changes
 from tandem_metrics.kpis.repository import KpiValues
@@ -25,8 +28,6 @@ from tandem_metrics.projects.repository import Projects
 from tandem_metrics.signals.models import Incident
 from tandem_metrics.signals.repository import Incidents
 from tandem_metrics.signals.rules import Counted, change_of, incident_counted
-from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
-from tandem_shared.uow import UnitOfWork
 
 
 def candidate(change: ChangeFacts) -> ChangeCandidate:
@@ -84,6 +85,7 @@ async def relink(uow: UnitOfWork, incidents: Iterable[Incident], *, at: datetime
     if not incidents:
         return
     window = link_settings().incident_link_window_days
+    await uow.repo(IncidentLinks).lock_linking()
     changes = uow.repo(Changes)
     open_ = [i for i in incidents if not (i.caused_by_change_id or i.caused_by_project_id)]
     candidates: list[ChangeCandidate] = []
@@ -131,6 +133,7 @@ async def relink_for_change(uow: UnitOfWork, change: ChangeFacts, *, at: datetim
     if change.implemented_at is None:
         return
     window = link_settings().incident_link_window_days
+    await uow.repo(IncidentLinks).lock_linking()  # before reading incidents: a batch committing meanwhile is seen
     incidents = uow.repo(Incidents)
     nearby = await incidents.opened_between(change.implemented_at, change.implemented_at + timedelta(days=window))
     cis, services = set(change.affected_cis or ()), set(change.services or ())

@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime
 
 from tandem_metrics.base import Base
-from tandem_shared.db import UTCDateTime
 
 
 class _Signal:

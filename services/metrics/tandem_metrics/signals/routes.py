@@ -6,6 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from tandem_shared.api import PageDep, SessionDep, UnitOfWorkDep, check_if_match, encode_cursor, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
 
 from tandem_metrics.links.repository import IncidentLinks
 from tandem_metrics.services.repository import ServiceHoursRepository
@@ -21,9 +24,6 @@ from tandem_metrics.signals.schemas import (
     ServiceHoursWrite,
     SignalBatch,
 )
-from tandem_shared.api import PageDep, SessionDep, UnitOfWorkDep, check_if_match, encode_cursor, etag
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
 
 router = APIRouter(tags=["signals"], responses=PROBLEM_RESPONSES)
 FEEDERS = [require_roles("service_owner")]

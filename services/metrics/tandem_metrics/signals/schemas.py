@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from tandem_shared.api import UTCDatetime
 
 from tandem_metrics.periods import check_iso_week, check_month
-from tandem_shared.api import UTCDatetime
 
 MAX_BATCH = 1000
 Priority = Literal["P1", "P2", "P3", "P4"]

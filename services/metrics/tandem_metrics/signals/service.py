@@ -16,6 +16,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
+from tandem_shared.db import new_id, utcnow
+from tandem_shared.errors import Conflict
+from tandem_shared.uow import UnitOfWork
 
 from tandem_metrics.kpis.dimensions import ORGANISATION, dimension
 from tandem_metrics.kpis.repository import KpiValues
@@ -36,9 +39,6 @@ from tandem_metrics.signals.schemas import (
     RowError,
     RowResult,
 )
-from tandem_shared.db import new_id, utcnow
-from tandem_shared.errors import Conflict
-from tandem_shared.uow import UnitOfWork
 
 M = TypeVar("M", bound=BaseModel)
 DOWNTIME = ("service_downtime_unplanned_minutes", "service_downtime_planned_minutes")

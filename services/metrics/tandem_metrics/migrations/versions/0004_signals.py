@@ -10,7 +10,6 @@ Create Date: 2026-12-06
 
 import sqlalchemy as sa
 from alembic import op
-
 from tandem_shared.db import UTCDateTime
 
 revision = "0004"
