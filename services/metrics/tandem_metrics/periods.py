@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-ALL = "all"
-WEEK, MONTH = "week", "month"
+ALL: Literal["all"] = "all"
+WEEK: Literal["week"] = "week"
+MONTH: Literal["month"] = "month"
 Granularity = Literal["week", "month"]
 MAX_PERIODS = 104
 _ISO_WEEK = re.compile(r"(?P<year>[0-9]{4})-W(?P<week>[0-9]{2})")
@@ -120,7 +121,8 @@ def shift(period: str, count: int) -> str:
 
 def between(first: str, last: str) -> list[str]:
     """Every week or month from `first` to `last`, both included (empty when last is before first)."""
-    found, period = [], first
+    found: list[str] = []
+    period = first
     while period <= last and len(found) <= MAX_PERIODS * 10:
         found.append(period)
         period = next_period(period)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tandem_metrics.periods import end_of, start_of
@@ -54,7 +55,7 @@ class Schedule:
         return "; ".join(f"{','.join(DAYS[d] for d in w.days)} {_clock(w.start)}-{_clock(w.end)}"
                          for w in self.windows) + f" {self.timezone}"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """The JSON form of the API."""
         return {"timezone": self.timezone, "windows": [
             {"days": [DAYS[d] for d in w.days], "start": _clock(w.start), "end": _clock(w.end)} for w in self.windows]}
@@ -92,15 +93,14 @@ def check_timezone(name: str) -> str:
     return name
 
 
-def schedule_from_json(stored: dict | str | None) -> Schedule:
+def schedule_from_json(stored: dict[str, Any] | str | None) -> Schedule:
     """The schedule of its JSON or stored form (None: 24x7)."""
-    if isinstance(stored, str):
-        stored = json.loads(stored)
-    if not stored or not stored.get("windows"):
-        return Schedule(timezone=(stored or {}).get("timezone", "UTC"))
-    return Schedule(timezone=stored["timezone"], windows=tuple(
+    data: dict[str, Any] = json.loads(stored) if isinstance(stored, str) else (stored or {})
+    if not data.get("windows"):
+        return Schedule(timezone=data.get("timezone", "UTC"))
+    return Schedule(timezone=data["timezone"], windows=tuple(
         Window(tuple(DAYS.index(d) for d in w["days"]), parse_clock(w["start"]), parse_clock(w["end"], end=True))
-        for w in stored["windows"]))
+        for w in data["windows"]))
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
