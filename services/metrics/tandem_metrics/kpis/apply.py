@@ -17,6 +17,7 @@ from tandem_shared.contracts.change import ChangeImplemented
 from tandem_shared.contracts.portfolio import (
     BenefitRealised,
     BusinessCaseUpdated,
+    HandoverCompleted,
     MilestoneCompleted,
     ProjectCreated,
     ProjectScopeChanged,
@@ -32,7 +33,6 @@ from tandem_metrics.kpis.rules import (
     BudgetReport,
     BusinessCase,
     Facts,
-    HandoverCompleted,
     budget_of,
     business_case_of,
     increments,
@@ -40,8 +40,7 @@ from tandem_metrics.kpis.rules import (
 from tandem_metrics.people.repository import People
 from tandem_metrics.projects.repository import Projects
 
-_PROJECT_KEYED = (MilestoneCompleted, ProjectScopeChanged, BenefitRealised) + (
-    (HandoverCompleted,) if HandoverCompleted is not None else ())
+_PROJECT_KEYED = (MilestoneCompleted, ProjectScopeChanged, BenefitRealised, HandoverCompleted)
 
 
 async def _facts(uow: UnitOfWork, data: EventData, at: datetime) -> Facts:

@@ -37,6 +37,7 @@ from tandem_shared.contracts.knowledge import ArticleCreated
 from tandem_shared.contracts.portfolio import (
     BenefitRealised,
     BusinessCaseUpdated,
+    HandoverCompleted,
     MilestoneCompleted,
     ProjectCreated,
     ProjectScopeChanged,
@@ -48,11 +49,6 @@ from tandem_metrics.kpis.catalogue import KPIS, Direction, Kpi
 from tandem_metrics.kpis.dimensions import ORGANISATION, dimension
 from tandem_metrics.kpis.formulas import ratio
 from tandem_metrics.periods import ALL, between, check_iso_week, month_of_week, periods_of
-
-try:  # the handover contract arrives with portfolio's operations handover
-    from tandem_shared.contracts.portfolio import HandoverCompleted
-except ImportError:  # pragma: no cover - an older shared library
-    HandoverCompleted = None  # type: ignore[assignment,misc]
 
 __all__ = ["ALL", "CONSUMED_EVENT_TYPES", "KPIS", "ORGANISATION", "Direction", "Facts", "Increment", "Kpi",
            "check_iso_week", "increments", "ratio", "value_of"]
@@ -322,9 +318,8 @@ RULES: dict[type[EventData], Rule] = {
     ProjectStatusReported: _status_reported,
     BusinessCaseUpdated: _business_case,
     BenefitRealised: _benefit_realised,
+    HandoverCompleted: _handover_completed,
 }
-if HandoverCompleted is not None:
-    RULES[HandoverCompleted] = _handover_completed
 CONSUMED_EVENT_TYPES = tuple(cls.event_type for cls in RULES)
 
 
