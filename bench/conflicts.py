@@ -41,7 +41,10 @@ CHUNK = 5_000
 
 def _data(rng: random.Random) -> dict[sa.Table, list[dict]]:
     now = datetime.now(UTC)
-    new_id = lambda: uuid.UUID(int=rng.getrandbits(128), version=4)
+
+    def new_id() -> uuid.UUID:
+        return uuid.UUID(int=rng.getrandbits(128), version=4)
+
     ci_ids = [new_id() for _ in range(CIS)]
     services, apps, infra = ci_ids[:SERVICES], ci_ids[SERVICES:SERVICES + APPS], ci_ids[SERVICES + APPS:]
     changeable = ci_ids[SERVICES:]
@@ -135,7 +138,10 @@ async def _measure(url: str, data: dict[sa.Table, list[dict]], samples: int, rng
 
 def _report(name: str, timings: list[float]) -> None:
     timings = sorted(timings)
-    p = lambda q: timings[min(len(timings) - 1, int(q * len(timings)))]
+
+    def p(q: float) -> float:
+        return timings[min(len(timings) - 1, int(q * len(timings)))]
+
     print(f"  {name}: checks {len(timings)}  p50 {statistics.median(timings):.1f} ms  p95 {p(0.95):.1f} ms  "
           f"max {timings[-1]:.1f} ms")
 

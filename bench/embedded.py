@@ -26,7 +26,8 @@ def headers(sub: str, *roles: str) -> dict[str, str]:
 
 def machine() -> str:
     """One line describing where the benchmark ran."""
-    return f"{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    return (f"{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} cores · "
+            f"Python {platform.python_version()}")
 
 
 def postgres_databases(server: str) -> dict[str, str]:

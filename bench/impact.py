@@ -120,7 +120,9 @@ def widest(graph: ImpactGraph, count: int, depth: int) -> list[tuple[uuid.UUID, 
 
 
 def same(result: ImpactResult, expected: ImpactResult) -> bool:
-    key = lambda r: [(c.id, c.name, c.ci_class, c.criticality, c.depth) for c in r.impacted]
+    def key(r: ImpactResult) -> list[tuple]:
+        return [(c.id, c.name, c.ci_class, c.criticality, c.depth) for c in r.impacted]
+
     return key(result) == key(expected) and [c.id for c in result.business_services] == [
         c.id for c in expected.business_services]
 
@@ -172,8 +174,9 @@ async def measure(url: str, graph: ImpactGraph, runs: int, depth: int, rng: rand
         wide_rows.append({"name": graph.nodes[ci].name, "impacted": size, "median": pick(runs_ms, 0.5),
                           "max": max(runs_ms)})
     await engine.dispose()
-    return {"first": first_ms, "reload": pick(reload_ms, 0.5), "p50": pick(timings, 0.5), "p95": pick(timings, 0.95), "max": max(timings),
-            "impacted_p50": pick(sizes, 0.5), "impacted_max": max(sizes), "wide": wide_rows, "wrong": wrong}
+    return {"first": first_ms, "reload": pick(reload_ms, 0.5), "p50": pick(timings, 0.5), "p95": pick(timings, 0.95),
+            "max": max(timings), "impacted_p50": pick(sizes, 0.5), "impacted_max": max(sizes), "wide": wide_rows,
+            "wrong": wrong}
 
 
 async def main() -> None:

@@ -31,7 +31,8 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", default=None,
                         help="run on fresh PostgreSQL databases on this server, e.g. postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
-    with embedded_platform(args.postgres, *(["--single-process"] if args.single_process else [])) as url, httpx.Client(base_url=url, timeout=10) as client:
+    with (embedded_platform(args.postgres, *(["--single-process"] if args.single_process else [])) as url,
+          httpx.Client(base_url=url, timeout=10) as client):
         person = client.post("/capacity/v1/people", headers=RM, json={
             "name": "Bench Person", "team": "Bench", "skills": [], "weekly_hours": 40}).json()["id"]
         groups = client.get("/change/v1/approver-groups", headers=MANAGER).json()["items"]

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import asyncpg
 import httpx
@@ -54,8 +54,8 @@ class DatabaseFactory:
     """Fresh databases per test, cloned from a template each service's migrations built once."""
 
     # Templates live for the whole run: migrations run once per service and backend.
-    templates: dict[tuple[str, str], str] = {}
-    template_databases: list[str] = []
+    templates: ClassVar[dict[tuple[str, str], str]] = {}
+    template_databases: ClassVar[list[str]] = []
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
@@ -127,9 +127,9 @@ def create_app(service: str, *, database_url: str, bootstrap: str | None, worker
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Run an app's lifespan (relay and consumer included) and give an in-process HTTP client."""
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tandem.test") as client:
-            yield client
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://tandem.test") as client):
+        yield client
 
 
 async def walk_pages(client: httpx.AsyncClient, path: str, headers: dict[str, str], query: str = "",
@@ -147,7 +147,9 @@ async def walk_pages(client: httpx.AsyncClient, path: str, headers: dict[str, st
             return seen
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.02) -> T:
+async def eventually(probe: Callable[[], Awaitable[T]], *,
+                     timeout: float = 10.0,  # noqa: ASYNC109 - a polling deadline: the failure names the last value
+                     interval: float = 0.02) -> T:
     """Poll `probe` until it returns a truthy value (returned) or raise after `timeout` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
     last: Any = None

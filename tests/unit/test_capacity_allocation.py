@@ -76,7 +76,7 @@ def test_an_empty_or_backwards_window_is_rejected(start: str, end: str):
 
 def test_naive_times_and_negative_hours_are_rejected():
     with pytest.raises(ValueError, match="timezone-aware"):
-        spread_hours(datetime(2026, 12, 1), at("2026-12-02T00:00"), 4)
+        spread_hours(datetime(2026, 12, 1), at("2026-12-02T00:00"), 4)  # noqa: DTZ001 - the naive time under test
     with pytest.raises(ValueError, match="negative"):
         spread_hours(at("2026-12-01T00:00"), at("2026-12-02T00:00"), -1)
 
@@ -112,7 +112,8 @@ def test_report_weeks_refuse_backwards_and_overlong_windows():
 
 def test_weekly_load_splits_by_source_and_rounds_utilisation():
     weeks = iso_weeks(date(2026, 11, 30), date(2026, 12, 7))
-    rows = weekly_load(weeks, {"2026-W49": 37.5, "2026-W50": 37.5}, {("2026-W49", "change"): 6.0, ("2026-W49", "project"): 10.004})
+    rows = weekly_load(weeks, {"2026-W49": 37.5, "2026-W50": 37.5},
+                       {("2026-W49", "change"): 6.0, ("2026-W49", "project"): 10.004})
     first, second = rows
     assert (first.change_hours, first.project_hours, first.operations_hours) == (6.0, 10.0, 0.0)
     assert first.booked_hours == 16.0

@@ -1,4 +1,5 @@
-"""The relay's retry rules without I/O: back-off arithmetic, which failures park a row, the settings, the CLI's checks."""
+"""The relay's retry rules without I/O: back-off arithmetic, which failures park a row, the settings, the CLI's
+checks."""
 
 from __future__ import annotations
 

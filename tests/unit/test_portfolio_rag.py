@@ -1,4 +1,5 @@
-"""Portfolio RAG rules at their thresholds (just below, at, just above), overrides, worst-of; risk score; budget plan."""
+"""Portfolio RAG rules at their thresholds (just below, at, just above), overrides, worst-of; risk score; budget
+plan."""
 
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ def test_an_inbox_retention_below_the_longest_outbox_retention_is_refused(monkey
     with pytest.raises(SettingsError) as refused:
         check_retention("capacity", service_settings("capacity"), PlatformSettings())
     message = str(refused.value)
-    assert "TANDEM_CAPACITY_INBOX_RETENTION_HOURS (24" in message and "TANDEM_MAX_OUTBOX_RETENTION_HOURS (168" in message
+    assert "TANDEM_CAPACITY_INBOX_RETENTION_HOURS (24" in message
+    assert "TANDEM_MAX_OUTBOX_RETENTION_HOURS (168" in message
 
 
 def test_an_outbox_retention_above_the_platform_maximum_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,8 +32,9 @@ async def test_before_commit_work_runs_once_per_key_and_may_register_more() -> N
 async def test_recording_an_event_keeps_it_and_raises_the_outbox_signal() -> None:
     uow = FakeUnitOfWork()
     project = uuid.uuid4()
-    envelope = await uow.record(ProjectCreated(id=project, name="Data platform", category="grow", stage="proposed", sponsor=None,
-                                                start_date=None, go_live_date=None, created_by="pia"), actor="pia")
+    envelope = await uow.record(ProjectCreated(id=project, name="Data platform", category="grow", stage="proposed",
+                                               sponsor=None, start_date=None, go_live_date=None, created_by="pia"),
+                                actor="pia")
     await uow.audit(actor="pia", action="create", entity_type="project", entity_id=project)
     assert uow.events == [envelope] and envelope.subject == str(project)
     assert OUTBOX_SIGNAL in uow.signals

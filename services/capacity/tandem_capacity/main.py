@@ -21,10 +21,10 @@ SPEC = ServiceSpec(
     name="capacity",
     title="Tandem capacity",
     description="Capacity: people and their skills, bookings of their hours spread over ISO weeks (from projects, "
-    "approved changes and operations work), role requests, skill gaps; supply (schedules, time off, holidays), utilisation views, the heatmap, "
-    "over-allocation alerts, the resource finder and what-if scenarios.",
-    routers=[people_router, bookings_router, demand_router, operations_router, outlook_router, supply_router, views_router,
-             scenarios_router],
+    "approved changes and operations work), role requests, skill gaps; supply (schedules, time off, holidays), "
+    "utilisation views, the heatmap, over-allocation alerts, the resource finder and what-if scenarios.",
+    routers=[people_router, bookings_router, demand_router, operations_router, outlook_router, supply_router,
+             views_router, scenarios_router],
     handlers=HANDLERS,
     background=[publish_snapshots, check_episodes],
     tags=[

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import ClassVar, Literal
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -67,11 +68,6 @@ class ProjectTerminated(EventData):
     reason: str | None
     terminated_by: str
 
-
-# Names the execution events below need, imported here so this appended section leaves the header alone.
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
 
 # Execution: milestones, risks and issues, scope changes and status reports. Keyed by the project, so one
 # project's execution events stay in order.

@@ -40,11 +40,12 @@ async def test_batched_loads_equal_one_by_one(databases, backend):
         batched, single = (await _people(client, 3)), (await _people(client, 3))
         for _ in range(2):  # the second round updates existing rows; the first inserts them
             async with transaction(app) as session:
-                returned = await LoadRepository(session).add_hours_many(dict(zip(batched, DELTAS)))
+                returned = await LoadRepository(session).add_hours_many(dict(zip(batched, DELTAS, strict=True)))
             async with transaction(app) as session:
-                for person_id, deltas in zip(single, DELTAS):
+                for person_id, deltas in zip(single, DELTAS, strict=True):
                     for week, hours in deltas:
-                        await LoadRepository(session).add_hours(person_id, [(week, abs(hours))], 1.0 if hours > 0 else -1.0)
+                        await LoadRepository(session).add_hours(person_id, [(week, abs(hours))],
+                                                                1.0 if hours > 0 else -1.0)
         async with transaction(app) as session:
             stored = await LoadRepository(session).booked([*batched, *single])
     expected = [{"2027-W01": 18.5, "2027-W02": 9.0}, {"2027-W03": 15.0}, {"2027-W04": 0.2}]
@@ -56,17 +57,20 @@ async def test_batched_loads_equal_one_by_one(databases, backend):
 async def test_add_booking_writes_what_book_writes(databases, backend):
     app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=None,
                      workers=False)
-    window = {"kind": "hard", "start": datetime(2027, 1, 6, 9, tzinfo=UTC), "end": datetime(2027, 1, 13, 17, tzinfo=UTC),
-              "hours": 12.0}
+    window = {"kind": "hard", "start": datetime(2027, 1, 6, 9, tzinfo=UTC),
+              "end": datetime(2027, 1, 13, 17, tzinfo=UTC), "hours": 12.0}
     async with running(app) as client:
         ana, ben = await _people(client, 2)
         async with transaction(app) as session:
-            await service.book(UnitOfWork.of(session), actor="rita", person_id=ana, source="change", source_id="c-1", **window)
-            await service.add_booking(UnitOfWork.of(session), actor="rita", person_id=ben, source="change", source_id="c-2", **window)
+            await service.book(UnitOfWork.of(session), actor="rita", person_id=ana, source="change",
+                               source_id="c-1", **window)
+            await service.add_booking(UnitOfWork.of(session), actor="rita", person_id=ben, source="change",
+                                      source_id="c-2", **window)
         results = {}
         for person in (ana, ben):
-            response = await client.get(f"{BASE}/people/{person}/bookings?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z",
-                                        headers=MANAGER)
+            response = await client.get(
+                f"{BASE}/people/{person}/bookings?from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z",
+                headers=MANAGER)
             assert response.status_code == 200, response.text
             [booking] = response.json()["items"]
             results[person] = {k: booking[k] for k in ("source", "kind", "start", "end", "hours", "status", "weeks")}

@@ -105,7 +105,8 @@ async def test_a_booking_s_episode_check_runs_just_after_its_commit_and_survives
             return items or None
 
         left_behind = await eventually(alerts, timeout=10)  # worked off at start-up
-        assert [(a["person_id"], a["kind"], a["peak_utilisation"]) for a in left_behind] == [(bo, "overallocated", 1.25)]
+        assert [(a["person_id"], a["kind"], a["peak_utilisation"]) for a in left_behind] == [
+            (bo, "overallocated", 1.25)]
         booking = (await client.get(f"{BASE}/bookings?person_id={bo}", headers=VIEWER)).json()["items"][0]
         released = await client.post(f"{BASE}/bookings/{booking['id']}/release", headers=MANAGER,
                                      json={"reason": "replanned"})

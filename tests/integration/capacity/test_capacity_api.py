@@ -209,8 +209,8 @@ async def test_bookings_and_utilisation_follow_the_change_events(databases, back
         # Other sources count separately.
         async with transaction(app) as session:
             person = await people.get_person(session, uuid.UUID(pid))
-            await service.book(UnitOfWork.of(session), actor="rita", person_id=person.id, source="operations", source_id="on-call",
-                               kind="soft", start=datetime(2027, 1, 4, tzinfo=UTC),
+            await service.book(UnitOfWork.of(session), actor="rita", person_id=person.id, source="operations",
+                               source_id="on-call", kind="soft", start=datetime(2027, 1, 4, tzinfo=UTC),
                                end=datetime(2027, 1, 6, tzinfo=UTC), hours=4)
         after = (await client.get(f"/capacity/v1/people/{pid}/utilisation?from=2026-12-28&to=2027-01-04",
                                   headers=VIEWER)).json()["weeks"]

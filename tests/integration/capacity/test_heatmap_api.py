@@ -39,9 +39,10 @@ async def test_heatmap_follows_time_off_holidays_and_schedules(databases, backen
         async with transaction(app) as session:
             # 20 h in each of W01 and W02, and 10 h in W05 (outside the window).
             for start, end, hours in (("2027-01-04", "2027-01-18", 40), ("2027-02-01", "2027-02-06", 10)):
-                await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(people["Ana"]), source="project",
-                                   source_id=f"p-{start}", kind="hard", start=datetime.fromisoformat(start).replace(
-                                       tzinfo=UTC), end=datetime.fromisoformat(end).replace(tzinfo=UTC), hours=hours)
+                await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(people["Ana"]),
+                                   source="project", source_id=f"p-{start}", kind="hard",
+                                   start=datetime.fromisoformat(start).replace(tzinfo=UTC),
+                                   end=datetime.fromisoformat(end).replace(tzinfo=UTC), hours=hours)
         before = await _heatmap(client)
         assert (before["Ana"]["booked"], before["Ana"]["available"], before["Ana"]["utilisation"]) == (
             [20, 20, 0], [40, 40, 40], [0.5, 0.5, 0])

@@ -42,8 +42,8 @@ async def test_scenario_moves_compare_and_leave_live_bookings_alone(databases, b
             big = await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(ana), source="project",
                                      source_id="p1", kind="hard", start=datetime(2027, 1, 4, tzinfo=UTC),
                                      end=datetime(2027, 1, 9, tzinfo=UTC), hours=50)
-            await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(cy), source="change", source_id="c1",
-                               kind="hard", start=datetime(2027, 3, 1, tzinfo=UTC),
+            await service.book(UnitOfWork.of(session), actor="rita", person_id=uuid.UUID(cy), source="change",
+                               source_id="c1", kind="hard", start=datetime(2027, 3, 1, tzinfo=UTC),
                                end=datetime(2027, 3, 2, tzinfo=UTC), hours=5)
         before = await _live_state(app, client, [ana, ben])
 

@@ -12,7 +12,8 @@ from tests.support import auth, create_app, eventually, running, walk_pages
 
 REQUESTER = auth("alice", "requester")
 MANAGER = auth("bob", "change_manager")
-WINDOW = {"planned_start": "2030-12-02T22:00:00+00:00", "planned_end": "2030-12-03T02:00:00+00:00"}  # far enough ahead: low risk
+# Far enough ahead: low risk.
+WINDOW = {"planned_start": "2030-12-02T22:00:00+00:00", "planned_end": "2030-12-03T02:00:00+00:00"}
 
 
 async def _known_person(app, person_id: uuid.UUID) -> None:
@@ -24,12 +25,14 @@ async def _known_person(app, person_id: uuid.UUID) -> None:
 
 
 async def test_lifecycle_audit_and_events(databases, backend, broker):
-    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=broker.bootstrap, run_consumer=False)
+    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=broker.bootstrap,
+                     run_consumer=False)
     async with running(app) as client:
         person = uuid.uuid4()
         await _known_person(app, person)
         created = await client.post("/change/v1/changes", headers=REQUESTER, json={
-            "title": "Rotate TLS certificates", "type": "normal", "assignee_id": str(person), "effort_hours": 4, **WINDOW})
+            "title": "Rotate TLS certificates", "type": "normal", "assignee_id": str(person), "effort_hours": 4,
+            **WINDOW})
         assert created.status_code == 201, created.text
         change = created.json()
         assert change["state"] == "new" and change["allowed_actions"] == ["cancel", "reschedule", "submit"]
@@ -47,7 +50,8 @@ async def test_lifecycle_audit_and_events(databases, backend, broker):
                            json={"members": ["alice", "bob"]})
         assessed = await client.post(f"/change/v1/changes/{cid}/assess", headers=MANAGER)
         assert assessed.json()["state"] == "authorize", assessed.text
-        own = await client.post(f"/change/v1/changes/{cid}/approve", headers=auth("alice", "requester", "change_manager"))
+        own = await client.post(f"/change/v1/changes/{cid}/approve",
+                                headers=auth("alice", "requester", "change_manager"))
         assert own.status_code == 403 and "requester" in own.json()["detail"]
         approved = await client.post(f"/change/v1/changes/{cid}/approve", headers=MANAGER, json={"comment": "CAB ok"})
         assert approved.status_code == 200 and approved.json()["state"] == "scheduled"
@@ -70,15 +74,16 @@ async def test_lifecycle_audit_and_events(databases, backend, broker):
 
 
 async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broker):
-    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=broker.bootstrap, run_consumer=False)
+    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=broker.bootstrap,
+                     run_consumer=False)
     async with running(app) as client:
         cases = [
             ({"title": "Window backwards", "type": "normal", "planned_start": "2026-12-02T00:00:00Z",
               "planned_end": "2026-12-01T00:00:00Z"}, "planned_end"),
-            ({"title": "Negative effort", "type": "normal", "effort_hours": -2, "assignee_id": str(uuid.uuid4()), **WINDOW},
-             "effort_hours"),
-            ({"title": "Unknown person", "type": "normal", "effort_hours": 2, "assignee_id": str(uuid.uuid4()), **WINDOW},
-             "assignee_id"),
+            ({"title": "Negative effort", "type": "normal", "effort_hours": -2, "assignee_id": str(uuid.uuid4()),
+              **WINDOW}, "effort_hours"),
+            ({"title": "Unknown person", "type": "normal", "effort_hours": 2, "assignee_id": str(uuid.uuid4()),
+              **WINDOW}, "assignee_id"),
             ({"title": "Odd type", "type": "whenever", **WINDOW}, "type"),
             ({"title": "Naive time", "type": "normal", "planned_start": "2026-12-01T10:00:00",
               "planned_end": "2026-12-01T12:00:00"}, "planned_start"),
@@ -99,7 +104,8 @@ async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broke
 
 
 async def test_list_paginates_with_a_stable_cursor_and_filters(databases, backend, broker):
-    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=broker.bootstrap, run_consumer=False)
+    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=broker.bootstrap,
+                     run_consumer=False)
     async with running(app) as client:
         ids = []
         for i in range(5):

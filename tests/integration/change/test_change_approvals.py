@@ -157,7 +157,8 @@ async def test_empty_groups_and_missing_policies_refuse_the_assessment(databases
         assert (await act(client, cid, "assess", MANAGER))["approval_policy_id"] == made.json()["id"]
         await act(client, cid, "approve", auth("pat"))
         assert (await act(client, cid, "approve", auth("quinn")))["state"] == "scheduled"
-        assert (await client.post("/change/v1/approver-groups", headers=REQUESTER, json={"name": "x y"})).status_code == 403
+        assert (await client.post("/change/v1/approver-groups", headers=REQUESTER,
+                                  json={"name": "x y"})).status_code == 403
         added = await client.post(f"/change/v1/approver-groups/{group['id']}/members", headers=MANAGER,
                                   json={"member": "rae"})
         assert added.json()["members"] == ["pat", "quinn", "rae"]

@@ -84,9 +84,10 @@ async def test_each_kind_of_conflict_with_its_reason(databases, backend):
                                   (on_booking_created, gone)):  # re-sent with a new event id: stays released
                 await handler(UnitOfWork.of(session), build_envelope(data, actor="capacity"), data)
             released = booking(person, source="project", source_id="PRJ-1", start=START, end=END)
-            await on_booking_released(UnitOfWork.of(session), build_envelope(released, actor="capacity"), BookingReleased(
-                id=released.id, person_id=person, source="project", source_id="PRJ-1", hours=4, weeks=[],
-                reason="never seen here"))
+            await on_booking_released(
+                UnitOfWork.of(session), build_envelope(released, actor="capacity"), BookingReleased(
+                    id=released.id, person_id=person, source="project", source_id="PRJ-1", hours=4, weeks=[],
+                    reason="never seen here"))
 
         bare = await new_change(client, "No CIs, no assignee")
         stored = (await client.get(f"/change/v1/changes/{bare['id']}/conflicts", headers=REQUESTER)).json()

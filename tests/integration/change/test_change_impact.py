@@ -117,15 +117,18 @@ async def test_impact_refusals(databases, backend, broker):
         not_assessed = await client.patch(f"{base}/{ids['db']}", headers=MANAGER, json={"status": "confirmed"})
         assert not_assessed.status_code == 404 and "assess" in not_assessed.json()["detail"]
         await client.post(base, headers=MANAGER)
-        assert (await client.patch(f"{base}/{ids['db']}", headers=REQUESTER, json={"status": "confirmed"})).status_code == 403
+        assert (await client.patch(f"{base}/{ids['db']}", headers=REQUESTER,
+                                   json={"status": "confirmed"})).status_code == 403
         odd = await client.patch(f"{base}/{ids['db']}", headers=MANAGER, json={"status": "computed"})
         assert odd.status_code == 422 and odd.json()["errors"][0]["field"] == "status"
-        assert (await client.patch(f"{base}/{uuid.uuid4()}", headers=MANAGER, json={"status": "excluded"})).status_code == 404
+        assert (await client.patch(f"{base}/{uuid.uuid4()}", headers=MANAGER,
+                                   json={"status": "excluded"})).status_code == 404
 
         await client.post(f"/change/v1/changes/{change}/cancel", headers=REQUESTER)
         closed = await client.post(base, headers=MANAGER)
         assert closed.status_code == 409 and closed.json()["state"] == "canceled"
-        assert (await client.patch(f"{base}/{ids['db']}", headers=MANAGER, json={"status": "excluded"})).status_code == 409
+        assert (await client.patch(f"{base}/{ids['db']}", headers=MANAGER,
+                                   json={"status": "excluded"})).status_code == 409
 
         # a retired CI leaves the walk
         await client.delete(f"/change/v1/cis/{ids['web']}", headers=MANAGER)

@@ -1,4 +1,5 @@
-"""walk_impact (cached graph and database walk) gives exactly what the pure domain walk gives over the same graph in memory."""
+"""walk_impact (cached graph and database walk) gives exactly what the pure domain walk gives over the same graph
+in memory."""
 
 from __future__ import annotations
 
@@ -97,7 +98,8 @@ async def test_the_next_walk_sees_cmdb_writes_made_through_the_service(databases
 
         async def names(start, via=sessions, depth=10):
             async with via() as session:
-                return [(c.name, c.criticality, c.depth) for c in (await walk_impact(session, start, depth=depth)).impacted]
+                walked = await walk_impact(session, start, depth=depth)
+                return [(c.name, c.criticality, c.depth) for c in walked.impacted]
 
         switch = await write(service.create_ci, body=CICreate(name="switch", ci_class="network_device"))
         server = await write(service.create_ci, body=CICreate(name="server", ci_class="server", criticality=2))
@@ -111,7 +113,8 @@ async def test_the_next_walk_sees_cmdb_writes_made_through_the_service(databases
 
         app = await write(service.create_ci,
                           body=CICreate(name="app", ci_class="application"))
-        await write(service.add_relationship, source=app, body=RelationshipCreate(target_id=server.id, type="depends_on"))
+        await write(service.add_relationship, source=app,
+                    body=RelationshipCreate(target_id=server.id, type="depends_on"))
         async with sessions() as session:
             server = await session.get(ConfigurationItem, server.id)
             await service.update_ci(session, actor=actor, ci=server, body=CIUpdate(criticality=1, name="server-a"))

@@ -103,7 +103,8 @@ async def test_linked_incidents_replace_typed_ones_and_move_the_score_once(datab
         await publish(linked(pending["id"], "P3", external_id="INC0003"))
 
         async def stored():
-            return (await client.get(f"/change/v1/changes/{pending['id']}/incidents", headers=REQUESTER)).json()["items"]
+            return (await client.get(f"/change/v1/changes/{pending['id']}/incidents",
+                                     headers=REQUESTER)).json()["items"]
         await eventually(stored)
         for action, body in (("submit", None), ("start", None),
                              ("complete", {"outcome": "failed", "incidents_caused": [{"priority": 1}]})):

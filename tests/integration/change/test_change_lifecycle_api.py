@@ -64,9 +64,10 @@ async def test_normal_change_from_new_to_closed_audited_and_published(databases,
         history = (await client.get(f"/change/v1/changes/{cid}/history", headers=MANAGER)).json()
         assert [(h["actor"], h["action"], h["from_state"], h["to_state"]) for h in history] == [
             ("alice", "create", None, "new"), ("alice", "submit", "new", "assess"),
-            ("bob", "assess_impact", None, None), ("bob", "assess", "assess", "authorize"), ("bob", "vote_approve", "authorize", "authorize"),
-            ("bob", "authorize", "authorize", "scheduled"), ("alice", "start", "scheduled", "implement"),
-            ("bob", "complete", "implement", "review"), ("alice", "close", "review", "closed")]
+            ("bob", "assess_impact", None, None), ("bob", "assess", "assess", "authorize"),
+            ("bob", "vote_approve", "authorize", "authorize"), ("bob", "authorize", "authorize", "scheduled"),
+            ("alice", "start", "scheduled", "implement"), ("bob", "complete", "implement", "review"),
+            ("alice", "close", "review", "closed")]
         assert history[4]["detail"]["comment"] == "ok" and history[3]["detail"]["comment"] == "routine"
         assert history[2]["detail"]["impacted"] == 1  # the assessment computed the impact risk needs
 
@@ -113,7 +114,8 @@ async def test_patch_edits_by_state_with_if_match_and_type_only_in_new(databases
         edited = await client.patch(path, headers={**REQUESTER, "If-Match": 'W/"1"'}, json={
             "type": "emergency", "outage_required": True, "test_plan": "curl /healthz"})
         assert edited.status_code == 200, edited.text
-        assert (edited.json()["type"], edited.json()["outage_required"], edited.json()["version"]) == ("emergency", True, 2)
+        assert (edited.json()["type"], edited.json()["outage_required"], edited.json()["version"]) == (
+            "emergency", True, 2)
         assert edited.headers["ETag"] == 'W/"2"'
         assert (await client.patch(path, headers=auth("eve", "requester"), json={"title": "Hijack"})).status_code == 403
         back = await client.patch(path, headers=REQUESTER, json={"type": "normal"})
@@ -140,7 +142,8 @@ async def test_standard_changes_come_from_active_models_and_are_pre_authorised(d
         missing = await client.post("/change/v1/changes", headers=REQUESTER, json={
             "title": "Certificate", "type": "standard", **window()})
         assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "model_id"
-        assert (await client.post("/change/v1/change-models", headers=REQUESTER, json={"name": "Nope"})).status_code == 403
+        assert (await client.post("/change/v1/change-models", headers=REQUESTER,
+                                  json={"name": "Nope"})).status_code == 403
         created = await client.post("/change/v1/change-models", headers=MANAGER, json={
             "name": "Rotate a TLS certificate", "implementation_plan": "upload, bind", "backout_plan": "re-bind",
             "default_effort_hours": 1.5})

@@ -42,7 +42,8 @@ async def test_ci_crud_filters_search_etag_and_retire(databases, backend, broker
         bad = await client.post("/change/v1/cis", headers=MANAGER, json={"name": "x", "ci_class": "toaster",
                                                                           "criticality": 0})
         assert bad.status_code == 422 and {"ci_class", "criticality"} <= {e["field"] for e in bad.json()["errors"]}
-        assert (await client.post("/change/v1/cis", headers=VIEWER, json={"name": "v", "ci_class": "server"})).status_code == 403
+        assert (await client.post("/change/v1/cis", headers=VIEWER,
+                                  json={"name": "v", "ci_class": "server"})).status_code == 403
 
         names = lambda page: [c["name"] for c in page["items"]]  # noqa: E731
         get = lambda q: client.get(f"/change/v1/cis?{q}", headers=VIEWER)  # noqa: E731
@@ -71,7 +72,8 @@ async def test_ci_crud_filters_search_etag_and_retire(databases, backend, broker
         retired = await client.delete(f"/change/v1/cis/{svc['id']}", headers=MANAGER)
         assert retired.status_code == 200 and retired.json()["status"] == "retired"
         assert (await client.delete(f"/change/v1/cis/{svc['id']}", headers=MANAGER)).status_code == 409
-        assert (await client.patch(f"/change/v1/cis/{svc['id']}", headers=MANAGER, json={"criticality": 5})).status_code == 409
+        assert (await client.patch(f"/change/v1/cis/{svc['id']}", headers=MANAGER,
+                                   json={"criticality": 5})).status_code == 409
         assert names((await client.get("/change/v1/services", headers=VIEWER)).json()) == []
         assert names((await get("status=retired")).json()) == ["Payments"]
         history = (await client.get(f"/change/v1/cis/{db['id']}/history", headers=VIEWER)).json()
@@ -112,7 +114,8 @@ async def test_relationships_both_directions_and_refusals(databases, backend, br
         await refused(sw2["id"], sw1["id"], "connects_to", 409)  # symmetric duplicate
 
         seen_from_vm = (await client.get(f"/change/v1/cis/{vm['id']}/relationships", headers=VIEWER)).json()
-        assert [(r["direction"], r["other_name"], r["type"]) for r in seen_from_vm] == [("incoming", "shop-app", "runs_on")]
+        assert [(r["direction"], r["other_name"], r["type"]) for r in seen_from_vm] == [
+            ("incoming", "shop-app", "runs_on")]
         assert (await client.delete(f"/change/v1/relationships/{rel.json()['id']}", headers=VIEWER)).status_code == 403
         assert (await client.delete(f"/change/v1/relationships/{rel.json()['id']}", headers=MANAGER)).status_code == 204
         assert (await client.get(f"/change/v1/cis/{vm['id']}/relationships", headers=VIEWER)).json() == []
@@ -133,11 +136,13 @@ async def test_maintenance_and_blackout_windows(databases, backend, broker):
             bad = await client.post(base, headers=MANAGER, json={"rrule": rule, "starts_at": "2026-12-05T22:00:00Z",
                                                                  "duration_minutes": 60})
             assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "rrule", bad.text
-        zero = await client.post(base, headers=MANAGER, json={"rrule": "FREQ=DAILY", "starts_at": "2026-12-05T22:00:00Z",
+        zero = await client.post(base, headers=MANAGER, json={"rrule": "FREQ=DAILY",
+                                                              "starts_at": "2026-12-05T22:00:00Z",
                                                               "duration_minutes": 0})
         assert zero.status_code == 422 and zero.json()["errors"][0]["field"] == "duration_minutes"
         assert [w["id"] for w in (await client.get(base, headers=VIEWER)).json()] == [ok.json()["id"]]
-        assert (await client.delete(f"/change/v1/maintenance-windows/{ok.json()['id']}", headers=MANAGER)).status_code == 204
+        assert (await client.delete(f"/change/v1/maintenance-windows/{ok.json()['id']}",
+                                    headers=MANAGER)).status_code == 204
         assert (await client.get(base, headers=VIEWER)).json() == []
 
         bw = "/change/v1/blackout-windows"
@@ -172,7 +177,8 @@ async def test_maintenance_and_blackout_windows(databases, backend, broker):
         stale = await client.patch(f"{bw}/{freeze.json()['id']}", headers={**MANAGER, "If-Match": one.headers["etag"]},
                                    json={"name": "x"})
         assert stale.status_code == 412
-        backwards = await client.patch(f"{bw}/{freeze.json()['id']}", headers=MANAGER, json={"end": "2026-12-01T00:00:00Z"})
+        backwards = await client.patch(f"{bw}/{freeze.json()['id']}", headers=MANAGER,
+                                       json={"end": "2026-12-01T00:00:00Z"})
         assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "end"
         rescoped = await client.patch(f"{bw}/{freeze.json()['id']}", headers=MANAGER, json={"scope": "ci"})
         assert rescoped.status_code == 422 and rescoped.json()["errors"][0]["field"] == "ci_id"
@@ -218,9 +224,11 @@ async def test_bulk_import_applies_valid_rows_and_reports_each_invalid_one(datab
                                        content="name,ci_class,colour\na,server,red\n")
         assert bad_header.status_code == 422 and "colour" in bad_header.json()["detail"]
         too_many = await client.post("/change/v1/cis/import", headers={**OWNER, "Content-Type": "application/json"},
-                                     content=json.dumps([{"name": f"n{i}", "ci_class": "server"} for i in range(10_001)]))
+                                     content=json.dumps([{"name": f"n{i}", "ci_class": "server"}
+                                                         for i in range(10_001)]))
         assert too_many.status_code == 413 and "10000" in too_many.json()["detail"]
-        xml = await client.post("/change/v1/cis/import", headers={**OWNER, "Content-Type": "application/xml"}, content="<a/>")
+        xml = await client.post("/change/v1/cis/import", headers={**OWNER, "Content-Type": "application/xml"},
+                                content="<a/>")
         assert xml.status_code == 415
         assert (await client.post("/change/v1/cis/import", headers={**VIEWER, "Content-Type": "text/csv"},
                                   content="name,ci_class\n")).status_code == 403
@@ -247,7 +255,8 @@ async def test_changes_name_affected_cis_by_id(databases, backend, broker):
             "title": "Bad CIs", "type": "normal", "affected_cis": [a["id"], unknown, old["id"]], **WINDOW})
         assert refused.status_code == 422
         error = refused.json()["errors"][0]
-        assert error["field"] == "affected_cis" and error["unknown_ids"] == [unknown] and error["retired_ids"] == [old["id"]]
+        assert error["field"] == "affected_cis"
+        assert error["unknown_ids"] == [unknown] and error["retired_ids"] == [old["id"]]
         names = await client.post("/change/v1/changes", headers=REQUESTER, json={
             "title": "Names are not ids", "type": "normal", "affected_cis": ["ci-a"], **WINDOW})
         assert names.status_code == 422 and names.json()["errors"][0]["field"].startswith("affected_cis")

@@ -44,7 +44,8 @@ async def test_a_transient_failure_is_retried_until_it_passes_and_is_never_dead_
         async def locked_until_healed(uow, event, data):
             calls.append(event.id)
             if not healed.is_set():
-                raise sa_exc.OperationalError("INSERT INTO bookings", {}, sqlite3.OperationalError("database is locked"))
+                raise sa_exc.OperationalError("INSERT INTO bookings", {},
+                                              sqlite3.OperationalError("database is locked"))
             await book(uow, event, data)
 
         consumer.handlers = {**consumer.handlers, ChangeApproved.event_type: locked_until_healed}
@@ -87,7 +88,7 @@ async def test_deterministic_failures_are_dead_lettered_after_the_attempts_and_b
             await producer.stop()
 
         async def three_letters() -> list | None:
-            found = [m for m in await read_topic(broker.bootstrap, topic("capacity.dlq"))]
+            found = list(await read_topic(broker.bootstrap, topic("capacity.dlq")))
             return found if len(found) >= 3 else None
 
         letters = await eventually(three_letters, timeout=30)

@@ -175,7 +175,8 @@ async def test_broker_down_approvals_succeed_and_events_arrive_when_it_is_back(d
     proxy = TcpProxy(proxy_port, own.port)
     await proxy.start()
     try:
-        change_app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=own.bootstrap)
+        change_app = create_app("change", database_url=await databases.fresh("change", backend),
+                                bootstrap=own.bootstrap)
         capacity_app = create_app("capacity", database_url=await databases.fresh("capacity", backend),
                                   bootstrap=own.bootstrap)
         async with running(capacity_app) as capacity, running(change_app) as change:
@@ -282,7 +283,8 @@ async def test_poison_event_goes_to_the_dead_letter_topic_and_later_events_flow(
         assert await scalar(app, "SELECT sum(hours) FROM bookings") == 7
 
         async def dead_letters():
-            found = [m for m in await read_topic(broker.bootstrap, topic("capacity.dlq")) if str(poison.id).encode() in m.value]
+            found = [m for m in await read_topic(broker.bootstrap, topic("capacity.dlq"))
+                     if str(poison.id).encode() in m.value]
             return found or None
 
         [letter] = await eventually(dead_letters)

@@ -40,7 +40,8 @@ async def test_two_relays_on_one_database_publish_each_event_once_in_order(datab
         ids = await _record(app, subject, 60)
         first, second = _relay(app, broker, "a"), _relay(app, broker, "b")
         try:
-            # Both replicas race (on SQLite, in one process: one database file has one writer) pass after pass until nothing is pending.
+            # Both replicas race (on SQLite, in one process: one database file has one writer) pass after pass until
+            # nothing is pending.
             while await pending_count(app.state.runtime.engine):
                 await asyncio.gather(first.publish_pending(), second.publish_pending())
         finally:

@@ -28,9 +28,10 @@ async def test_a_worker_process_applies_events_publishes_the_outbox_and_stops_cl
                    TANDEM_KAFKA_TOPIC_PREFIX=support.topic_prefix, TANDEM_CAPACITY_DATABASE_URL=url,
                    TANDEM_CAPACITY_CONSUMER_GROUP=f"worker-{uuid.uuid4().hex[:8]}", TANDEM_LOG_LEVEL="INFO")
         log = tmp_path / "worker.log"
-        with open(log, "wb") as out:
-            worker = subprocess.Popen([str(Path(sys.executable).with_name("tandem")), "worker", "capacity"],
-                                      env=env, stdout=out, stderr=subprocess.STDOUT)
+        with open(log, "wb") as out:  # noqa: ASYNC230 - a local file, opened once, the worker's output
+            worker = await asyncio.create_subprocess_exec(
+                str(Path(sys.executable).with_name("tandem")), "worker", "capacity",
+                env=env, stdout=out, stderr=subprocess.STDOUT)
             try:
                 change = uuid.uuid4()
                 await produce(broker.bootstrap, build_envelope(approved(change, person, hours=6)))
@@ -44,7 +45,7 @@ async def test_a_worker_process_applies_events_publishes_the_outbox_and_stops_cl
                 assert {"capacity.person.created.v1", "capacity.booking.created.v1"} <= set(types)
             finally:
                 worker.send_signal(signal.SIGINT)
-                code = await asyncio.to_thread(worker.wait, 30)
+                code = await asyncio.wait_for(worker.wait(), 30)
         assert code == 0, log.read_text()[-3000:]
         assert await scalar(web, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
 

@@ -106,9 +106,11 @@ async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broke
         requester = auth("alice", "requester", "change_manager")
         idea = await client.post("/portfolio/v1/projects", headers=requester, json={"name": "Requester's idea"})
         assert idea.status_code == 201 and idea.json()["stage"] == "idea"
-        skip = await client.post("/portfolio/v1/projects", headers=requester, json={"name": "Skip", "stage": "proposed"})
+        skip = await client.post("/portfolio/v1/projects", headers=requester,
+                                 json={"name": "Skip", "stage": "proposed"})
         assert skip.status_code == 403 and skip.json()["required_roles"] == ["pmo"]
-        proposed = await client.post("/portfolio/v1/projects", headers=PMO, json={"name": "Mandated", "stage": "proposed"})
+        proposed = await client.post("/portfolio/v1/projects", headers=PMO,
+                                     json={"name": "Mandated", "stage": "proposed"})
         assert proposed.status_code == 201 and proposed.json()["stage"] == "proposed"
         assert (await client.get("/portfolio/v1/projects?cursor=garbage", headers=PM)).status_code == 422
         bad_filter = await client.get("/portfolio/v1/projects?stage=dreaming", headers=PM)
@@ -134,7 +136,8 @@ async def test_list_paginates_with_a_stable_cursor_and_filters(databases, backen
         assert await walk_pages(client, "/portfolio/v1/projects", PM) == list(reversed(ids))
         assert await walk_pages(client, "/portfolio/v1/projects", PM, "sort=created_at") == ids
         # Capitalised, distinct first letters: the same order under any collation.
-        assert await walk_pages(client, "/portfolio/v1/projects", PM, "sort=name") == [ids[1], ids[2], ids[4], ids[3], ids[0]]
+        assert await walk_pages(client, "/portfolio/v1/projects", PM, "sort=name") == [
+            ids[1], ids[2], ids[4], ids[3], ids[0]]
 
         async def ids_for(query: str) -> list[str]:
             r = await client.get(f"/portfolio/v1/projects?{query}", headers=PM)

@@ -294,11 +294,13 @@ async def test_a_status_report_freezes_the_numbers(databases, backend, broker):
             "colour": "red", "reason": "audit finding", "expires_at": (now + timedelta(days=31)).isoformat()})
         assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "expires_at"
         assert (await client.put(f"{base}/status/overrides/budget", headers=PM, json={
-            "colour": "red", "reason": "audit", "expires_at": (now - timedelta(days=1)).isoformat()})).status_code == 422
+            "colour": "red", "reason": "audit",
+            "expires_at": (now - timedelta(days=1)).isoformat()})).status_code == 422
         assert (await client.put(f"{base}/status/overrides/budget", headers=VIEWER, json={
             "colour": "red", "reason": "x", "expires_at": (now + timedelta(days=1)).isoformat()})).status_code == 403
         overridden = await client.put(f"{base}/status/overrides/budget", headers=SPONSOR, json={
-            "colour": "red", "reason": "audit finding on invoices", "expires_at": (now + timedelta(days=7)).isoformat()})
+            "colour": "red", "reason": "audit finding on invoices",
+            "expires_at": (now + timedelta(days=7)).isoformat()})
         assert overridden.status_code == 200, overridden.text
         budget = next(d for d in overridden.json()["dimensions"] if d["dimension"] == "budget")
         assert (budget["colour"], budget["computed_colour"], budget["override"]["set_by"]) == ("red", "green", "cfo")

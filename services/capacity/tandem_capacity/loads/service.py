@@ -34,7 +34,8 @@ def booking_changed(uow: UnitOfWork, *, actor: str, person_id: uuid.UUID, added:
 
 async def _apply_pending_loads(uow: UnitOfWork) -> None:
     pending: dict[uuid.UUID, tuple[str, list[tuple[str, float]]]] = uow.cache.pop(PENDING_LOADS, {})
-    await uow.repo(LoadRepository).add_hours_many({person_id: deltas for person_id, (_actor, deltas) in pending.items()})
+    await uow.repo(LoadRepository).add_hours_many(
+        {person_id: deltas for person_id, (_actor, deltas) in pending.items()})
     await request_checks(uow, {person_id: actor for person_id, (actor, _deltas) in pending.items()})
 
 

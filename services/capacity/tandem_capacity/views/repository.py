@@ -76,4 +76,4 @@ async def proficiencies(session: AsyncSession, skill: str) -> dict[uuid.UUID, in
     """Each holder of a skill (name compared regardless of case) and their proficiency."""
     stmt = sa.select(PersonSkill.person_id, PersonSkill.proficiency).where(
         sa.func.lower(PersonSkill.name) == skill.strip().lower())
-    return {person_id: level for person_id, level in (await session.execute(stmt)).all()}
+    return dict((await session.execute(stmt)).all())

@@ -122,7 +122,8 @@ class ChangeApprovalRepository:
         return found
 
     async def has_voted(self, step_id: uuid.UUID, voter: str) -> bool:
-        stmt = sa.select(sa.func.count()).where(ChangeApprovalVote.step_id == step_id, ChangeApprovalVote.voter == voter)
+        stmt = sa.select(sa.func.count()).where(ChangeApprovalVote.step_id == step_id,
+                                                ChangeApprovalVote.voter == voter)
         return bool((await self.session.execute(stmt)).scalar_one())
 
     async def awaiting_authorisation(self, start: datetime, end: datetime, limit: int) -> list[Change]:

@@ -86,7 +86,7 @@ async def update_group(session: AsyncSession, *, actor: Actor, group: ApproverGr
     flag_modified(group, "name")  # a new member list is a new version of the group too
     await session.flush()
     await record_audit(session, actor=actor.sub, action="update", entity_type="approver_group", entity_id=group.id,
-                       detail={k: v for k, v in fields.items()})
+                       detail=dict(fields))
     return group
 
 
@@ -117,7 +117,8 @@ async def policy_read(session: AsyncSession, policy: ApprovalPolicy) -> Approval
                               steps=[PolicyStepRead.model_validate(s) for s in steps])
 
 
-async def _policy_steps(session: AsyncSession, policy_id: uuid.UUID, steps: list[PolicyStepIn]) -> list[ApprovalPolicyStep]:
+async def _policy_steps(session: AsyncSession, policy_id: uuid.UUID,
+                        steps: list[PolicyStepIn]) -> list[ApprovalPolicyStep]:
     known = await ApproverGroupRepository(session).existing([s.group_id for s in steps])
     for index, step in enumerate(steps):
         if step.group_id not in known:

@@ -34,7 +34,10 @@ async def _bump(uow: UnitOfWork) -> None:
 
 
 def has_pending_cmdb_writes(session: AsyncSession) -> bool:
-    """Whether this transaction wrote CIs or relationships not yet counted in the version (the cache cannot see them)."""
+    """Whether this transaction wrote CIs or relationships not yet counted in the version.
+
+    The cache cannot see them.
+    """
     return UnitOfWork.of(session).has_before_commit(CHANGED_KEY)
 
 

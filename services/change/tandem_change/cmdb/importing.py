@@ -28,7 +28,8 @@ class PayloadTooLarge(Problem):
 def parse_rows(body: bytes, content_type: str) -> list[Any]:
     """The rows of a CSV (header row first) or JSON (a list of objects) import; 413/415/422 when unusable."""
     if len(body) > MAX_BYTES:
-        raise PayloadTooLarge(f"an import is at most {MAX_BYTES // (1024 * 1024)} MiB; split the file", max_bytes=MAX_BYTES)
+        raise PayloadTooLarge(f"an import is at most {MAX_BYTES // (1024 * 1024)} MiB; split the file",
+                              max_bytes=MAX_BYTES)
     media = content_type.split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8-sig")
@@ -88,8 +89,9 @@ async def import_cis(session: AsyncSession, *, actor: Actor, rows: list[Any]) ->
             errors.extend(_errors(number, exc))
             continue
         if body.name in first_row:
-            errors.append(ImportRowError(row=number, field="name",
-                                         message=f"'{body.name}' is already in row {first_row[body.name]} of this import"))
+            errors.append(ImportRowError(
+                row=number, field="name",
+                message=f"'{body.name}' is already in row {first_row[body.name]} of this import"))
             continue
         first_row[body.name] = number
         valid.append((number, body, set(raw)))
@@ -102,7 +104,8 @@ async def import_cis(session: AsyncSession, *, actor: Actor, rows: list[Any]) ->
             created += 1
             continue
         if ci.status == service.RETIRED:
-            errors.append(ImportRowError(row=number, field="name", message=f"'{ci.name}' is retired and cannot be updated"))
+            errors.append(ImportRowError(row=number, field="name",
+                                         message=f"'{ci.name}' is retired and cannot be updated"))
             continue
         update = CIUpdate.model_validate({f: getattr(body, f) for f in given if f != "name"})
         version = ci.version

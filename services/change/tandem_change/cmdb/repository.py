@@ -221,7 +221,8 @@ def _impact_statements(dialect: str) -> dict[str, sa.Executable]:
             sa.select(*cols).where(among(r.target_id), r.type == BOTH_WAYS)),
         "details": sa.select(raw(ci.id), ci.id, ci.name, ci.ci_class, ci.criticality, ci.min_up).where(among(ci.id)),
         # the whole graph, for the in-process cache: active CIs, then every relationship (ends filtered by the caller)
-        "all_nodes": sa.select(raw(ci.id), ci.name, ci.ci_class, ci.criticality, ci.min_up).where(ci.status == "active"),
+        "all_nodes": sa.select(raw(ci.id), ci.name, ci.ci_class, ci.criticality, ci.min_up).where(
+            ci.status == "active"),
         "all_edges": sa.select(*cols),
     }
 

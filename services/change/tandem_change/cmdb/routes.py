@@ -67,7 +67,8 @@ async def list_cis(
     session: SessionDep, _actor: CurrentActor, page: PageDep,
     ci_class: CIClass | None = None,
     environment: Environment | None = None,
-    max_criticality: Annotated[int | None, Query(ge=1, le=5, description="Only CIs this critical or more (1 = most).")] = None,
+    max_criticality: Annotated[
+        int | None, Query(ge=1, le=5, description="Only CIs this critical or more (1 = most).")] = None,
     owner_team: str | None = None,
     status: CIStatus | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Name contains this (case-insensitive).")] = None,

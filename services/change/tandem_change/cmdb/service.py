@@ -67,7 +67,8 @@ def _created_event(ci: ConfigurationItem, actor: Actor) -> CICreated:
                      min_up=ci.min_up, status=ci.status, created_by=actor.sub)
 
 
-async def create_ci(session: AsyncSession, *, actor: Actor, body: CICreate, unique_checked: bool = False) -> ConfigurationItem:
+async def create_ci(session: AsyncSession, *, actor: Actor, body: CICreate,
+                    unique_checked: bool = False) -> ConfigurationItem:
     """Add a configuration item."""
     if not unique_checked:
         await _unique_name(session, body.name)
@@ -200,7 +201,8 @@ async def _check_blackout_target(session: AsyncSession, scope: str, ci_id: uuid.
         return
     ci = await _active_ci(session, ci_id, "ci_id")
     if scope == BlackoutScope.SERVICE and ci.ci_class != "business_service":
-        raise ValidationProblem.field("ci_id", f"scope service needs a business_service CI; '{ci.name}' is a {ci.ci_class}")
+        raise ValidationProblem.field(
+            "ci_id", f"scope service needs a business_service CI; '{ci.name}' is a {ci.ci_class}")
 
 
 def _blackout_event_fields(window: BlackoutWindow) -> dict[str, Any]:
@@ -226,7 +228,8 @@ async def update_blackout(session: AsyncSession, *, actor: Actor, window: Blacko
     for name in ("name", "start", "end", "scope"):
         if name in body.model_fields_set and getattr(body, name) is None:
             raise ValidationProblem.field(name, "cannot be null")
-    changes = {f: _plain(getattr(body, f)) for f in body.model_fields_set if _plain(getattr(body, f)) != getattr(window, f)}
+    changes = {f: _plain(getattr(body, f)) for f in body.model_fields_set
+               if _plain(getattr(body, f)) != getattr(window, f)}
     if not changes:
         return window
     merged = {f: changes.get(f, getattr(window, f)) for f in ("start", "end", "scope", "ci_id")}

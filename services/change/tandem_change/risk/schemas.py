@@ -21,8 +21,8 @@ class RiskConditionCreate(BaseModel):
     """A risk condition: when it is the first active one to match a change, the change has `risk`."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "name": "Insufficient lead time", "kind": "lead_time_below", "params": {"hours": 48, "change_types": ["normal"]},
-        "risk": "high", "position": 20}]})
+        "name": "Insufficient lead time", "kind": "lead_time_below",
+        "params": {"hours": 48, "change_types": ["normal"]}, "risk": "high", "position": 20}]})
 
     name: Name
     kind: ConditionKind

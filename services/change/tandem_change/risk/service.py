@@ -40,7 +40,8 @@ def _questionnaire(row: RiskQuestionnaire) -> engine.Questionnaire:
         moderate_from=row.moderate_from, high_from=row.high_from)
 
 
-async def assess_risk(session: AsyncSession, change: Change, answers: Mapping[str, str] | None) -> engine.RiskAssessment:
+async def assess_risk(session: AsyncSession, change: Change,
+                      answers: Mapping[str, str] | None) -> engine.RiskAssessment:
     """Compute the change's risk from the active conditions and the answers; 422 naming a bad answer."""
     conditions = [engine.Condition(c.name, engine.ConditionKind(c.kind), engine.RiskLevel(c.risk), c.params)
                   for c in await RiskConditionRepository(session).active_in_order()]

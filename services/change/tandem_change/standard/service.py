@@ -36,7 +36,8 @@ async def create_model(session: AsyncSession, *, actor: Actor, body: ChangeModel
     return model
 
 
-async def update_model(session: AsyncSession, *, actor: Actor, model: ChangeModel, body: ChangeModelUpdate) -> ChangeModel:
+async def update_model(session: AsyncSession, *, actor: Actor, model: ChangeModel,
+                       body: ChangeModelUpdate) -> ChangeModel:
     fields = body.model_dump(exclude_unset=True)
     for name in ("name", "default_effort_hours", "active"):
         if name in fields and fields[name] is None:

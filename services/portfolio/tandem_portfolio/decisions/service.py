@@ -60,8 +60,8 @@ async def recycle(uow: UnitOfWork, *, actor: str, project: Project, reason: str,
 async def _record(uow: UnitOfWork, *, actor: str, project: Project, action: str, before: str, reason: str,
                   gate: str | None, review_id: uuid.UUID | None) -> Decision:
     decision = uow.repo(DecisionRepository).add(Decision(
-        id=new_id(), decided_at=utcnow(), project_id=project.id, action=action, from_stage=before, to_stage=project.stage, reason=reason,
-        decided_by=actor, gate=gate, review_id=review_id))
+        id=new_id(), decided_at=utcnow(), project_id=project.id, action=action, from_stage=before,
+        to_stage=project.stage, reason=reason, decided_by=actor, gate=gate, review_id=review_id))
     await uow.session.flush()
     await uow.audit(actor=actor, action=action, entity_type="project", entity_id=project.id, from_state=before,
                     to_state=project.stage, detail={"reason": reason, **({"gate": gate} if gate else {})})

@@ -25,4 +25,4 @@ class DemandRepository(EntityRepository[DemandLine]):
         if not ids:
             return {}
         stmt = sa.select(DemandLine.id, DemandLine.project_id).where(DemandLine.id.in_(ids))
-        return {line: project for line, project in (await self.session.execute(stmt)).all()}
+        return dict((await self.session.execute(stmt)).all())

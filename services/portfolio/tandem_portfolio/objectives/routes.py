@@ -54,7 +54,8 @@ async def get_objective(objective_id: uuid.UUID, uow: UnitOfWorkDep, _actor: Cur
 
 @router.patch("/objectives/{objective_id}", response_model=ObjectiveRead, dependencies=OWNERS,
               summary="Change a strategic objective (PMO)",
-              description="If-Match takes the ETag; publishes `portfolio.objective.updated.v1` with the changed fields.")
+              description="If-Match takes the ETag; publishes `portfolio.objective.updated.v1` "
+              "with the changed fields.")
 async def update_objective(objective_id: uuid.UUID, body: ObjectiveUpdate, request: Request, uow: UnitOfWorkDep,
                            actor: CurrentActor, response: Response) -> ObjectiveRead:
     objective = await service.get_objective(uow, objective_id)

@@ -24,7 +24,8 @@ WRITER_ROLES = tuple(sorted(ROLES - {"viewer", "admin"}))  # every role but view
              dependencies=[require_roles(*WRITER_ROLES)], summary="Submit an idea",
              description="Any role but viewer submits an idea: the problem, category, sponsor, the strategic "
              "objectives it serves (422 names an unknown one) and the services and CIs it will touch. "
-             "The PMO may enter it as `proposed`, skipping the screening gate. Publishes `portfolio.project.created.v1`.")
+             "The PMO may enter it as `proposed`, skipping the screening gate. "
+             "Publishes `portfolio.project.created.v1`.")
 async def create_project(body: ProjectCreate, uow: UnitOfWorkDep, actor: CurrentActor,
                          response: Response) -> ProjectRead:
     project = await service.create_project(uow, actor=actor, body=body)

@@ -112,12 +112,12 @@ class ScoringRepository:
 
     async def scores_of_model(self, model_id: uuid.UUID) -> dict[uuid.UUID, float]:
         rows = await self.session.execute(sa.select(Score.project_id, Score.score).where(Score.model_id == model_id))
-        return {key: score for key, score in rows}
+        return dict(rows.all())
 
     async def scores_of_project(self, project_id: uuid.UUID) -> dict[uuid.UUID, float]:
         """The project's score under each model that gives it one."""
         rows = await self.session.execute(sa.select(Score.model_id, Score.score).where(Score.project_id == project_id))
-        return {key: score for key, score in rows}
+        return dict(rows.all())
 
     async def scores_with_models(self, project_id: uuid.UUID) -> Sequence[tuple[ProjectScore, ScoringModel]]:
         stmt = (sa.select(Score, ScoringModel).join(ScoringModel, ScoringModel.id == Score.model_id)

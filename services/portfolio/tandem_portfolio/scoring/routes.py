@@ -39,7 +39,8 @@ def _read(model: ScoringModel, response: Response | None = None) -> ScoringModel
 
 @router.post("/scoring-models", status_code=status.HTTP_201_CREATED, response_model=ScoringModelRead,
              dependencies=PMO, summary="Add a scoring model (weighted, WSJF or RICE)",
-             description="Scores every project with inputs at once; each score publishes `portfolio.project.scored.v1`.")
+             description="Scores every project with inputs at once; "
+             "each score publishes `portfolio.project.scored.v1`.")
 async def create_model(body: ScoringModelWrite, uow: UnitOfWorkDep, actor: CurrentActor,
                        response: Response) -> ScoringModelRead:
     model = await service.create_model(uow, actor=actor, body=body)
