@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.evergreen import today
 from tandem_knowledge.articles.lifecycle import PENDING
@@ -45,6 +44,7 @@ from tandem_shared.contracts.knowledge import (
 )
 from tandem_shared.db import new_id, utcnow
 from tandem_shared.errors import Conflict, Forbidden, InvalidTransition, NotFound
+
 from tests.unit.fakes import FakeUnitOfWork
 
 ALICE = Actor(sub="alice", name="Alice", roles=frozenset({"requester"}))
@@ -418,3 +418,24 @@ def test_lessons_say_plainly_what_no_event_recorded():
                  "- No scope change was approved.", "- No risk was registered.",
                  "- No change linked to the project was implemented."):
         assert line in body
+
+
+async def test_what_a_project_names_at_intake_reaches_its_handover_facts():
+    from tandem_knowledge.projects import service as projects
+    from tandem_shared.contracts.portfolio import ProjectCreated, TouchedItem
+
+    service = uuid.uuid4()
+    known = KnownProject(id=uuid.uuid4(), name="")
+    uow = FakeUnitOfWork({ProjectRepository: FakeProjects(known)})
+    uow.repo(ProjectRepository).flush = _nothing  # type: ignore[attr-defined]
+    await projects.created(uow, ProjectCreated(
+        id=known.id, name="Relaunch", category="grow", stage="idea", sponsor="cfo", start_date=None,
+        go_live_date=None, created_by="pia", project_manager="pam", service_owner="sofia", support_team="L2",
+        services=[TouchedItem(id=str(service), name="Payments")], cis=[TouchedItem(id="ci-1")]))
+    assert (known.service_owner, known.support_team, known.project_manager) == ("sofia", "L2", "pam")
+    assert known.services == [{"id": str(service), "name": "Payments"}]
+    assert known.cis == [{"id": "ci-1", "name": None}]
+
+
+async def _nothing() -> None:
+    return None

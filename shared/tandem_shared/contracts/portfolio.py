@@ -12,6 +12,13 @@ from pydantic import BaseModel, Field
 from tandem_shared.events import EventData, event_type
 
 
+class TouchedItem(BaseModel):
+    """A business service or configuration item a project touches (change's CMDB owns it; the name as given)."""
+
+    id: str
+    name: str | None = None
+
+
 @event_type("portfolio.project.created.v1")
 class ProjectCreated(EventData):
     """A project entered the portfolio: as an idea, or proposed when a pmo entered it so (skipping screening)."""
@@ -24,6 +31,13 @@ class ProjectCreated(EventData):
     start_date: date | None
     go_live_date: date | None
     created_by: str
+    # Who runs it and what it touches, as given at intake (optional: events recorded before they were added).
+    project_manager: str | None = None
+    service_owner: str | None = None
+    support_team: str | None = None
+    delivery_team: str | None = None
+    services: list[TouchedItem] = Field(default_factory=list, description="Business services it will touch.")
+    cis: list[TouchedItem] = Field(default_factory=list, description="Configuration items it will touch.")
 
 
 class ResourceDemand(BaseModel):

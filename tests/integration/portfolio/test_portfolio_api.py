@@ -59,7 +59,9 @@ async def test_create_read_history_and_event(databases, backend, broker):
         assert payload["actor"] == "paula"
         assert payload["data"] == {
             "id": pid, "name": "Customer portal relaunch", "category": "transform", "stage": "idea",
-            "sponsor": "cfo", "start_date": "2027-01-04", "go_live_date": "2027-06-30", "created_by": "paula"}
+            "sponsor": "cfo", "start_date": "2027-01-04", "go_live_date": "2027-06-30", "created_by": "paula",
+            "project_manager": None, "service_owner": None, "support_team": None, "delivery_team": None,
+            "services": [], "cis": []}
 
 
 async def test_bad_input_is_a_problem_naming_the_field(databases, backend, broker):

@@ -7,8 +7,6 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from tandem_knowledge.projects.models import KnownProject, ProjectFact
-from tandem_knowledge.projects.repository import ProjectRepository
 from tandem_shared.contracts.change import ChangeImplemented
 from tandem_shared.contracts.portfolio import (
     BusinessCaseUpdated,
@@ -25,6 +23,9 @@ from tandem_shared.contracts.portfolio import (
 )
 from tandem_shared.db import utcnow
 from tandem_shared.uow import UnitOfWork
+
+from tandem_knowledge.projects.models import KnownProject, ProjectFact
+from tandem_knowledge.projects.repository import ProjectRepository
 
 PEOPLE_AND_NAMES = ("name", "category", "sponsor", "project_manager", "service_owner", "support_team")
 OCCURRED = "occurred"
@@ -54,6 +55,10 @@ async def created(uow: UnitOfWork, data: ProjectCreated) -> None:
     project = await uow.repo(ProjectRepository).get_or_add(data.id)
     project.name, project.category, project.stage, project.sponsor = data.name, data.category, data.stage, data.sponsor
     project.go_live_date = data.go_live_date
+    project.project_manager, project.service_owner = data.project_manager, data.service_owner
+    project.support_team = data.support_team
+    project.services = _touches([item.model_dump() for item in data.services])
+    project.cis = _touches([item.model_dump() for item in data.cis])
     await _touch(uow, project)
 
 

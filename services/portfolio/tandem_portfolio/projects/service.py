@@ -9,7 +9,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
-from tandem_shared.contracts.portfolio import ProjectCreated, ProjectUpdated
+from tandem_shared.contracts.portfolio import ProjectCreated, ProjectUpdated, TouchedItem
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Forbidden, ValidationProblem
 from tandem_shared.uow import UnitOfWork
@@ -111,6 +111,10 @@ async def create_project(uow: UnitOfWork, *, actor: Actor, body: ProjectCreate) 
     await uow.record(ProjectCreated(
         id=project.id, name=project.name, category=project.category, stage=project.stage, sponsor=project.sponsor,
         start_date=project.start_date, go_live_date=project.go_live_date, created_by=actor.sub,
+        project_manager=project.project_manager, service_owner=project.service_owner,
+        support_team=project.support_team, delivery_team=project.delivery_team,
+        services=[TouchedItem(id=str(t.id), name=t.name) for t in body.services or []],
+        cis=[TouchedItem(id=str(t.id), name=t.name) for t in body.cis or []],
     ), actor=actor.sub)
     given = frozenset(name for name in SCALARS if getattr(project, name) is not None)
     for hook in ON_FIELDS_CHANGED:
