@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/heatmap.py
 	$(BIN)/python bench/capacity_consumer.py
 	$(BIN)/python bench/portfolio_lists.py
+	$(BIN)/python bench/metrics_rebuild.py
 
 catalogue: install
 	$(BIN)/tandem events catalogue --output docs/events.md

@@ -397,6 +397,17 @@ def cmd_dlq_replay(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def cmd_metrics_rebuild(args: argparse.Namespace) -> None:
+    """Rebuild metrics' projections from the retained events into fresh tables, swapped in when complete."""
+    import importlib
+
+    _configure_logging()
+    # Imported by name: the shared library depends on no service package.
+    rebuild = importlib.import_module("tandem_metrics.rebuild.cli")
+    rebuild.run(bootstrap=None if args.from_outbox else _broker_address(args.bootstrap),
+                outbox_urls=args.from_outbox or [], show_progress=not args.no_progress, as_json=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `tandem`."""
     parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
@@ -485,6 +496,17 @@ def build_parser() -> argparse.ArgumentParser:
     again_dead.add_argument("--bootstrap", default=None)
     again_dead.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     again_dead.set_defaults(func=cmd_dlq_replay)
+    metrics = sub.add_parser("metrics", help="metrics maintenance").add_subparsers(dest="metrics_command",
+                                                                                  required=True)
+    rebuilding = metrics.add_parser("rebuild", help="rebuild every metrics projection by replaying the retained "
+                                    "events into fresh tables, swapped in when complete")
+    rebuilding.add_argument("--bootstrap", default=None, help="the broker (default: as for the services)")
+    rebuilding.add_argument("--from-outbox", action="append", metavar="DATABASE_URL",
+                            help="read the producers' retained outboxes instead of the topics (repeatable: one URL "
+                            "per producing service)")
+    rebuilding.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rebuilding.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    rebuilding.set_defaults(func=cmd_metrics_rebuild)
     return parser
 
 

@@ -1,0 +1,108 @@
+"""The rebuild's sessions: they publish nothing, and keep the rows of some projections between transactions.
+
+The live consumer looks a booking, a person or a change up by key once per event, and each lookup of a row not
+written yet costs a flush and a query. In a rebuild the fresh tables start empty and the replay is their only
+writer, so for projections written through the ORM alone every row it ever wrote is an object it still holds: a
+lookup by key is that object, or nothing, with no query. A failed transaction (its objects are gone) or more rows
+than `LIMIT` turn the cache off, and lookups query again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from tandem_shared.events import CloudEvent, EventData, build_envelope
+from tandem_shared.uow import UnitOfWork, install_session_hooks
+
+CACHE = "tandem_rebuild_rows"  # Session.info key of the RowCache
+LIMIT = 1_000_000  # cached rows at most (memory): past it, lookups query the database
+
+
+REPLAYING = "metrics.replaying"  # in uow.cache while the rebuild replays events: work it does once later may wait
+
+
+class RebuildUnitOfWork(UnitOfWork):
+    """A unit of work that publishes and audits nothing: a replay re-derives state, nothing happens again.
+
+    While the events are replayed (before the facts join), its cache says REPLAYING: the rebuild then derives what
+    signals feed once, from everything (`facts.py`), so a handler may leave that to it.
+    """
+
+    def __init__(self, session: Any, *, buffered: bool = False, replaying: bool = False) -> None:
+        super().__init__(session, buffered=buffered)
+        if replaying:
+            self.cache[REPLAYING] = True
+
+    async def record(self, data: EventData, *, actor: str | None) -> CloudEvent:
+        return build_envelope(data, actor=actor)
+
+    async def audit(self, **_kwargs: Any) -> None:
+        return None
+
+
+class RowCache:
+    """Every row of some ORM-only projections, by class and primary key, while `on`."""
+
+    def __init__(self, classes: Iterable[type]) -> None:
+        self.classes = set(classes)
+        self.rows: dict[tuple[type, tuple[Any, ...]], Any] = {}
+        self.on = True
+
+    def off(self) -> None:
+        self.on = False
+        self.rows.clear()
+
+    def remember(self, instance: Any) -> None:
+        cls = type(instance)
+        if not self.on or cls not in self.classes:
+            return
+        key = tuple(sa.inspect(cls).primary_key_from_instance(instance))
+        if any(part is None for part in key):
+            # A key the database would assign: rows of this class cannot be found without a query.
+            self.classes.discard(cls)
+            return
+        self.rows[(cls, key)] = instance
+        if len(self.rows) > LIMIT:
+            self.off()
+
+    def forget(self, instance: Any) -> None:
+        key = tuple(sa.inspect(type(instance)).primary_key_from_instance(instance))
+        self.rows.pop((type(instance), key), None)
+
+
+class RebuildSession(Session):
+    """A session whose lookups by key answer from its RowCache (when it has one and it is on)."""
+
+    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        cache: RowCache | None = self.info.get(CACHE)
+        # The async session passes every option, at its default when not asked for: only a plain lookup is cached.
+        if cache is None or not cache.on or any(kwargs.values()) or entity not in cache.classes:
+            return super().get(entity, ident, **kwargs)
+        key = tuple(ident) if isinstance(ident, (tuple, list)) else (ident,)
+        return cache.rows.get((entity, key))
+
+
+install_session_hooks(RebuildSession, lambda _signal: None)
+
+
+@event.listens_for(RebuildSession, "transient_to_pending")
+def _added(session: Session, instance: Any) -> None:
+    if (cache := session.info.get(CACHE)) is not None:
+        cache.remember(instance)
+
+
+@event.listens_for(RebuildSession, "persistent_to_deleted")
+def _deleted(session: Session, instance: Any) -> None:
+    if (cache := session.info.get(CACHE)) is not None:
+        cache.forget(instance)
+
+
+@event.listens_for(RebuildSession, "after_soft_rollback")
+def _rolled_back(session: Session, _previous: Any) -> None:
+    # What the failed transaction added is gone from the database, and objects it changed are expired: start over.
+    if (cache := session.info.get(CACHE)) is not None:
+        cache.off()
