@@ -210,7 +210,8 @@ class ChangeClosed(EventData):
 
 @event_type("change.team.success_score_changed.v1")
 class TeamSuccessScoreChanged(EventData):
-    """A team's change success score moved after one of its changes was implemented (keyed by team)."""
+    """A team's change success score moved: one of its changes was implemented, or the incidents linked to one changed
+    (keyed by team; `outcome` is the change's, `delta` what moved the score)."""
 
     subject_field = "team"
 
