@@ -6,16 +6,15 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from tandem_shared.contracts.change import ChangeImplemented
-
 from tandem_knowledge.articles.change_review import needs_review, review_draft
+from tandem_shared.contracts.change import ChangeImplemented
 
 CHANGE = uuid.UUID("0b1d5c0e-8f1e-4a3b-9d6f-2c7f3e9a1b42")
 CI = "0b5f3a52-8a53-4a5e-9f37-7a2e5d1c9e01"
 
 
 def implemented(**overrides) -> ChangeImplemented:  # noqa: ANN003
-    fields = dict(
+    fields = dict(  # noqa: C408 - keyword form mirrors the contract's fields
         id=CHANGE, type="normal", outcome="failed", team="Platform", assignee_id=None, risk="moderate",
         affected_cis=[CI], project_id=None, actual_start=datetime(2026, 11, 20, 22, 0, tzinfo=UTC),
         actual_end=datetime(2026, 11, 21, 0, 35, tzinfo=UTC), incidents_caused=[3, 1], completed_by="dana",

@@ -7,7 +7,6 @@ import difflib
 from datetime import date, timedelta
 
 import pytest
-
 from tandem_knowledge.articles.diff import field_changes, line_diff
 from tandem_knowledge.articles.evergreen import (
     DEFAULT_INTERVAL_DAYS,

@@ -10,11 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tandem_knowledge.articles import service as articles
-from tandem_knowledge.articles.change_review import needs_review
-from tandem_knowledge.cmdb import service as cmdb
-from tandem_knowledge.drafts import service as drafts
-from tandem_knowledge.projects import service as projects
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.change import (
     ChangeImplemented,
@@ -41,6 +36,12 @@ from tandem_shared.contracts.portfolio import (
 )
 from tandem_shared.events import CloudEvent, EventData
 from tandem_shared.uow import UnitOfWork
+
+from tandem_knowledge.articles import service as articles
+from tandem_knowledge.articles.change_review import needs_review
+from tandem_knowledge.cmdb import service as cmdb
+from tandem_knowledge.drafts import service as drafts
+from tandem_knowledge.projects import service as projects
 
 
 async def on_change_implemented(uow: UnitOfWork, event: CloudEvent, data: ChangeImplemented) -> None:

@@ -132,7 +132,8 @@ async def test_list_paginates_with_a_stable_cursor_and_filters(databases, backen
         assert await walk_pages(client, "/knowledge/v1/articles", EDITOR) == list(reversed(ids))
         assert await walk_pages(client, "/knowledge/v1/articles", EDITOR, "sort=created_at") == ids
         # Capitalised, distinct first letters: the same order under any collation.
-        assert await walk_pages(client, "/knowledge/v1/articles", EDITOR, "sort=title") == [ids[3], ids[4], ids[2], ids[1], ids[0]]
+        by_title = [ids[3], ids[4], ids[2], ids[1], ids[0]]
+        assert await walk_pages(client, "/knowledge/v1/articles", EDITOR, "sort=title") == by_title
 
         async def ids_for(query: str) -> list[str]:
             r = await client.get(f"/knowledge/v1/articles?{query}", headers=EDITOR)

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-
 from tandem_shared.consumer import Delivery
 from tandem_shared.contracts.change import (
     ChangeImplemented,
@@ -36,6 +35,7 @@ from tandem_shared.contracts.portfolio import (
 from tandem_shared.events import EventData, build_envelope
 from tandem_shared.tables import audit_log, inbox, outbox
 from tandem_shared.uow import record_event
+
 from tests.support import auth, create_app, eventually, running, topic
 
 EDITOR = auth("kim", "knowledge_editor")

@@ -7,10 +7,10 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-
 from tandem_knowledge.articles.evergreen import today
 from tandem_knowledge.evergreen.task import sweep_once
 from tandem_shared.tables import outbox
+
 from tests.support import auth, create_app, running, walk_pages
 
 ALICE = auth("alice", "requester")

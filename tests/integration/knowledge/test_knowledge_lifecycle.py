@@ -7,9 +7,9 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-
 from tandem_knowledge.articles.evergreen import today
 from tandem_shared.tables import outbox
+
 from tests.support import auth, create_app, eventually, running
 
 ALICE = auth("alice", "requester")

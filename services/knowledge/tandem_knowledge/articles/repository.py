@@ -9,11 +9,11 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.api import PageParams
+from tandem_shared.repository import EntityRepository, keyset_page
 
 from tandem_knowledge.articles.lifecycle import PENDING, ArticleKind, ArticleStatus
 from tandem_knowledge.articles.models import Article, ArticleVersion
-from tandem_shared.api import PageParams
-from tandem_shared.repository import EntityRepository, keyset_page
 
 
 def holds(session: AsyncSession, column: sa.ColumnElement, value: str) -> sa.ColumnElement[bool]:

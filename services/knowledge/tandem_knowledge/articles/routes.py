@@ -6,6 +6,10 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
+from tandem_shared.repository import AuditEntry, audit_trail
 
 from tandem_knowledge.articles import service
 from tandem_knowledge.articles.diff import field_changes, line_diff
@@ -25,10 +29,6 @@ from tandem_knowledge.articles.schemas import (
     VersionSummary,
 )
 from tandem_knowledge.articles.tags import MAX_TAG_LENGTH, normalise_tag
-from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
-from tandem_shared.repository import AuditEntry, audit_trail
 
 router = APIRouter(tags=["articles"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("knowledge_editor", "requester", "change_manager", "project_manager", "service_owner")

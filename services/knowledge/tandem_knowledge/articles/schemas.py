@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from tandem_shared.api import Page
 
 from tandem_knowledge.articles.lifecycle import ArticleKind, ArticleStatus, VersionStatus, WorkflowState
 from tandem_knowledge.articles.tags import MAX_TAG_LENGTH, MAX_TAGS, normalise_tags
-from tandem_shared.api import Page
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

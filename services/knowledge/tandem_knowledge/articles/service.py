@@ -11,6 +11,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.knowledge import ArticleCreated, ArticlePublished, ArticleRetired, ArticleRevisionStarted
+from tandem_shared.db import utcnow
+from tandem_shared.errors import Forbidden, ValidationProblem
+from tandem_shared.uow import UnitOfWork
+
 from tandem_knowledge.articles.evergreen import article_is_stale, evergreen_settings, review_due_after, today
 from tandem_knowledge.articles.lifecycle import (
     INITIAL_STATUS,
@@ -25,11 +31,6 @@ from tandem_knowledge.articles.lifecycle import (
 from tandem_knowledge.articles.models import CONTENT, Article, ArticleVersion
 from tandem_knowledge.articles.repository import ArticleRepository
 from tandem_knowledge.articles.schemas import ArticleCreate, ArticleRead, ArticleUpdate, FeedbackSummary, RevisionRead
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.knowledge import ArticleCreated, ArticlePublished, ArticleRetired, ArticleRevisionStarted
-from tandem_shared.db import utcnow
-from tandem_shared.errors import Forbidden, ValidationProblem
-from tandem_shared.uow import UnitOfWork
 
 NOT_NULL_ON_EDIT = ("title", "body", "kind", "owner", "tags", "ci_ids", "service_ids")
 METADATA = ("owner", "review_due")  # applied to the article at once, whatever its state

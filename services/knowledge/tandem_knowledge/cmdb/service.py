@@ -6,8 +6,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tandem_knowledge.cmdb.models import KnownCI, KnownMaintenanceWindow, KnownRelationship
-from tandem_knowledge.cmdb.repository import CmdbRepository
 from tandem_shared.contracts.change import (
     CICreated,
     CIRelationshipCreated,
@@ -19,6 +17,9 @@ from tandem_shared.contracts.change import (
 )
 from tandem_shared.db import utcnow
 from tandem_shared.uow import UnitOfWork
+
+from tandem_knowledge.cmdb.models import KnownCI, KnownMaintenanceWindow, KnownRelationship
+from tandem_knowledge.cmdb.repository import CmdbRepository
 
 BUSINESS_SERVICE = "business_service"
 KEPT = ("name", "ci_class", "criticality", "environment", "owner_team", "service_owner", "status")

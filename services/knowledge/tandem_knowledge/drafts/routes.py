@@ -6,15 +6,15 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from tandem_shared.api import UnitOfWorkDep
+from tandem_shared.auth import CurrentActor
+from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.evergreen import article_is_stale, evergreen_settings, today
 from tandem_knowledge.articles.tags import MAX_TAG_LENGTH
 from tandem_knowledge.drafts import service
 from tandem_knowledge.drafts.schemas import LessonRead
-from tandem_shared.api import UnitOfWorkDep
-from tandem_shared.auth import CurrentActor
-from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 router = APIRouter(tags=["lessons"], responses=PROBLEM_RESPONSES)
 MAX_FILTERS = 50

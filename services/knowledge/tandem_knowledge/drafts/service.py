@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tandem_shared.contracts.change import ChangeImplemented
+from tandem_shared.uow import UnitOfWork
+
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.change_review import SYSTEM_AUTHOR, review_draft
 from tandem_knowledge.articles.lifecycle import INITIAL_STATUS, ArticleKind
@@ -23,8 +26,6 @@ from tandem_knowledge.drafts.models import EventDraft
 from tandem_knowledge.drafts.repository import DraftRepository
 from tandem_knowledge.projects.models import KnownProject
 from tandem_knowledge.projects.repository import ProjectRepository
-from tandem_shared.contracts.change import ChangeImplemented
-from tandem_shared.uow import UnitOfWork
 
 TRANSITION, CLOSED = "transition", "closed"
 

@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime, utcnow
 
 from tandem_knowledge.base import Base
-from tandem_shared.db import UTCDateTime, utcnow
 
 
 class ReviewInterval(Base):

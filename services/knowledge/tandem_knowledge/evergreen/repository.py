@@ -10,12 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.api import PageParams, encode_cursor
+from tandem_shared.errors import ValidationProblem
 
 from tandem_knowledge.articles.lifecycle import ArticleStatus
 from tandem_knowledge.articles.models import Article
 from tandem_knowledge.evergreen.models import ReviewDueNotice, ReviewInterval
-from tandem_shared.api import PageParams, encode_cursor
-from tandem_shared.errors import ValidationProblem
 
 NO_FEEDBACK_RANK = 1001  # after every ratio (0..1000 per mille): articles nobody rated come last
 NEVER = date(9999, 12, 31)  # a flagged article without a review date sorts after every dated one

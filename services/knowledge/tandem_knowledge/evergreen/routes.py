@@ -7,6 +7,9 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES
 
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.evergreen import DEFAULT_INTERVAL_DAYS, evergreen_settings, today
@@ -15,9 +18,6 @@ from tandem_knowledge.articles.schemas import ArticleRead
 from tandem_knowledge.evergreen import service
 from tandem_knowledge.evergreen.repository import ReviewDueRepository
 from tandem_knowledge.evergreen.schemas import IntervalRead, IntervalWrite, QueuePage
-from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["evergreen"], responses=PROBLEM_RESPONSES)
 EDITORS = ("knowledge_editor",)

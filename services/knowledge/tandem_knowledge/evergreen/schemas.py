@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from tandem_shared.api import Page
 
 from tandem_knowledge.articles.evergreen import MAX_INTERVAL_DAYS
 from tandem_knowledge.articles.lifecycle import ArticleKind
 from tandem_knowledge.articles.schemas import FeedbackSummary
-from tandem_shared.api import Page
 
 
 class IntervalWrite(BaseModel):

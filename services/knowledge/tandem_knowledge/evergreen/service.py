@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.knowledge import ArticleReviewDue
+from tandem_shared.db import utcnow
+from tandem_shared.uow import UnitOfWork
+
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.evergreen import DEFAULT_INTERVAL_DAYS, days_overdue, is_due, is_stale
 from tandem_knowledge.articles.lifecycle import ArticleKind
@@ -11,10 +16,6 @@ from tandem_knowledge.articles.models import Article
 from tandem_knowledge.evergreen.models import ReviewInterval
 from tandem_knowledge.evergreen.repository import IntervalRepository, ReviewDueRepository
 from tandem_knowledge.evergreen.schemas import IntervalRead, QueueItem
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.knowledge import ArticleReviewDue
-from tandem_shared.db import utcnow
-from tandem_shared.uow import UnitOfWork
 
 SWEEP_BATCH = 500  # notices per transaction: a first sweep over a large library commits as it goes
 

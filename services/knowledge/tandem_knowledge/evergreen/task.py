@@ -8,10 +8,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tandem_shared.uow import unit_of_work
 
 from tandem_knowledge.articles.evergreen import evergreen_settings, today
 from tandem_knowledge.evergreen.service import SWEEP_BATCH, sweep
-from tandem_shared.uow import unit_of_work
 
 if TYPE_CHECKING:
     from tandem_shared.runtime import ServiceRuntime

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 from tandem_knowledge.base import Base
-from tandem_shared.db import UTCDateTime, new_id, utcnow
 
 
 class ArticleFeedback(Base):

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from tandem_knowledge.feedback.models import ArticleFeedback
 from tandem_shared.api import PageParams
 from tandem_shared.repository import keyset_page
+
+from tandem_knowledge.feedback.models import ArticleFeedback
 
 
 class FeedbackRepository:

@@ -6,14 +6,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from tandem_shared.api import PageDep, UnitOfWorkDep
+from tandem_shared.auth import CurrentActor
+from tandem_shared.errors import PROBLEM_RESPONSES
 
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.feedback import service
 from tandem_knowledge.feedback.repository import FeedbackRepository
 from tandem_knowledge.feedback.schemas import FeedbackGiven, FeedbackPage, FeedbackRead, FeedbackWrite
-from tandem_shared.api import PageDep, UnitOfWorkDep
-from tandem_shared.auth import CurrentActor
-from tandem_shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["feedback"], responses=PROBLEM_RESPONSES)
 FEEDBACK = "/articles/{article_id}/feedback"

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from tandem_shared.api import Page
 
 from tandem_knowledge.articles.schemas import FeedbackSummary
-from tandem_shared.api import Page
 
 MAX_COMMENT = 2000
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy.orm.attributes import set_committed_value
+from tandem_shared.auth import Actor
+from tandem_shared.db import utcnow
+from tandem_shared.errors import Conflict
+from tandem_shared.uow import UnitOfWork
 
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.lifecycle import Action, check
@@ -10,10 +14,6 @@ from tandem_knowledge.articles.models import Article
 from tandem_knowledge.articles.repository import ArticleRepository
 from tandem_knowledge.feedback.models import ArticleFeedback
 from tandem_knowledge.feedback.repository import FeedbackRepository
-from tandem_shared.auth import Actor
-from tandem_shared.db import utcnow
-from tandem_shared.errors import Conflict
-from tandem_shared.uow import UnitOfWork
 
 
 async def give(uow: UnitOfWork, *, actor: Actor, article: Article, helpful: bool, comment: str | None

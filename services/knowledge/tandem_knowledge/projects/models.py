@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from tandem_shared.db import UTCDateTime, utcnow
 
 from tandem_knowledge.base import Base
-from tandem_shared.db import UTCDateTime, utcnow
 
 
 class KnownProject(Base):

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.api import PageParams
+from tandem_shared.repository import EntityRepository, keyset_page
 
 from tandem_knowledge.articles.repository import holds
 from tandem_knowledge.reviews.models import ArticleReview, ReviewPolicy, ReviewVote
 from tandem_knowledge.reviews.rules import ReviewState
-from tandem_shared.api import PageParams
-from tandem_shared.repository import EntityRepository, keyset_page
 
 
 class PolicyRepository:

@@ -6,6 +6,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
+from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
+from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
+from tandem_shared.uow import UnitOfWork
 
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.lifecycle import ArticleKind
@@ -25,10 +29,6 @@ from tandem_knowledge.reviews.schemas import (
     VoteCreate,
     VoteRead,
 )
-from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
-from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
-from tandem_shared.uow import UnitOfWork
 
 router = APIRouter(tags=["reviews"], responses=PROBLEM_RESPONSES)
 EDITORS = ("knowledge_editor",)

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from tandem_shared.api import Page
+from tandem_shared.quorum import QuorumKind
 
 from tandem_knowledge.articles.lifecycle import ArticleKind, WorkflowState
 from tandem_knowledge.reviews.rules import Decision, ReviewState
-from tandem_shared.api import Page
-from tandem_shared.quorum import QuorumKind
 
 Member = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]

@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tandem_shared.auth import Actor
+from tandem_shared.contracts.knowledge import ArticleReturnedToDraft, ArticleSubmitted, ArticleVoteCast
+from tandem_shared.contracts.knowledge import ReviewComment as CommentData
+from tandem_shared.db import utcnow
+from tandem_shared.errors import Conflict, InvalidTransition, ValidationProblem
+from tandem_shared.quorum import QuorumKind, StepState, reachable
+from tandem_shared.uow import UnitOfWork
+
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.evergreen import today
 from tandem_knowledge.articles.lifecycle import RETURNED, Action, ArticleKind, check
@@ -23,13 +31,6 @@ from tandem_knowledge.reviews.rules import (
     vote_refusal,
 )
 from tandem_knowledge.reviews.schemas import PolicyWrite
-from tandem_shared.auth import Actor
-from tandem_shared.contracts.knowledge import ArticleReturnedToDraft, ArticleSubmitted, ArticleVoteCast
-from tandem_shared.contracts.knowledge import ReviewComment as CommentData
-from tandem_shared.db import utcnow
-from tandem_shared.errors import Conflict, InvalidTransition, ValidationProblem
-from tandem_shared.quorum import QuorumKind, StepState, reachable
-from tandem_shared.uow import UnitOfWork
 
 EDITOR_ROLES = ("knowledge_editor",)  # and admin (Actor.has_any)
 

@@ -16,7 +16,6 @@ import uuid
 
 import sqlalchemy as sa
 from alembic import op
-
 from tandem_shared.db import UTCDateTime
 
 revision = "0004"
