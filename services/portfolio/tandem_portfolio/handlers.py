@@ -22,9 +22,11 @@ from tandem_shared.contracts.change import (
     TeamSuccessScoreChanged,
 )
 from tandem_shared.contracts.knowledge import ArticlePublished, ArticleRetired
+from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
 from tandem_shared.events import CloudEvent, EventData
 from tandem_shared.uow import UnitOfWork
 
+from tandem_portfolio.disruption import handlers as disruption
 from tandem_portfolio.handover import handlers as handover
 from tandem_portfolio.labour import handlers as labour
 from tandem_portfolio.status import handlers as status
@@ -64,4 +66,7 @@ HANDLERS: dict[str, Handler] = {
     ChangeCanceled.event_type: handover.on_change_canceled,
     # Delivery risk from the delivering team's change success score.
     TeamSuccessScoreChanged.event_type: teams.on_team_score_changed,
+    # Implementation-caused disruption: incidents metrics links to a project's go-live (status and an issue).
+    IncidentLinked.event_type: disruption.on_incident_linked,
+    IncidentUnlinked.event_type: disruption.on_incident_unlinked,
 }

@@ -7,6 +7,7 @@ import tandem_portfolio.business_cases.models
 import tandem_portfolio.costs.models
 import tandem_portfolio.decisions.models
 import tandem_portfolio.demand.models
+import tandem_portfolio.disruption.models
 import tandem_portfolio.gates.models
 import tandem_portfolio.handover.models
 import tandem_portfolio.handover.projection

@@ -12,7 +12,9 @@ of absolute impacts: a cut unsettles scope as much as an addition) against the p
 amber up to 15 %, red beyond; not judged without a budget. The worse of the two.
 Resources — people booked on the project who are over-allocated: green none, amber 1, red 2 or more; unfilled role
 requests: green none, amber 1 or 2, red 3 or more; the delivering team's change success score: amber below the
-threshold (a delivery risk). The worst of the three.
+threshold (a delivery risk); implementation-caused disruption (incidents metrics links to the project's go-live,
+weighted P1 10, P2 5, P3 2, P4 1: `disruption/rules.py`): green below 5 points, amber from 5, red from 10. The worst
+of the four.
 Overall — the worst colour shown across the dimensions (overrides included).
 Override — a person may set a dimension's colour with a reason for at most 30 days; past its expiry the override is
 ignored (decided when the status is read, so nothing has to remove it).
@@ -27,6 +29,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from tandem_portfolio.disruption.rules import colour as disruption_colour
 from tandem_portfolio.milestones.slip import working_days_late
 
 SCHEDULE_GREEN_MAX_SLIP = 5  # working days
@@ -171,9 +174,19 @@ class DeliveryTeamScore:
     threshold: int
 
 
+@dataclass(frozen=True)
+class Disruption:
+    """Implementation-caused disruption: the weighted points of the incidents the go-live caused, and the words."""
+
+    points: int
+    incidents: int
+    explanation: str
+
+
 def resources(overallocated: Sequence[OverallocatedPerson], unfilled_role_requests: int = 0,
-              team_score: DeliveryTeamScore | None = None) -> Assessment:
-    """Resources colour from over-allocated people on the project, unfilled role requests and the team's score."""
+              team_score: DeliveryTeamScore | None = None, disruption: Disruption | None = None) -> Assessment:
+    """Resources colour from over-allocated people on the project, unfilled role requests, the team's score and the
+    disruption its go-live caused."""
     by_people = _banded(len(overallocated), RESOURCES_GREEN_MAX_OVERALLOCATED, RESOURCES_AMBER_MAX_OVERALLOCATED)
     by_requests = _banded(unfilled_role_requests, RESOURCES_GREEN_MAX_UNFILLED, RESOURCES_AMBER_MAX_UNFILLED)
     at_risk = team_score is not None and team_score.score < team_score.threshold
@@ -183,7 +196,9 @@ def resources(overallocated: Sequence[OverallocatedPerson], unfilled_role_reques
         "unfilled_role_requests": unfilled_role_requests,
         "delivery_team": None if team_score is None else {
             "team": team_score.team, "success_score": team_score.score, "threshold": team_score.threshold,
-            "at_risk": at_risk}}
+            "at_risk": at_risk},
+        "implementation_disruption": None if disruption is None else {
+            "points": disruption.points, "incidents": disruption.incidents}}
     if overallocated:
         words = (f"{len(overallocated)} person(s) booked on the project over-allocated: " + ", ".join(
             f"{p.name} ({p.team or 'no team'}, from {p.first_week}, peak {p.peak_utilisation * 100:.0f} %)"
@@ -196,7 +211,12 @@ def resources(overallocated: Sequence[OverallocatedPerson], unfilled_role_reques
         words += (f"; delivery team {team_score.team}'s change success score is {team_score.score}"
                   + (f", below the threshold {team_score.threshold}: a delivery risk (amber)" if at_risk
                      else f" (amber below {team_score.threshold})"))
-    return Assessment(worst([by_people, by_requests, Rag.AMBER if at_risk else Rag.GREEN]), words, facts)
+    by_disruption = Rag.GREEN
+    if disruption is not None and disruption.points > 0:
+        by_disruption = Rag(disruption_colour(disruption.points))
+        words += f"; implementation-caused disruption: {disruption.explanation}"
+    return Assessment(worst([by_people, by_requests, Rag.AMBER if at_risk else Rag.GREEN, by_disruption]), words,
+                      facts)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.costs.plan import month_number, to_date
 from tandem_portfolio.costs.service import budget_of
+from tandem_portfolio.disruption import rules as disruption_rules
+from tandem_portfolio.disruption.service import incidents_of
 from tandem_portfolio.milestones.repository import MilestoneRepository
 from tandem_portfolio.milestones.schemas import MilestoneRead
 from tandem_portfolio.projects.models import Project
@@ -71,8 +73,10 @@ async def project_status(uow: UnitOfWork, project: Project, now: datetime) -> Pr
     scope = rules.scope(count, cost, total, budget.currency, days)
     people = await uow.repo(CapacityProjection).overallocated_on(project.id, iso_week(today))
     team = await uow.repo(TeamScoreRepository).of(project.delivery_team)
+    caused = await incidents_of(uow, project.id)
     resources = rules.resources(people, UNFILLED_ROLE_REQUESTS, rules.DeliveryTeamScore(
-        team.team, team.score, risk_threshold()) if team else None)
+        team.team, team.score, risk_threshold()) if team else None, rules.Disruption(
+        disruption_rules.points(caused), len(caused), disruption_rules.describe(caused)) if caused else None)
     overrides = await uow.repo(StatusRepository).overrides(project.id)
     computed = {"schedule": schedule, "budget": money, "scope": scope, "resources": resources}
     return ProjectStatus(now, [rules.dimension_status(name, computed[name], _override(overrides.get(name)), now)
