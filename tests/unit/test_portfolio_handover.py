@@ -46,8 +46,9 @@ def _article(kind: str = "runbook", project: uuid.UUID | None = None, documents:
 
 def test_runbooks_published_for_the_project_or_for_every_touched_service_and_ci():
     none = rules.runbooks_published(PROJECT, TOUCHES, [_article("how_to", PROJECT)])
-    assert not none.met and none.why == ("no runbook or known-error article is published for the project; not "
-                                         "documented by one either: service Customer portal, CI portal-app")
+    assert not none.met
+    assert none.why == ("no runbook, handover or known-error article is published for the project; not "
+                        "documented by one either: service Customer portal, CI portal-app")
     own = rules.runbooks_published(PROJECT, TOUCHES, [_article(project=PROJECT, at=T + timedelta(days=1)),
                                                       _article("known_error", PROJECT, at=T)])
     assert own.met and own.since == T and own.why == "known error 'known_error article' is published for the " \

@@ -27,8 +27,8 @@ async def cis_registered(uow: UnitOfWork, project: Project, _params: dict[str, A
     return _result(await service.cis_registered(uow, project))
 
 
-@criterion("runbooks_published", "A runbook or known-error article is published for the project, or one documents "
-           "each touched service and CI (from knowledge's article events).")
+@criterion("runbooks_published", "A runbook, handover or known-error article is published for the project, or one "
+           "documents each touched service and CI (from knowledge's article events).")
 async def runbooks_published(uow: UnitOfWork, project: Project, _params: dict[str, Any]) -> CriterionResult:
     return _result(await service.runbooks_published(uow, project))
 

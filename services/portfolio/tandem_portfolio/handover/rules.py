@@ -1,8 +1,8 @@
 """Operational readiness: each fact met or not, why, and since when, from what other services announced; no I/O.
 
 - `cis_registered`: every service and CI the project touches is in change's CMDB and not retired.
-- `runbooks_published`: a runbook or known-error article is published for the project, or every touched service and
-  CI is documented by one.
+- `runbooks_published`: a runbook (handover runbooks included) or known-error article is published for the project,
+  or every touched service and CI is documented by one.
 - `support_capacity_booked`: run work or on-call (capacity's `operations` bookings) is booked for a member of the
   support team and reaches the go-live date or later.
 - `go_live_change_approved`: a change linked to the project is approved (not canceled since) or was implemented
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-RUNBOOK_KINDS = frozenset({"runbook", "known_error"})
+# The handover runbook knowledge drafts when a project enters transition is kind `handover`: it counts as a runbook.
+RUNBOOK_KINDS = frozenset({"runbook", "handover", "known_error"})
 SUCCESSFUL = frozenset({"successful", "successful_with_issues"})
 RETIRED = "retired"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # orders a fact with no known time first
@@ -93,7 +94,7 @@ class Article:
 
 
 def runbooks_published(project_id: uuid.UUID, touches: Sequence[Touch], articles: Sequence[Article]) -> Fact:
-    """A runbook or known error is published for the project, or one documents each touched service and CI."""
+    """A runbook, handover or known error is published for the project, or one documents each touched service and CI."""
     name = "runbooks_published"
     runbooks = [a for a in articles if a.kind in RUNBOOK_KINDS]
     own = sorted((a for a in runbooks if a.project_id == project_id), key=lambda a: (a.published_at, str(a.id)))
@@ -110,10 +111,10 @@ def runbooks_published(project_id: uuid.UUID, touches: Sequence[Touch], articles
     details = {"articles": sorted({str(a.id) for a in first.values()}),
                "undocumented": [str(t.id) for t in undocumented]}
     if touches and not undocumented:
-        return Fact(name, True, "every touched service and CI is documented by a published runbook or known "
+        return Fact(name, True, "every touched service and CI is documented by a published runbook, handover or known "
                     "error: " + ", ".join(f"{t.label()} by '{first[t.id].title}'" for t in touches),
                     max(a.published_at for a in first.values()), details)
-    words = "no runbook or known-error article is published for the project"
+    words = "no runbook, handover or known-error article is published for the project"
     if undocumented:
         words += "; not documented by one either: " + ", ".join(t.label() for t in undocumented)
     return Fact(name, False, words, details=details)
