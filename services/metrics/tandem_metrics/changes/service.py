@@ -15,13 +15,11 @@ async def record_implemented(uow: UnitOfWork, data: ChangeImplemented) -> Change
     change.title, change.team, change.project_id = data.title, data.team, data.project_id
     change.affected_cis, change.outcome, change.implemented_at = sorted(set(data.affected_cis)), data.outcome, \
         data.actual_end
-    await uow.session.flush()
-    return change
+    return change  # written by the next query's autoflush (or the commit): no flush per event
 
 
 async def record_impact(uow: UnitOfWork, data: ChangeImpactAssessed) -> ChangeFacts:
     """Remember the business services a change impacts (its latest impact assessment)."""
     change = await uow.repo(Changes).ensure(data.id)
     change.services = sorted({str(s) for s in data.impacted_business_services})
-    await uow.session.flush()
     return change

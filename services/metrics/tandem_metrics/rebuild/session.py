@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from tandem_shared.events import CloudEvent, EventData, build_envelope
 from tandem_shared.uow import UnitOfWork, install_session_hooks
 
+from tandem_metrics.signals.linking import REPLAYING  # in uow.cache while replaying: work done once later may wait
+
 CACHE = "tandem_rebuild_rows"  # Session.info key of the RowCache
 LIMIT = 1_000_000  # cached rows at most (memory): past it, lookups query the database
 
 
-REPLAYING = "metrics.replaying"  # in uow.cache while the rebuild replays events: work it does once later may wait
 
 
 class RebuildUnitOfWork(UnitOfWork):

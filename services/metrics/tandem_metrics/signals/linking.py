@@ -29,6 +29,9 @@ from tandem_metrics.signals.models import Incident
 from tandem_metrics.signals.repository import Incidents
 from tandem_metrics.signals.rules import Counted, change_of, incident_counted
 
+# In uow.cache while the rebuild replays events (rebuild/session.py): it relinks every incident once after the replay.
+REPLAYING = "metrics.replaying"
+
 
 def candidate(change: ChangeFacts) -> ChangeCandidate:
     """An implemented change as the rule sees it."""
@@ -130,7 +133,8 @@ async def recount(uow: UnitOfWork, incidents: list[Incident], links: dict[uuid.U
 
 async def relink_for_change(uow: UnitOfWork, change: ChangeFacts, *, at: datetime) -> None:
     """After a change's implementation (or its services) became known: relink the incidents it may have caused."""
-    if change.implemented_at is None:
+    if change.implemented_at is None or uow.cache.get(REPLAYING):
+        # A rebuild replaying events has no incidents yet: it relinks every incident once after the replay.
         return
     window = link_settings().incident_link_window_days
     await uow.repo(IncidentLinks).lock_linking()  # before reading incidents: a batch committing meanwhile is seen
