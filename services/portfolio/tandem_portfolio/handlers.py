@@ -61,9 +61,10 @@ HANDLERS: dict[str, Handler] = {
     CIRetired.event_type: handover.on_ci_retired,
     ArticlePublished.event_type: handover.on_article_published,
     ArticleRetired.event_type: handover.on_article_retired,
-    ChangeApproved.event_type: handover.on_change_approved,
-    ChangeImplemented.event_type: handover.on_change_implemented,
-    ChangeCanceled.event_type: handover.on_change_canceled,
+    # (Then the disruption of the change's project: incidents linked to the change before portfolio knew it.)
+    ChangeApproved.event_type: _each(handover.on_change_approved, disruption.on_change_of_project),
+    ChangeImplemented.event_type: _each(handover.on_change_implemented, disruption.on_change_of_project),
+    ChangeCanceled.event_type: _each(handover.on_change_canceled, disruption.on_change_of_project),
     # Delivery risk from the delivering team's change success score.
     TeamSuccessScoreChanged.event_type: teams.on_team_score_changed,
     # Implementation-caused disruption: incidents metrics links to a project's go-live (status and an issue).

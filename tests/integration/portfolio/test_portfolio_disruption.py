@@ -68,19 +68,20 @@ async def test_go_live_caused_incidents_move_the_project_status_and_risks(databa
         other = (await pf.post(f"{API}/projects", headers=PM, json={"name": "Billing", "sponsor": "cfo"})).json()["id"]
         assert (await _resources(pf, pid))["facts"]["implementation_disruption"] is None
 
-        # The go-live change is the project's (change says so); an incident linked to the change counts.
+        # An incident linked to the go-live change, published before change says the change is the project's
+        # (other topics: either may arrive first); once portfolio knows the change, the incident counts.
         change = uuid.uuid4()
         now = datetime.now(UTC)
+        first, second = uuid.uuid4(), uuid.uuid4()
+        await _publish(portfolio, _linked(first, "P2", change=change))
         await _publish(portfolio, ChangeApproved(
             id=change, type="normal", approved_by="cab", pre_authorised=False, assignee_id=None, effort_hours=4,
             planned_start=now, planned_end=now + timedelta(hours=4), state="scheduled", project_id=uuid.UUID(pid)))
-        first, second = uuid.uuid4(), uuid.uuid4()
-        await _publish(portfolio, _linked(first, "P2", change=change))
         amber = await eventually(lambda: _disruption_is(pf, pid, 5), timeout=TIMEOUT)
         assert amber["colour"] == "amber" and amber["facts"]["implementation_disruption"]["incidents"] == 1
         assert "implementation-caused disruption: 1 incident(s) caused by the project's go-live weigh 5 point(s)" \
             in amber["explanation"] and "same CI portal-app as the change, P2" in amber["explanation"]
-        [issue] = await _issues(pf, pid)
+        [issue] = await eventually(lambda: _issues(pf, pid), timeout=TIMEOUT)
         assert (issue["title"], issue["kind"], issue["status"], issue["impact"], issue["owner"]) == (
             "Go-live caused incidents", "issue", "open", 3, "paula")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeImplemented
 from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
 from tandem_shared.events import CloudEvent
 from tandem_shared.uow import UnitOfWork
@@ -19,3 +20,11 @@ async def on_incident_linked(uow: UnitOfWork, event: CloudEvent, data: IncidentL
 async def on_incident_unlinked(uow: UnitOfWork, event: CloudEvent, data: IncidentUnlinked) -> None:
     """An incident no longer has a cause."""
     await service.drop_link(uow, incident_id=data.incident_id, reason=data.reason)
+
+
+async def on_change_of_project(uow: UnitOfWork, event: CloudEvent,
+                               data: ChangeApproved | ChangeImplemented | ChangeCanceled) -> None:
+    """A change names its project (after handover kept the link): an incident linked to the change before portfolio
+    knew whose it was now counts for the project, so its issue follows."""
+    if data.project_id is not None:
+        await service.sync_project(uow, data.project_id)

@@ -65,9 +65,14 @@ async def _project(repo: CausedIncidentRepository, row: CausedIncident | None) -
 
 async def _sync_all(uow: UnitOfWork, project_ids: set[uuid.UUID | None]) -> None:
     for project_id in sorted(p for p in project_ids if p is not None):
-        project = await uow.session.get(Project, project_id)
-        if project is not None:
-            await sync_issue(uow, project)
+        await sync_project(uow, project_id)
+
+
+async def sync_project(uow: UnitOfWork, project_id: uuid.UUID) -> None:
+    """Bring the project's issue in line, if portfolio knows the project."""
+    project = await uow.session.get(Project, project_id)
+    if project is not None:
+        await sync_issue(uow, project)
 
 
 async def sync_issue(uow: UnitOfWork, project: Project) -> None:
