@@ -19,8 +19,9 @@ $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 run: install
 	$(BIN)/tandem up
 
+# Two workers, a test file each at a time: most tests wait on the broker and the databases, so the cores stay busy.
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # Ruff over the whole tree, then the type check; CI runs it before the tests.
 lint: install
