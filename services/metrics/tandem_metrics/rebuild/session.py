@@ -52,6 +52,15 @@ class RowCache:
         self.classes = set(classes)
         self.rows: dict[tuple[type, tuple[Any, ...]], Any] = {}
         self.on = True
+        self._keys: dict[type, tuple[str, ...]] = {}  # each class's primary key attributes, looked up once
+
+    def _key(self, instance: Any) -> tuple[Any, ...]:
+        cls = type(instance)
+        names = self._keys.get(cls)
+        if names is None:
+            mapper = sa.inspect(cls)
+            names = self._keys[cls] = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+        return tuple(getattr(instance, name) for name in names)
 
     def off(self) -> None:
         self.on = False
@@ -61,7 +70,7 @@ class RowCache:
         cls = type(instance)
         if not self.on or cls not in self.classes:
             return
-        key = tuple(sa.inspect(cls).primary_key_from_instance(instance))
+        key = self._key(instance)
         if any(part is None for part in key):
             # A key the database would assign: rows of this class cannot be found without a query.
             self.classes.discard(cls)
@@ -71,7 +80,7 @@ class RowCache:
             self.off()
 
     def forget(self, instance: Any) -> None:
-        key = tuple(sa.inspect(type(instance)).primary_key_from_instance(instance))
+        key = self._key(instance)
         self.rows.pop((type(instance), key), None)
 
 
