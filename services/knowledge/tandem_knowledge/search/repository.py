@@ -1,0 +1,311 @@
+"""Every query of search: ranked matches, facet counts, highlighted snippets; SQLite FTS5 or PostgreSQL tsvector.
+
+The index objects (migration 0005) are not in the ORM model: they are named here in SQL. Both backends take the same
+`Query` (search/query.py) and return the same shapes; only the scores' scale differs (FTS5's bm25, PostgreSQL's
+ts_rank), so a score is compared only with scores of the same search.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared.db import UTCDateTime
+from tandem_shared.errors import ValidationProblem
+
+from tandem_knowledge.articles.models import Article
+from tandem_knowledge.search.query import Query, to_fts5, to_fts5_outside, to_highlight_tsquery, to_tsquery
+
+# Marks around matched words in snippets: private-use characters, swapped for <mark> after the text is escaped.
+MARK_START, MARK_END = "\ue000", "\ue001"
+SNIPPET_WORDS = 24
+# Field weights, title > tags > kind > body: FTS5 bm25 per column (title, tags, kind, body); ts_rank per weight class
+# in the order D (kind), C (body), B (tags), A (title).
+FTS5_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
+TS_RANK_WEIGHTS = "{0.2, 0.1, 0.4, 1.0}"
+# The head of an article: its short fields, which a broad search ranks on (see service.py).
+HEAD_COLUMNS = ("title", "tags", "kind")
+RESULT_COLUMNS = ("id", "title", "kind", "status", "author", "owner", "tags", "project_id", "change_id", "ci_ids",
+                  "service_ids", "review_due", "needs_refresh", "updated_at")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Filters on the matched articles; None means any."""
+
+    kind: str | None = None
+    status: str | None = None
+    tag: str | None = None
+    author: str | None = None
+    project_id: uuid.UUID | None = None
+    change_id: uuid.UUID | None = None
+    ci_id: uuid.UUID | None = None
+    service_id: uuid.UUID | None = None
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which articles the caller may see: `public` statuses, and `private` ones when `reader` authors or owns them.
+
+    `reader` None: every article of a private status (editors).
+    """
+
+    public: tuple[str, ...]
+    private: tuple[str, ...] = ()
+    reader: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One match in page order: the article, its score (higher is better within one search) and its sort key."""
+
+    id: uuid.UUID
+    score: float
+    key: Any  # the backend's own sort value (a rank, a rowid, a creation time), kept in the cursor
+    ref: Any = None  # SQLite: the article's rowid, by which FTS5 finds it again for its snippet
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Counts by kind, status and tag over `count` matches; `more` when others match beyond them."""
+
+    count: int
+    more: bool
+    kind: Counter[str]
+    status: Counter[str]
+    tag: Counter[str]
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """The title with matches marked, and the passages of the body around them (marked with MARK_START/MARK_END)."""
+
+    title: str
+    body: str
+
+
+def _key(value: Any, parse: Any) -> Any:
+    """A cursor's sort key as the statement compares it, or a 422 naming the cursor."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        return parse(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationProblem.field("cursor", "not a cursor returned by this search") from exc
+
+
+class SearchRepository:
+    """Full-text search over the articles a caller may see."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self._sqlite = self.dialect == "sqlite"
+
+    # Filters ------------------------------------------------------------------------------------------------------
+
+    def _holds(self, column: str, name: str) -> str:
+        """A JSON list column holds the parameter's value; spelled per dialect."""
+        if self._sqlite:
+            return f"EXISTS (SELECT 1 FROM json_each(a.{column}) WHERE value = :{name})"
+        return f"a.{column}::jsonb @> jsonb_build_array(CAST(:{name} AS text))"
+
+    def _where(self, filters: SearchFilters, visibility: Visibility
+               ) -> tuple[list[str], dict[str, Any], list[sa.BindParameter[Any]]]:
+        """SQL conditions on `a`, their parameters and their typed bind declarations."""
+        params: dict[str, Any] = {"public": list(visibility.public)}
+        binds: list[sa.BindParameter[Any]] = [sa.bindparam("public", expanding=True)]
+        seen = "a.status IN :public"
+        if visibility.private:
+            params["private"] = list(visibility.private)
+            binds.append(sa.bindparam("private", expanding=True))
+            if visibility.reader is None:
+                seen += " OR a.status IN :private"
+            else:
+                params["reader"] = visibility.reader
+                seen += " OR (a.status IN :private AND (a.author = :reader OR a.owner = :reader))"
+        where = [f"({seen})"]
+        for name in ("kind", "status", "author"):
+            value = getattr(filters, name)
+            if value is not None:
+                where.append(f"a.{name} = :{name}")
+                params[name] = value
+        for name in ("project_id", "change_id"):
+            value = getattr(filters, name)
+            if value is not None:
+                where.append(f"a.{name} = :{name}")
+                params[name] = value
+                binds.append(sa.bindparam(name, type_=sa.Uuid()))
+        if filters.tag is not None:
+            where.append(self._holds("tags", "tag"))
+            params["tag"] = filters.tag
+        if filters.ci_id is not None:
+            where.append(self._holds("ci_ids", "ci_id"))
+            params["ci_id"] = str(filters.ci_id)
+        if filters.service_id is not None:
+            where.append(self._holds("service_ids", "service_id"))
+            params["service_id"] = str(filters.service_id)
+        if filters.updated_since is not None:
+            where.append("a.updated_at >= :updated_since")
+            params["updated_since"] = filters.updated_since
+            binds.append(sa.bindparam("updated_since", type_=UTCDateTime()))
+        return where, params, binds
+
+    def _statement(self, query: Query, filters: SearchFilters, visibility: Visibility, columns: str,
+                   **options: Any) -> tuple[sa.TextClause, dict[str, Any]]:
+        """The statement of `_select` and its parameters."""
+        sql, params, binds = self._select(query, filters, visibility, columns, **options)
+        return sa.text(sql).bindparams(*binds), params
+
+    def _select(self, query: Query, filters: SearchFilters, visibility: Visibility, columns: str, *,
+                match: str = "all", condition: str = "", order: str = "", after: str = "",
+                limit: int | None = None) -> tuple[str, dict[str, Any], list[sa.BindParameter[Any]]]:
+        """SELECT `columns` of the matched, visible, filtered articles `a` (with `articles_fts`, or `q` and `qh`).
+
+        `a` is the narrow filter table on SQLite (see migration 0005) and `articles` on PostgreSQL.
+
+        `match`: "all" every match; "head" those whose terms all match in the title, tags or kind; "rest" the others.
+        `condition` joins the WHERE clause; `after` filters the selected columns (a keyset on a computed key).
+        """
+        where, params, binds = self._where(filters, visibility)
+        if self._sqlite:
+            params["match"] = {"all": to_fts5(query), "head": to_fts5(query, within=HEAD_COLUMNS),
+                               "rest": to_fts5_outside(query, HEAD_COLUMNS)}[match]
+            source = ("FROM articles_fts JOIN article_search_filters AS a ON a.article_rowid = articles_fts.rowid "
+                      "WHERE articles_fts MATCH :match")
+        else:
+            params["tsquery"] = to_tsquery(query)
+            source = "FROM articles AS a, to_tsquery('tandem_search', :tsquery) AS q"
+            if match != "all":
+                params["head_tsquery"] = to_tsquery(query, positive=True)
+                source += ", to_tsquery('tandem_search', :head_tsquery) AS qh"
+            source += " WHERE a.search_vector @@ q"
+            source += {"all": "", "head": " AND a.search_head @@ qh", "rest": " AND NOT (a.search_head @@ qh)"}[match]
+        sql = f"SELECT {columns} {source} AND {' AND '.join([*where, *([condition] if condition else [])])}"
+        if after:
+            sql = f"SELECT * FROM ({sql}) AS matched WHERE {after}"
+        if order:
+            sql += f" ORDER BY {order}"
+        if limit is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = limit
+        return sql, params, binds
+
+    # Queries ------------------------------------------------------------------------------------------------------
+
+    async def sample(self, query: Query, filters: SearchFilters, visibility: Visibility, *, cap: int) -> Sample:
+        """Counts by kind, status and tag of up to `cap` matches (the first in the index's order); whether more match.
+
+        One statement: the matches are found once (on PostgreSQL a phrase is checked against each candidate's vector)
+        and counted in the database, which returns a few dozen rows.
+        """
+        matches, params, binds = self._select(query, filters, visibility, "a.kind AS kind, a.status AS status, "
+                                              "a.tags AS tags", limit=cap + 1)
+        tags = "json_each(f.tags) AS t" if self._sqlite else "json_array_elements_text(f.tags) AS t(value)"
+        params["cap"] = cap
+        stmt = sa.text(
+            f"WITH m AS MATERIALIZED ({matches}), f AS (SELECT * FROM m LIMIT :cap) "
+            "SELECT 'total' AS facet, '' AS value, count(*) AS n FROM m "
+            "UNION ALL SELECT 'kind', f.kind, count(*) FROM f GROUP BY f.kind "
+            "UNION ALL SELECT 'status', f.status, count(*) FROM f GROUP BY f.status "
+            f"UNION ALL SELECT 'tag', t.value, count(*) FROM f, {tags} GROUP BY t.value"
+        ).bindparams(*binds)
+        counts: dict[str, Counter[str]] = {"kind": Counter(), "status": Counter(), "tag": Counter()}
+        found = 0
+        for facet, value, n in (await self.session.execute(stmt, params)).all():
+            if facet == "total":
+                found = n
+            else:
+                counts[facet][value] = n
+        return Sample(count=min(found, cap), more=found > cap, kind=counts["kind"], status=counts["status"],
+                      tag=counts["tag"])
+
+    async def ranked(self, query: Query, filters: SearchFilters, visibility: Visibility, *, match: str = "all",
+                     limit: int, after: tuple[Any, uuid.UUID] | None = None) -> list[Hit]:
+        """The best `limit` matches after the cursor's (key, id), best first, ties by id (`match`: see _statement)."""
+        if self._sqlite:
+            # bm25 is lower for better matches: ascending. A match in the head ranks by the head's words alone.
+            columns = f"a.id AS id, bm25(articles_fts, {FTS5_WEIGHTS}) AS key, articles_fts.rowid AS ref"
+            keyset, order = "key > :after_key OR (key = :after_key AND id > :after_id)", "key, id"
+        else:
+            vector, tsquery = ("a.search_head", "qh") if match == "head" else ("a.search_vector", "q")
+            columns = f"a.id AS id, ts_rank('{TS_RANK_WEIGHTS}', {vector}, {tsquery}, 1) AS key, NULL AS ref"
+            keyset, order = "key < :after_key OR (key = :after_key AND id > :after_id)", "key DESC, id"
+        stmt, params = self._statement(query, filters, visibility, columns, match=match, order=order,
+                                       after=keyset if after else "", limit=limit)
+        if after is not None:
+            params["after_key"], params["after_id"] = _key(after[0], float), after[1]
+            stmt = stmt.bindparams(sa.bindparam("after_key", type_=sa.Float()),
+                                   sa.bindparam("after_id", type_=sa.Uuid()))
+        rows = (await self.session.execute(stmt.columns(id=sa.Uuid(), key=sa.Float()), params)).all()
+        return [Hit(id=row.id, key=row.key, score=-row.key if self._sqlite else row.key, ref=row.ref) for row in rows]
+
+    async def newest(self, query: Query, filters: SearchFilters, visibility: Visibility, *, limit: int,
+                     after: tuple[Any, uuid.UUID] | None = None) -> list[Hit]:
+        """Matches whose terms do not all match in the head, newest first (after the cursor's key and id).
+
+        SQLite: by rowid, the order articles were created in, which FTS5 walks backwards without sorting.
+        PostgreSQL: by created_at down its index, checking each article against the query until the page is full.
+        """
+        if self._sqlite:
+            columns, order, key_type = "a.id AS id, articles_fts.rowid AS key", "articles_fts.rowid DESC", sa.Integer()
+            keyset = "articles_fts.rowid < :after_key"
+        else:
+            columns, order, key_type = "a.id AS id, a.created_at AS key", "a.created_at DESC, a.id DESC", UTCDateTime()
+            keyset = "(a.created_at, a.id) < (:after_key, :after_id)"
+        stmt, params = self._statement(query, filters, visibility, columns, match="rest", order=order,
+                                       condition=keyset if after else "", limit=limit)
+        if after is not None:
+            params["after_key"] = _key(after[0], int if self._sqlite else datetime.fromisoformat)
+            stmt = stmt.bindparams(sa.bindparam("after_key", type_=key_type))
+            if not self._sqlite:  # a rowid is unique; a creation time needs the id beside it
+                params["after_id"] = after[1]
+                stmt = stmt.bindparams(sa.bindparam("after_id", type_=sa.Uuid()))
+        rows = (await self.session.execute(stmt.columns(id=sa.Uuid(), key=key_type), params)).all()
+        return [Hit(id=row.id, key=row.key, score=0.0, ref=row.key) for row in rows]
+
+    async def snippets(self, query: Query, hits: Sequence[Hit]) -> dict[uuid.UUID, Snippet]:
+        """The title and body passages of these hits' articles with the query's matches marked."""
+        if not hits:
+            return {}
+        params: dict[str, Any] = {"start": MARK_START, "end": MARK_END}
+        if self._sqlite:
+            # By rowid: FTS5 looks each one up, rather than walking every match of the query to find them.
+            params["match"], params["ids"] = to_fts5(query), [hit.ref for hit in hits]
+            by_rowid = {hit.ref: hit.id for hit in hits}
+            sql = ("SELECT articles_fts.rowid AS id, highlight(articles_fts, 0, :start, :end) AS title, "
+                   f"snippet(articles_fts, 3, :start, :end, '…', {SNIPPET_WORDS}) AS body "
+                   "FROM articles_fts WHERE articles_fts MATCH :match AND articles_fts.rowid IN :ids")
+            stmt = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+            rows = (await self.session.execute(stmt, params)).all()
+            return {by_rowid[row.id]: Snippet(title=row.title, body=row.body) for row in rows}
+        params["ids"] = [hit.id for hit in hits]
+        params["highlight"] = to_highlight_tsquery(query)
+        params["options"] = (f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, MaxWords={SNIPPET_WORDS}, "
+                             "MinWords=8, FragmentDelimiter=\" … \"")
+        # Punctuation set apart by zero-width spaces: the parser then sees pay-gw-01 or /var/log as the words the
+        # index holds (tandem_search_words split them), not as one hyphenated word or file name.
+        sql = ("SELECT a.id AS id, "
+               "ts_headline('tandem_search', a.title, q, 'HighlightAll=true, StartSel=' || :start || "
+               "', StopSel=' || :end) AS title, "
+               "ts_headline('tandem_search', regexp_replace(a.body, '([^[:alnum:][:space:]])', "
+               "E'\\u200b\\\\1\\u200b', 'g'), q, :options) AS body "
+               "FROM articles AS a, to_tsquery('tandem_search', :highlight) AS q WHERE a.id IN :ids")
+        stmt = (sa.text(sql).bindparams(sa.bindparam("ids", expanding=True, type_=sa.Uuid()))
+                .columns(id=sa.Uuid()))
+        rows = (await self.session.execute(stmt, params)).all()
+        return {row.id: Snippet(title=row.title, body=row.body.replace("\u200b", "")) for row in rows}
+
+    async def articles(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+        """The fields a result shows, by id (no body: the snippet stands for it)."""
+        table = Article.__table__
+        columns = [table.c[name] for name in RESULT_COLUMNS]
+        rows = (await self.session.execute(sa.select(*columns).where(table.c.id.in_(list(ids))))).mappings().all()
+        return {row["id"]: row for row in rows}
