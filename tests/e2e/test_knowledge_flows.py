@@ -165,7 +165,7 @@ def test_project_in_transition_gets_a_handover_runbook_that_meets_runbooks_publi
             "name": f"Parcel tracking (e2e {RUN})", "ci_class": "business_service", "criticality": 3,
             "owner_team": f"Parcel support e2e-{RUN}", "service_owner": SERVICE_OWNER}), 201)
         project = ok(client.post(f"{API}/projects", headers=AS_PM, json={
-            "name": f"Parcel tracking {RUN} (knowledge e2e)", "category": "run", "portfolio": PORTFOLIO,
+            "name": f"Parcel tracking {RUN}, knowledge flows (e2e)", "category": "run", "portfolio": PORTFOLIO,
             "sponsor": SPONSOR, "project_manager": PM,
             "problem_statement": "Customers cannot see where their parcels are."}), 201)
         pid = project["id"]

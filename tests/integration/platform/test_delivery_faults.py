@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -223,7 +224,11 @@ async def test_broker_down_approvals_succeed_and_events_arrive_when_it_is_back(d
 
 async def test_a_service_started_while_the_broker_is_unreachable_is_ready_and_delivers_later(
         databases, backend, tmp_path):
-    proxy_port = free_port()
+    # Hold the bootstrap port, bound but not listening (connections are refused), until the proxy takes it: a port
+    # merely found free could be taken meanwhile by another test worker's broker or proxy, which would answer.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    proxy_port = holder.getsockname()[1]
     own = DevelopmentBroker(log_path=tmp_path / "tansu.log", advertised_port=proxy_port).start()
     proxy = TcpProxy(proxy_port, own.port)  # not started: nothing answers at the bootstrap address yet
     try:
@@ -243,6 +248,7 @@ async def test_a_service_started_while_the_broker_is_unreachable_is_ready_and_de
             assert await scalar(capacity_app, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
             await eventually(lambda: _relay_error_of(capacity, "capacity"))
 
+            holder.close()
             await proxy.start()
             await eventually(lambda: scalar(capacity_app, "SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"),
                              timeout=30)
@@ -256,6 +262,7 @@ async def test_a_service_started_while_the_broker_is_unreachable_is_ready_and_de
             ready = (await change.get("/change/readyz")).json()["checks"]
             assert ready["broker"] == "ok" and ready["consumer"]["healthy"] is True
     finally:
+        holder.close()
         await proxy.cut()
         own.stop()
 
