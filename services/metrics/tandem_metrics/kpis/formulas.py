@@ -8,6 +8,7 @@ ratios kept from the first release, which read 0.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,7 +25,7 @@ class Context(Protocol):
         """Minutes the dimension's services were committed to run in the period (None: unknown)."""
 
 
-class Formula:
+class Formula(ABC):
     """A KPI's value from stored values."""
 
     components: tuple[str, ...] = ()
@@ -33,8 +34,9 @@ class Formula:
         """The (component, period) values it needs for this period."""
         return [(c, period) for c in self.components]
 
+    @abstractmethod
     def evaluate(self, values: Values, period: str, dimension: str, context: Context | None) -> float | None:
-        raise NotImplementedError
+        """The value for this period and dimension, or None when it is undefined (e.g. a ratio of nothing)."""
 
 
 @dataclass(frozen=True)
