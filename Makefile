@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/capacity_consumer.py
 	$(BIN)/python bench/portfolio_lists.py
 	$(BIN)/python bench/metrics_rebuild.py
+	$(BIN)/python bench/knowledge_search.py
 
 catalogue: install
 	$(BIN)/tandem events catalogue --output docs/events.md

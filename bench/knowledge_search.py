@@ -8,7 +8,7 @@ ranked page, facets, snippets, JSON) as a viewer, for classes of queries: one, t
 from the articles' text, and (beside the target) prefix, or and exclusion queries.
 
 Usage: .venv/bin/python bench/knowledge_search.py [--articles 100000] [--queries 100] [--keep]
-       [--postgres postgresql://postgres@127.0.0.1:5432]
+       [--postgres postgresql://postgres@127.0.0.1:5432 | --database URL-of-a-kept-database]
 """
 
 from __future__ import annotations
@@ -80,10 +80,11 @@ async def sizes(engine: AsyncEngine, path: Path | None) -> dict[str, float]:
                     "articles table": by_name.get("articles", 0) / mb,
                     "database file": (await asyncio.to_thread(path.stat)).st_size / mb}
         row = (await conn.execute(sa.text(
-            "SELECT pg_relation_size('ix_articles_search_vector'), sum(pg_column_size(search_vector)), "
-            "pg_total_relation_size('articles'), sum(pg_column_size(body)) FROM articles"))).one()
-        return {"GIN index": row[0] / mb, "search_vector column": row[1] / mb, "articles, total": row[2] / mb,
-                "body column": row[3] / mb}
+            "SELECT pg_relation_size('ix_articles_search_vector'), pg_relation_size('ix_articles_search_head'), "
+            "sum(pg_column_size(search_vector)), sum(pg_column_size(search_head)), pg_total_relation_size('articles'), "
+            "sum(pg_column_size(body)) FROM articles"))).one()
+        return {"GIN search_vector": row[0] / mb, "GIN search_head": row[1] / mb, "search_vector column": row[2] / mb,
+                "search_head column": row[3] / mb, "articles, total": row[4] / mb, "body column": row[5] / mb}
 
 
 def queries(corpus: Corpus, n: int, seed: int = 3) -> dict[str, list[str]]:
@@ -114,7 +115,10 @@ def queries(corpus: Corpus, n: int, seed: int = 3) -> dict[str, list[str]]:
 async def run(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="tandem-knowledge-search-"))
     pg_name = path = None
-    if args.postgres:
+    if args.database:
+        url = args.database
+        path = Path(url.split("///", 1)[1]) if url.startswith("sqlite") else None
+    elif args.postgres:
         pg_name = f"tandem_bench_knowledge_{uuid.uuid4().hex[:8]}"
         conn = await asyncpg.connect(args.postgres)
         await conn.execute(f'CREATE DATABASE "{pg_name}"')
@@ -123,7 +127,7 @@ async def run(args: argparse.Namespace) -> None:
     else:
         path = workdir / "knowledge.sqlite3"
         url = f"sqlite+aiosqlite:///{path}"
-    backend = "PostgreSQL" if args.postgres else "SQLite"
+    backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
     try:
         await asyncio.to_thread(upgrade, "knowledge", url)
         platform = PlatformSettings(environment="test", kafka_bootstrap_servers=None)
@@ -132,22 +136,25 @@ async def run(args: argparse.Namespace) -> None:
         corpus = Corpus()
         async with app.router.lifespan_context(app):
             engine = app.state.runtime.engine
-            print(f"{backend}: filling {args.articles} articles", flush=True)
-            in_db, generating = await fill(engine, corpus, args.articles)
-            began = time.perf_counter()
-            if args.postgres:
-                async with engine.connect() as conn:
-                    await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(
-                        sa.text("VACUUM ANALYZE articles"))
-            else:
-                async with engine.begin() as conn:
-                    await conn.execute(sa.text("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')"))
-            after_load = time.perf_counter() - began
+            in_db = generating = after_load = 0.0
+            if not args.database:
+                print(f"{backend}: filling {args.articles} articles", flush=True)
+                in_db, generating = await fill(engine, corpus, args.articles)
+                began = time.perf_counter()
+                if backend == "PostgreSQL":
+                    async with engine.connect() as conn:
+                        await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(
+                            sa.text("VACUUM ANALYZE articles"))
+                else:
+                    async with engine.begin() as conn:
+                        await conn.execute(sa.text("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')"))
+                after_load = time.perf_counter() - began
             size = await sizes(engine, path)
             headers = {"Authorization": f"Bearer {mint_dev_token(platform, 'bench', ['viewer'])}"}
             classes = queries(corpus, args.queries)
             timings: dict[str, list[float]] = {}
             totals: dict[str, list[int]] = {}
+            slowest: dict[str, list[tuple[float, str]]] = {}
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://bench") as client:
                 for name, texts in classes.items():
                     for warm in (True, False):
@@ -160,20 +167,25 @@ async def run(args: argparse.Namespace) -> None:
                             if not warm:
                                 timings.setdefault(name, []).append(elapsed)
                                 totals.setdefault(name, []).append(response.json()["total"])
+                                slowest.setdefault(name, []).append((elapsed, text))
         words = sum(len(a["body"].split()) for a in corpus.chunk(0, 1000)) / 1000
         print(f"\nmachine: {host.node()} · {host.machine()} · {os.cpu_count()} cores · Python {host.python_version()} "
               f"· {backend} · load before queries {os.getloadavg()[0]:.2f}")
-        print(f"articles {args.articles} (mean {words:.0f} words); inserted and indexed in {in_db:.0f} s: "
-              f"{args.articles / in_db:.0f} articles/s (text generation, {generating:.0f} s, not counted); "
-              f"{'VACUUM ANALYZE' if args.postgres else 'FTS5 optimize'} {after_load:.0f} s")
+        if in_db:
+            print(f"articles {args.articles} (mean {words:.0f} words); inserted and indexed in {in_db:.0f} s: "
+                  f"{args.articles / in_db:.0f} articles/s (text generation, {generating:.0f} s, not counted); "
+                  f"{'VACUUM ANALYZE' if pg_name else 'FTS5 optimize'} {after_load:.0f} s")
         print("sizes: " + ", ".join(f"{k} {v:.0f} MB" for k, v in size.items()))
         for name, values in timings.items():
             matched = sorted(totals[name])
             print(f"{name:>22}: p50 {statistics.median(values):6.1f} ms, p95 {percentile(values, 0.95):6.1f} ms, "
                   f"max {max(values):6.1f} ms over {len(values)} queries; matches median {matched[len(matched) // 2]}"
                   f", p95 {percentile([float(m) for m in matched], 0.95):.0f}, max {matched[-1]}")
+            if args.slowest:
+                worst = sorted(slowest[name])[-args.slowest:]
+                print("    slowest: " + ", ".join(f"{q} {ms:.0f} ms" for ms, q in worst))
     finally:
-        if args.keep:
+        if args.keep or args.database:
             print(f"kept: {url}")
         elif pg_name:
             conn = await asyncpg.connect(args.postgres)
@@ -186,6 +198,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=100, help="queries per class")
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
+    parser.add_argument("--slowest", type=int, default=0, help="print this many of the slowest queries per class")
+    parser.add_argument("--database", metavar="URL", default=None,
+                        help="a database a --keep run filled: time the queries only")
     parser.add_argument("--postgres", metavar="URL", default=None,
                         help="a PostgreSQL server for a fresh database, e.g. postgresql://postgres@127.0.0.1:5432")
     asyncio.run(run(parser.parse_args()))

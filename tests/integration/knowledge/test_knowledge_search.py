@@ -219,6 +219,9 @@ async def test_matches_ranking_filters_facets_and_snippets(databases, backend, b
         assert hit["title"] == "Restart the payment gateway"
         assert {"payment", "gateway"} <= _marked(hit["title_highlight"])
         assert "drain" in _marked(hit["snippet"]) and "<mark>" in hit["snippet"]
+        kube = {h["title"]: h for h in (await _search(client, VIEWER, "kube*"))["items"]}
+        assert "kubelet" in _marked(kube["Kubelet certificate rotation"]["title_highlight"])
+        assert "kubelet" in _marked(kube["Kubelet certificate rotation"]["snippet"])
         guide = next(h for h in (await _search(client, VIEWER, "default gateway"))["items"])
         assert "&lt;script&gt;" in guide["snippet"] and "<script>" not in guide["snippet"]
         assert {"default", "gateway"} <= _marked(guide["snippet"])

@@ -15,16 +15,26 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.db import UTCDateTime
 from tandem_shared.errors import ValidationProblem
 
 from tandem_knowledge.articles.models import Article
-from tandem_knowledge.search.query import Query, to_fts5, to_fts5_outside, to_highlight_tsquery, to_tsquery
+from tandem_knowledge.search.query import (
+    Phrase,
+    Query,
+    Word,
+    to_fts5,
+    to_fts5_outside,
+    to_highlight_tsquery,
+    to_tsquery,
+)
 
 # Marks around matched words in snippets: private-use characters, swapped for <mark> after the text is escaped.
 MARK_START, MARK_END = "\ue000", "\ue001"
 SNIPPET_WORDS = 24
+HEADLINE_BEFORE, HEADLINE_WINDOW = 200, 1_200  # PostgreSQL: characters of the body ts_headline reads (snippets)
 # Field weights, title > tags > kind > body: FTS5 bm25 per column (title, tags, kind, body); ts_rank per weight class
 # in the order D (kind), C (body), B (tags), A (title).
 FTS5_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
@@ -81,6 +91,7 @@ class Sample:
     kind: Counter[str]
     status: Counter[str]
     tag: Counter[str]
+    ids: tuple[uuid.UUID, ...] | None = None  # every match's id, when they were listed (see `sample`)
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,20 @@ class SearchRepository:
         self.session = session
         self.dialect = session.get_bind().dialect.name
         self._sqlite = self.dialect == "sqlite"
+
+    async def plan_for_search(self) -> None:
+        """PostgreSQL: plan this transaction's statements for their own query, and never as a scan of every row.
+
+        The planner neither knows a tsquery's selectivity in a generic plan (asyncpg prepares statements, and after
+        five runs PostgreSQL may keep a generic plan) nor what checking `@@` on a row costs: the row's vector is read
+        from TOAST, about 25 µs. A generic plan or a LIMIT then looks cheapest as a sequential scan that checks every
+        article, 1.2 s over 100,000 where the GIN index takes 10 ms (docs/benchmarks.md). Both settings end with
+        the transaction.
+        """
+        if not self._sqlite:
+            await self.session.execute(sa.text(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+                "set_config('enable_seqscan', 'off', true)"))
 
     # Filters ------------------------------------------------------------------------------------------------------
 
@@ -166,13 +191,15 @@ class SearchRepository:
 
     def _select(self, query: Query, filters: SearchFilters, visibility: Visibility, columns: str, *,
                 match: str = "all", condition: str = "", order: str = "", after: str = "",
-                limit: int | None = None) -> tuple[str, dict[str, Any], list[sa.BindParameter[Any]]]:
+                limit: int | None = None, known: Sequence[uuid.UUID] | None = None,
+                ) -> tuple[str, dict[str, Any], list[sa.BindParameter[Any]]]:
         """SELECT `columns` of the matched, visible, filtered articles `a` (with `articles_fts`, or `q` and `qh`).
 
         `a` is the narrow filter table on SQLite (see migration 0005) and `articles` on PostgreSQL.
 
         `match`: "all" every match; "head" those whose terms all match in the title, tags or kind; "rest" the others.
         `condition` joins the WHERE clause; `after` filters the selected columns (a keyset on a computed key).
+        `known` (PostgreSQL): the ids of every match, found by `sample`, which stand for checking the query again.
         """
         where, params, binds = self._where(filters, visibility)
         if self._sqlite:
@@ -186,8 +213,17 @@ class SearchRepository:
             if match != "all":
                 params["head_tsquery"] = to_tsquery(query, positive=True)
                 source += ", to_tsquery('tandem_search', :head_tsquery) AS qh"
-            source += " WHERE a.search_vector @@ q"
-            source += {"all": "", "head": " AND a.search_head @@ qh", "rest": " AND NOT (a.search_head @@ qh)"}[match]
+            matched = "a.search_vector @@ q"
+            if known is not None:
+                matched = "a.id = ANY(:known)"
+                params["known"] = list(known)
+                binds.append(sa.bindparam("known", type_=postgresql.ARRAY(sa.Uuid())))
+            if match == "head":
+                # The head's words are the first words of the whole vector, at the same positions: a head that
+                # matches the terms means the article matches them; the whole vector is read only for exclusions.
+                source += " WHERE a.search_head @@ qh" + (f" AND {matched}" if query.excluded or known else "")
+            else:
+                source += f" WHERE {matched}" + (" AND NOT (a.search_head @@ qh)" if match == "rest" else "")
         sql = f"SELECT {columns} {source} AND {' AND '.join([*where, *([condition] if condition else [])])}"
         if after:
             sql = f"SELECT * FROM ({sql}) AS matched WHERE {after}"
@@ -206,9 +242,12 @@ class SearchRepository:
         One statement: the matches are found once (on PostgreSQL a phrase is checked against each candidate's vector)
         and counted in the database, which returns a few dozen rows.
         """
-        matches, params, binds = self._select(query, filters, visibility, "a.kind AS kind, a.status AS status, "
-                                              "a.tags AS tags", limit=cap + 1)
+        matches, params, binds = self._select(query, filters, visibility, "a.id AS id, a.kind AS kind, "
+                                              "a.status AS status, a.tags AS tags", limit=cap + 1)
         tags = "json_each(f.tags) AS t" if self._sqlite else "json_array_elements_text(f.tags) AS t(value)"
+        # PostgreSQL checks a phrase against each candidate's vector, read from TOAST (25 µs): the ids of the
+        # matches come back too, so that ranking and paging check none again.
+        phrases = not self._sqlite and any(isinstance(t, Phrase) for t in [*query.terms(), *query.excluded])
         params["cap"] = cap
         stmt = sa.text(
             f"WITH m AS MATERIALIZED ({matches}), f AS (SELECT * FROM m LIMIT :cap) "
@@ -216,19 +255,23 @@ class SearchRepository:
             "UNION ALL SELECT 'kind', f.kind, count(*) FROM f GROUP BY f.kind "
             "UNION ALL SELECT 'status', f.status, count(*) FROM f GROUP BY f.status "
             f"UNION ALL SELECT 'tag', t.value, count(*) FROM f, {tags} GROUP BY t.value"
+            + (" UNION ALL SELECT 'id', CAST(f.id AS text), 0 FROM f" if phrases else "")
         ).bindparams(*binds)
         counts: dict[str, Counter[str]] = {"kind": Counter(), "status": Counter(), "tag": Counter()}
-        found = 0
+        found, ids = 0, []
         for facet, value, n in (await self.session.execute(stmt, params)).all():
             if facet == "total":
                 found = n
+            elif facet == "id":
+                ids.append(uuid.UUID(value))
             else:
                 counts[facet][value] = n
         return Sample(count=min(found, cap), more=found > cap, kind=counts["kind"], status=counts["status"],
-                      tag=counts["tag"])
+                      tag=counts["tag"], ids=tuple(ids) if phrases and found <= cap else None)
 
     async def ranked(self, query: Query, filters: SearchFilters, visibility: Visibility, *, match: str = "all",
-                     limit: int, after: tuple[Any, uuid.UUID] | None = None) -> list[Hit]:
+                     limit: int, after: tuple[Any, uuid.UUID] | None = None,
+                     known: Sequence[uuid.UUID] | None = None) -> list[Hit]:
         """The best `limit` matches after the cursor's (key, id), best first, ties by id (`match`: see _statement)."""
         if self._sqlite:
             # bm25 is lower for better matches: ascending. A match in the head ranks by the head's words alone.
@@ -239,7 +282,7 @@ class SearchRepository:
             columns = f"a.id AS id, ts_rank('{TS_RANK_WEIGHTS}', {vector}, {tsquery}, 1) AS key, NULL AS ref"
             keyset, order = "key < :after_key OR (key = :after_key AND id > :after_id)", "key DESC, id"
         stmt, params = self._statement(query, filters, visibility, columns, match=match, order=order,
-                                       after=keyset if after else "", limit=limit)
+                                       after=keyset if after else "", limit=limit, known=known)
         if after is not None:
             params["after_key"], params["after_id"] = _key(after[0], float), after[1]
             stmt = stmt.bindparams(sa.bindparam("after_key", type_=sa.Float()),
@@ -248,11 +291,15 @@ class SearchRepository:
         return [Hit(id=row.id, key=row.key, score=-row.key if self._sqlite else row.key, ref=row.ref) for row in rows]
 
     async def newest(self, query: Query, filters: SearchFilters, visibility: Visibility, *, limit: int,
-                     after: tuple[Any, uuid.UUID] | None = None) -> list[Hit]:
+                     after: tuple[Any, uuid.UUID] | None = None, dense: bool = True,
+                     known: Sequence[uuid.UUID] | None = None) -> list[Hit]:
         """Matches whose terms do not all match in the head, newest first (after the cursor's key and id).
 
         SQLite: by rowid, the order articles were created in, which FTS5 walks backwards without sorting.
-        PostgreSQL: by created_at down its index, checking each article against the query until the page is full.
+        PostgreSQL: by created_at. `dense` (more matches than were counted): down its index, checking each article
+        against the query until the page is full, a few dozen articles. Otherwise every match from the GIN index,
+        sorted: walking the index would check hundreds of articles per match, each reading its vector from TOAST,
+        and the planner, which counts none of that, would walk it.
         """
         if self._sqlite:
             columns, order, key_type = "a.id AS id, articles_fts.rowid AS key", "articles_fts.rowid DESC", sa.Integer()
@@ -260,8 +307,14 @@ class SearchRepository:
         else:
             columns, order, key_type = "a.id AS id, a.created_at AS key", "a.created_at DESC, a.id DESC", UTCDateTime()
             keyset = "(a.created_at, a.id) < (:after_key, :after_id)"
-        stmt, params = self._statement(query, filters, visibility, columns, match="rest", order=order,
-                                       condition=keyset if after else "", limit=limit)
+        sql, params, binds = self._select(query, filters, visibility, columns, match="rest",
+                                          condition=keyset if after else "",
+                                          order=order if self._sqlite or dense else "", limit=limit, known=known)
+        if not self._sqlite and not dense:
+            # The matches first (a materialized CTE has no order to walk an index for), then the newest of them.
+            sql = sql.removesuffix(" LIMIT :limit")
+            sql = f"WITH m AS MATERIALIZED ({sql}) SELECT * FROM m ORDER BY key DESC, id DESC LIMIT :limit"
+        stmt = sa.text(sql).bindparams(*binds)
         if after is not None:
             params["after_key"] = _key(after[0], int if self._sqlite else datetime.fromisoformat)
             stmt = stmt.bindparams(sa.bindparam("after_key", type_=key_type))
@@ -277,27 +330,42 @@ class SearchRepository:
             return {}
         params: dict[str, Any] = {"start": MARK_START, "end": MARK_END}
         if self._sqlite:
-            # By rowid: FTS5 looks each one up, rather than walking every match of the query to find them.
             params["match"], params["ids"] = to_fts5(query), [hit.ref for hit in hits]
             by_rowid = {hit.ref: hit.id for hit in hits}
+            if any(isinstance(t, Word) and t.prefix for t in [*query.terms(), *query.excluded]):
+                # FTS5 runs the query once per rowid of an IN list, and a prefix's words are merged each time
+                # (20 ms for `pro*`): one walk over the rowids' range merges them once; the list then only filters.
+                where = "articles_fts.rowid BETWEEN :low AND :high AND +articles_fts.rowid IN :ids"
+                params["low"], params["high"] = min(params["ids"]), max(params["ids"])
+            else:
+                where = "articles_fts.rowid IN :ids"  # FTS5 looks each one up: none of the other matches is read
             sql = ("SELECT articles_fts.rowid AS id, highlight(articles_fts, 0, :start, :end) AS title, "
                    f"snippet(articles_fts, 3, :start, :end, '…', {SNIPPET_WORDS}) AS body "
-                   "FROM articles_fts WHERE articles_fts MATCH :match AND articles_fts.rowid IN :ids")
+                   f"FROM articles_fts WHERE articles_fts MATCH :match AND {where}")
             stmt = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
             rows = (await self.session.execute(stmt, params)).all()
             return {by_rowid[row.id]: Snippet(title=row.title, body=row.body) for row in rows}
         params["ids"] = [hit.id for hit in hits]
         params["highlight"] = to_highlight_tsquery(query)
+        params["words"] = " ".join(w for t in query.terms() for w in (t.words if isinstance(t, Phrase) else (t.text,)))
         params["options"] = (f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, MaxWords={SNIPPET_WORDS}, "
                              "MinWords=8, FragmentDelimiter=\" … \"")
-        # Punctuation set apart by zero-width spaces: the parser then sees pay-gw-01 or /var/log as the words the
-        # index holds (tandem_search_words split them), not as one hyphenated word or file name.
+        params["before"], params["window"] = HEADLINE_BEFORE, HEADLINE_WINDOW
+        # ts_headline parses all the text it is given (1.5 ms for an article of 8 kB, 30 ms a page): it is given
+        # the part of the body from just before the first word that starts like a query word's stem (most stems
+        # begin the words they come from), or the start of the body. Punctuation set apart by zero-width spaces:
+        # the parser then sees pay-gw-01 or /var/log as the words the index holds (tandem_search_words split them),
+        # not as one hyphenated word or file name.
         sql = ("SELECT a.id AS id, "
                "ts_headline('tandem_search', a.title, q, 'HighlightAll=true, StartSel=' || :start || "
                "', StopSel=' || :end) AS title, "
-               "ts_headline('tandem_search', regexp_replace(a.body, '([^[:alnum:][:space:]])', "
-               "E'\\u200b\\\\1\\u200b', 'g'), q, :options) AS body "
-               "FROM articles AS a, to_tsquery('tandem_search', :highlight) AS q WHERE a.id IN :ids")
+               "ts_headline('tandem_search', regexp_replace("
+               "substr(a.body, greatest(1, coalesce(w.first, 1) - :before), :window), "
+               "'([^[:alnum:][:space:]])', E'\\u200b\\\\1\\u200b', 'g'), q, :options) AS body "
+               "FROM articles AS a, to_tsquery('tandem_search', :highlight) AS q, "
+               "LATERAL (SELECT min(nullif(regexp_instr(a.body, '\\m' || s.lexeme, 1, 1, 0, 'i'), 0)) AS first "
+               "FROM unnest(to_tsvector('tandem_search', :words)) AS s) AS w "
+               "WHERE a.id IN :ids")
         stmt = (sa.text(sql).bindparams(sa.bindparam("ids", expanding=True, type_=sa.Uuid()))
                 .columns(id=sa.Uuid()))
         rows = (await self.session.execute(stmt, params)).all()

@@ -18,7 +18,8 @@ from tandem_knowledge.search.query import MAX_QUERY_LENGTH
 from tandem_knowledge.search.repository import SearchFilters
 from tandem_knowledge.search.schemas import SearchPage
 
-router = APIRouter(tags=["search"], responses=PROBLEM_RESPONSES)
+# A search reads: it is refused (401, 403 for retired articles) or invalid (422), never missing or in conflict.
+router = APIRouter(tags=["search"], responses={k: v for k, v in PROBLEM_RESPONSES.items() if k in (401, 403, 422)})
 MAX_LIMIT = 100
 
 Q_EXAMPLES = {

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from tandem_shared.api import Page
 
 
@@ -51,6 +51,23 @@ class SearchHit(BaseModel):
 
 class SearchPage(Page[SearchHit]):
     """A page of matches, best first, with the number of matches and facet counts."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [{
+            "id": "5b0c1f4e-2d8a-4c5e-9a77-0c3f2e1d9b10", "title": "Restart the payment gateway",
+            "title_highlight": "Restart the <mark>payment gateway</mark>",
+            "snippet": "Drain traffic from pay-gw-01, then <mark>restart</mark> the gateway service. Check the health "
+                       "page.",
+            "kind": "runbook", "status": "published", "author": "alice", "owner": "alice",
+            "tags": ["payments", "gateway"], "project_id": None, "change_id": None, "ci_ids": [], "service_ids": [],
+            "review_due": "2027-03-06", "stale": False, "needs_refresh": False,
+            "updated_at": "2026-12-06T10:15:00Z", "score": 7.12,
+        }],
+        "next_cursor": None, "limit": 20, "total": 1, "total_exact": True, "ranking": "relevance",
+        "interpreted": 'restart AND "payment gateway" AND NOT windows',
+        "facets": {"kind": [{"value": "runbook", "count": 1}], "status": [{"value": "published", "count": 1}],
+                   "tag": [{"value": "gateway", "count": 1}, {"value": "payments", "count": 1}]},
+    }]})
 
     total: int = Field(description="Matched articles the caller may see, with the filters applied; counting stops at "
                                    "5,000 (then `total_exact` is false: show it as 5,000+).")

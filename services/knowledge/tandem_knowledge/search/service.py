@@ -19,6 +19,7 @@ from tandem_knowledge.search.repository import (
     MARK_END,
     MARK_START,
     Hit,
+    Sample,
     SearchFilters,
     SearchRepository,
     Visibility,
@@ -75,18 +76,22 @@ def _counts(counter: Counter[str], top: int | None = None) -> list[FacetCount]:
 
 
 async def _page(repository: SearchRepository, query: Query, filters: SearchFilters, seen: Visibility, *,
-                order: str, limit: int, after: tuple[str, Any, uuid.UUID] | None) -> list[tuple[str, Hit]]:
+                order: str, limit: int, after: tuple[str, Any, uuid.UUID] | None,
+                sample: Sample) -> list[tuple[str, Hit]]:
     """Up to `limit` hits after the cursor, each with the order it came from."""
+    known = sample.ids
     if order == RELEVANCE:
-        hits = await repository.ranked(query, filters, seen, limit=limit, after=after and after[1:])
+        hits = await repository.ranked(query, filters, seen, limit=limit, after=after and after[1:], known=known)
         return [(RELEVANCE, h) for h in hits]
     page: list[tuple[str, Hit]] = []
     if after is None or after[0] == HEAD:
-        head = await repository.ranked(query, filters, seen, match="head", limit=limit, after=after and after[1:])
+        head = await repository.ranked(query, filters, seen, match="head", limit=limit, after=after and after[1:],
+                                       known=known)
         page = [(HEAD, h) for h in head]
         after = None
     if len(page) < limit:
-        rest = await repository.newest(query, filters, seen, limit=limit - len(page), after=after and after[1:])
+        rest = await repository.newest(query, filters, seen, limit=limit - len(page), after=after and after[1:],
+                                       dense=sample.more, known=known)
         page += [(NEWEST, h) for h in rest]
     return page
 
@@ -104,13 +109,14 @@ async def search(session: AsyncSession, *, actor: Actor, q: str, filters: Search
     seen = visibility(actor, include_retired=include_retired, status=filters.status)
     after = _after(cursor)
     repository = SearchRepository(session)
+    await repository.plan_for_search()
     sample = await repository.sample(query, filters, seen, cap=COUNT_CAP)
     if after is not None:
         order = RELEVANCE if after[0] == RELEVANCE else HEAD
     else:
         broad = sample.more or sample.count > RANK_CAP.get(repository.dialect, min(RANK_CAP.values()))
         order = HEAD if broad else RELEVANCE
-    hits = await _page(repository, query, filters, seen, order=order, limit=limit + 1, after=after)
+    hits = await _page(repository, query, filters, seen, order=order, limit=limit + 1, after=after, sample=sample)
     page, more = hits[:limit], len(hits) > limit
     ids = [hit.id for _, hit in page]
     snippets = await repository.snippets(query, [hit for _, hit in page])
