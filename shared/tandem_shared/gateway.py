@@ -5,14 +5,17 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import logging
 from contextlib import AsyncExitStack
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE
 from tandem_shared.settings import SERVICES
+
+log = logging.getLogger(__name__)
 
 
 def load_service_app(service: str, **kwargs: Any) -> FastAPI:
@@ -34,7 +37,10 @@ class Gateway:
         prefix = scope.get("path", "/").lstrip("/").split("/", 1)[0]
         app = self.apps.get(prefix)
         if app is not None:
-            await app(scope, receive, send)
+            if scope["type"] == "http":
+                await _answer(app, scope, receive, send)
+            else:
+                await app(scope, receive, send)
             return
         if scope["type"] != "http":
             return
@@ -59,6 +65,29 @@ class Gateway:
             await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
             return
         await send({"type": "lifespan.shutdown.complete"})
+
+
+async def _answer(app: FastAPI, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run the app on one request; an exception raised after its answer went out whole is logged, not raised.
+
+    Starlette re-raises an unhandled exception after sending its 500, and uvicorn then closes the connection, even
+    though the answer was complete and the connection is sound: a request that a client (the front door's pool)
+    sent on that kept-alive connection meanwhile is lost unanswered, perhaps after the service acted on it.
+    """
+    answered = False
+
+    async def tracked(message: Message) -> None:
+        nonlocal answered
+        await send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            answered = True
+
+    try:
+        await app(scope, receive, tracked)
+    except Exception:
+        if not answered:
+            raise  # uvicorn answers 500 with Connection: close, or cuts a partial answer off
+        log.exception("%s %s failed after answering", scope["method"], scope["path"])
 
 
 def freeze_startup_heap() -> None:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from tandem_shared.broker import free_port
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE
+from tandem_shared.gateway import Gateway
 from tandem_shared.proxy import ProxyGateway
 
 
@@ -43,16 +47,119 @@ UPSTREAM = Starlette(routes=[Route("/capacity/{rest:path}", _echo, methods=["GET
                              Route("/metrics/stream", _stream), Route("/metrics/large", _large)])
 
 
-@pytest.fixture
-async def upstream() -> AsyncIterator[str]:
+@asynccontextmanager
+async def _served(app: ASGIApp, *, lifespan: str = "off") -> AsyncIterator[str]:
+    """The app on a free loopback port under uvicorn, as `tandem up` serves its processes."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(UPSTREAM, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan=lifespan))
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn's Server.started is a plain flag, no event to wait on
         await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[str]:
+    async with _served(UPSTREAM) as url:
+        yield url
+
+
+class _Asgi:
+    """A plain ASGI endpoint (Starlette would wrap a bound method as a request handler)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+class _Faulty:
+    """A service whose fault surfaces after its 500 went out whole, while the next request is being answered.
+
+    That is how an unhandled exception plays out under Starlette and uvicorn: the 500 is sent, the exception is
+    re-raised, and while its traceback is written the client's next request on the kept-alive connection is already
+    being handled; uvicorn then closes the connection under it. The events make that order certain here.
+    """
+
+    def __init__(self) -> None:
+        self.next_request_arrived = asyncio.Event()
+        self.fault_raised = asyncio.Event()
+        self.pending = False
+        self.handled: list[str] = []
+        self.app = FastAPI()
+        self.app.router.routes.append(Route("/capacity/v1/fault", _Asgi(self._fault), methods=["GET", "POST"]))
+        self.app.router.routes.append(Route("/capacity/{rest:path}", self._echo, methods=["GET", "POST"]))
+
+    async def _fault(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.pending = True
+        body = b"Internal Server Error"
+        await send({"type": "http.response.start", "status": 500,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+        await self.next_request_arrived.wait()
+        self.fault_raised.set()
+        raise RuntimeError("a fault in the service")
+
+    async def _echo(self, request: Request) -> Response:
+        self.handled.append(f"{request.method} {request.url.path}")
+        if self.pending:
+            self.pending = False
+            self.next_request_arrived.set()
+            await self.fault_raised.wait()
+            await asyncio.sleep(0.05)  # the faulty request's exception reaches the server meanwhile
+        return await _echo(request)
+
+
+async def _front_door(upstream: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with _served(ProxyGateway({"capacity": upstream}), lifespan="on") as url, \
+            httpx.AsyncClient(base_url=url, timeout=10) as client:
+        yield client
+
+
+async def test_after_a_service_fault_the_next_100_requests_through_the_front_door_all_succeed() -> None:
+    faulty = _Faulty()
+    async with _served(Gateway({"capacity": faulty.app})) as service:  # what `tandem serve capacity` runs
+        async for front_door in _front_door(service):
+            failed = await front_door.post("/capacity/v1/fault", json={"name": "Łódź ops"})
+            assert failed.status_code == 500 and failed.text == "Internal Server Error"  # the service's own answer
+
+            answers = []
+            for i in range(100):
+                if i % 2 == 0:
+                    answers.append(await front_door.post("/capacity/v1/teams", json={"name": f"team {i}"}))
+                else:
+                    answers.append(await front_door.get(f"/capacity/v1/people/{i}"))
+    assert [(r.status_code, r.headers["content-type"]) for r in answers] == [
+        (201 if i % 2 == 0 else 200, "application/json") for i in range(100)]
+    assert json.loads(answers[0].json()["body"]) == {"name": "team 0"}
+    assert faulty.handled.count("POST /capacity/v1/teams") == 50  # each create reached the service once
+
+
+async def test_a_request_a_hung_up_connection_lost_is_sent_again_only_if_it_may_be_repeated() -> None:
+    """An upstream that does hang up after a fault (not behind the services' Gateway): the front door copes."""
+    faulty = _Faulty()
+    async with _served(faulty.app) as service:
+        async for front_door in _front_door(service):
+            assert (await front_door.get("/capacity/v1/fault")).status_code == 500
+            read = await front_door.get("/capacity/v1/people/1")
+            assert read.status_code == 200 and read.json()["path"] == "/capacity/v1/people/1"
+
+            faulty.next_request_arrived.clear()
+            faulty.fault_raised.clear()
+            assert (await front_door.get("/capacity/v1/fault")).status_code == 500
+            write = await front_door.post("/capacity/v1/teams", json={"name": "Ops"})
+            # The service may have acted on it: not sent twice, but a problem saying what happened.
+            assert write.status_code == 502 and write.headers["content-type"] == PROBLEM_MEDIA_TYPE
+            assert "capacity service closed the connection without answering" in write.json()["detail"]
+            after = await front_door.post("/capacity/v1/teams", json={"name": "Ops 2"})
+            assert after.status_code == 201
+    assert faulty.handled == ["GET /capacity/v1/people/1", "GET /capacity/v1/people/1", "POST /capacity/v1/teams",
+                              "POST /capacity/v1/teams"]
 
 
 @pytest.fixture
