@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from tandem_shared.broker import broker_reachable
 from tandem_shared.consumer import Handler
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from tandem_shared.events import correlation_id_var
+from tandem_shared.headers import correlation_id
+from tandem_shared.inputs import RejectNulMiddleware
 from tandem_shared.runtime import BackgroundTask, ServiceRuntime
 from tandem_shared.settings import PlatformSettings, ServiceSettings, platform_settings, service_settings
 
@@ -66,7 +67,7 @@ class CorrelationIdMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        cid = headers.get(b"x-correlation-id", b"").decode()[:100] or str(uuid.uuid4())
+        cid = correlation_id(headers.get(b"x-correlation-id"))
         token = correlation_id_var.set(cid)
 
         async def _send(message: Message) -> None:
@@ -109,6 +110,7 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
         lifespan=lifespan,
         openapi_tags=spec.tags or None,
     )
+    app.add_middleware(RejectNulMiddleware)  # inside the correlation id: its 422 carries one too
     app.add_middleware(CorrelationIdMiddleware)
     install_problem_handlers(app)
 

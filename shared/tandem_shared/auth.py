@@ -90,13 +90,33 @@ class Authenticator:
                 options={"require": ["sub", "exp", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid bearer token: {exc}") from exc
+            raise Unauthorized(f"invalid bearer token: {token_error(exc)}") from exc
         roles = claims.get("roles") or claims.get("realm_access", {}).get("roles", [])
         if isinstance(roles, str):
             roles = roles.split()
         actor = Actor(sub=str(claims["sub"]), name=str(claims.get("name", claims["sub"])),
                       roles=frozenset(roles) & ROLES)
         return actor, float(claims["exp"])
+
+
+# Most specific first (InvalidSignatureError is a DecodeError): fixed reasons, never the parser's own message, which
+# describes the token's bytes or the key set to whoever sent it.
+_TOKEN_ERRORS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "the token has expired"),
+    (jwt.ImmatureSignatureError, "the token is not yet valid"),
+    (jwt.InvalidAudienceError, "the token is for another audience"),
+    (jwt.InvalidIssuerError, "the token is from another issuer"),
+    (jwt.MissingRequiredClaimError, "the token lacks a required claim (sub, exp, iss and aud are required)"),
+    (jwt.InvalidSignatureError, "the signature does not verify"),
+    (jwt.InvalidAlgorithmError, "the token's algorithm is not allowed"),
+    (jwt.PyJWKClientError, "no signing key of the issuer matches the token"),
+    (jwt.DecodeError, "not a well-formed JWT"),
+)
+
+
+def token_error(exc: jwt.PyJWTError) -> str:
+    """Why a token was refused, in words that reveal nothing about the parser or the keys."""
+    return next((reason for kind, reason in _TOKEN_ERRORS if isinstance(exc, kind)), "the token is not valid")
 
 
 def mint_dev_token(settings: PlatformSettings, sub: str, roles: list[str], *, name: str | None = None,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, UTCDatetime, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
+from tandem_shared.headers import location
 from tandem_shared.uow import UnitOfWork
 
 from tandem_capacity.bookings import service
@@ -93,7 +94,7 @@ async def create_booking(body: BookingCreate, uow: UnitOfWorkDep, actor: Current
         uow, actor=actor.sub, person_id=body.person_id, source=body.source, source_id=body.source_id,
         kind=body.kind, start=body.start, end=body.end, hours=body.hours, skill=body.skill, role=body.role)
     await uow.repo(BookingRepository).flush()
-    response.headers["Location"] = f"/capacity/v1/bookings/{booking.id}"
+    response.headers["Location"] = location("/capacity/v1/bookings/{}", booking.id)
     return _read(booking, response)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_capacity.operations import service
 from tandem_capacity.operations.repository import RotationRepository, RunWorkRepository
@@ -30,7 +31,7 @@ WRITERS = [require_roles("resource_manager", "service_owner")]
 async def create_run_work(body: RunWorkWrite, session: SessionDep, actor: CurrentActor,
                           response: Response) -> RunWorkRead:
     work = await service.save_run_work(session, actor=actor, body=body)
-    response.headers["Location"] = f"/capacity/v1/operations/run-work/{work.id}"
+    response.headers["Location"] = location("/capacity/v1/operations/run-work/{}", work.id)
     response.headers["ETag"] = etag(work.version)
     return RunWorkRead.model_validate(work)
 
@@ -75,7 +76,7 @@ async def delete_run_work(work_id: uuid.UUID, request: Request, session: Session
 async def create_rotation(body: RotationWrite, session: SessionDep, actor: CurrentActor,
                           response: Response) -> RotationRead:
     rotation = await service.save_rotation(session, actor=actor, body=body)
-    response.headers["Location"] = f"/capacity/v1/operations/rotations/{rotation.id}"
+    response.headers["Location"] = location("/capacity/v1/operations/rotations/{}", rotation.id)
     response.headers["ETag"] = etag(rotation.version)
     return RotationRead.model_validate(rotation)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_capacity.people import service
 from tandem_capacity.people.repository import PersonRepository, SkillRepository, TeamRepository
@@ -33,7 +34,7 @@ WRITER_ROLES = ("resource_manager",)
              dependencies=[require_roles(*WRITER_ROLES)], summary="Add a person to the capacity pool")
 async def create_person(body: PersonCreate, session: SessionDep, actor: CurrentActor, response: Response) -> PersonRead:
     person = await service.create_person(session, actor=actor, body=body)
-    response.headers["Location"] = f"/capacity/v1/people/{person.id}"
+    response.headers["Location"] = location("/capacity/v1/people/{}", person.id)
     return PersonRead.model_validate(person)
 
 
@@ -58,7 +59,7 @@ async def get_person(person_id: uuid.UUID, session: SessionDep, _actor: CurrentA
              dependencies=[require_roles(*WRITER_ROLES)], summary="Add a team")
 async def create_team(body: TeamCreate, session: SessionDep, actor: CurrentActor, response: Response) -> TeamRead:
     team = await service.create_team(session, actor=actor, body=body)
-    response.headers["Location"] = f"/capacity/v1/teams/{team.name}"
+    response.headers["Location"] = location("/capacity/v1/teams/{}", team.name)
     response.headers["ETag"] = etag(team.version)
     return TeamRead.model_validate(team)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from tandem_shared.api import PageDep, SessionDep
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_capacity.scenarios import service
 from tandem_capacity.scenarios.repository import ScenarioRepository
@@ -32,7 +33,7 @@ PLANNERS = [require_roles("resource_manager", "pmo", "project_manager")]
 async def create_scenario(body: ScenarioCreate, session: SessionDep, actor: CurrentActor,
                           response: Response) -> ScenarioRead:
     scenario, count = await service.create_scenario(session, actor=actor, body=body)
-    response.headers["Location"] = f"/capacity/v1/scenarios/{scenario.id}"
+    response.headers["Location"] = location("/capacity/v1/scenarios/{}", scenario.id)
     return ScenarioRead.model_validate(scenario).model_copy(update={"bookings": count})
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
+from tandem_shared.headers import location
 
 from tandem_change.approvals import service
 from tandem_change.approvals.repository import ApprovalPolicyRepository, ApproverGroupRepository
@@ -36,7 +37,7 @@ ADMIN = require_roles(*service.ADMIN_ROLES)
 async def create_group(body: ApproverGroupCreate, session: SessionDep, actor: CurrentActor,
                        response: Response) -> ApproverGroupRead:
     group = await service.create_group(session, actor=actor, body=body)
-    response.headers["Location"] = f"/change/v1/approver-groups/{group.id}"
+    response.headers["Location"] = location("/change/v1/approver-groups/{}", group.id)
     response.headers["ETag"] = etag(group.version)
     return await service.group_read(session, group)
 
@@ -92,7 +93,7 @@ async def remove_member(group_id: uuid.UUID, member: str, session: SessionDep, a
 async def create_policy(body: ApprovalPolicyCreate, session: SessionDep, actor: CurrentActor,
                         response: Response) -> ApprovalPolicyRead:
     policy = await service.create_policy(session, actor=actor, body=body)
-    response.headers["Location"] = f"/change/v1/approval-policies/{policy.id}"
+    response.headers["Location"] = location("/change/v1/approval-policies/{}", policy.id)
     response.headers["ETag"] = etag(policy.version)
     return await service.policy_read(session, policy)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, UTCDatetime, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 from tandem_shared.repository import AuditEntry, audit_trail
 from tandem_shared.uow import UnitOfWork
 
@@ -68,7 +69,7 @@ async def _changed(uow: UnitOfWork, change: Change, response: Response) -> Chang
                          "(`model_id`) and takes its plans and default effort when omitted.")
 async def create_change(body: ChangeCreate, uow: UnitOfWorkDep, actor: CurrentActor, response: Response) -> ChangeRead:
     change = await service.create_change(uow, actor=actor, body=body)
-    response.headers["Location"] = f"/change/v1/changes/{change.id}"
+    response.headers["Location"] = location("/change/v1/changes/{}", change.id)
     response.headers["ETag"] = etag(change.version)
     return read_change(change)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 from tandem_shared.repository import AuditEntry, audit_trail
 
 from tandem_change.cmdb import importing, service
@@ -57,7 +58,7 @@ def _rel_read(rel: CIRelationship, other: ConfigurationItem, direction: str) -> 
              "service_owner, admin.")
 async def create_ci(body: CICreate, session: SessionDep, actor: CurrentActor, response: Response) -> CIRead:
     ci = await service.create_ci(session, actor=actor, body=body)
-    response.headers["Location"] = f"/change/v1/cis/{ci.id}"
+    response.headers["Location"] = location("/change/v1/cis/{}", ci.id)
     response.headers["ETag"] = etag(ci.version)
     return CIRead.model_validate(ci)
 
@@ -211,7 +212,7 @@ async def delete_maintenance_window(window_id: uuid.UUID, session: SessionDep, a
 async def create_blackout(body: BlackoutCreate, session: SessionDep, actor: CurrentActor,
                           response: Response) -> BlackoutRead:
     window = await service.create_blackout(session, actor=actor, body=body)
-    response.headers["Location"] = f"/change/v1/blackout-windows/{window.id}"
+    response.headers["Location"] = location("/change/v1/blackout-windows/{}", window.id)
     response.headers["ETag"] = etag(window.version)
     return BlackoutRead.model_validate(window)
 

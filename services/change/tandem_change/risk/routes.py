@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_change.risk import service
 from tandem_change.risk.repository import QuestionnaireRepository, RiskConditionRepository
@@ -29,7 +30,7 @@ ADMIN = require_roles("admin", "change_manager")
 async def create_condition(body: RiskConditionCreate, session: SessionDep, actor: CurrentActor,
                            response: Response) -> RiskConditionRead:
     condition = await service.create_condition(session, actor=actor, body=body)
-    response.headers["Location"] = f"/change/v1/risk-conditions/{condition.id}"
+    response.headers["Location"] = location("/change/v1/risk-conditions/{}", condition.id)
     response.headers["ETag"] = etag(condition.version)
     return RiskConditionRead.model_validate(condition)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_change.standard import service
 from tandem_change.standard.repository import ChangeModelRepository
@@ -22,7 +23,7 @@ ADMIN = require_roles("admin", "change_manager")
 async def create_model(body: ChangeModelCreate, session: SessionDep, actor: CurrentActor,
                        response: Response) -> ChangeModelRead:
     model = await service.create_model(session, actor=actor, body=body)
-    response.headers["Location"] = f"/change/v1/change-models/{model.id}"
+    response.headers["Location"] = location("/change/v1/change-models/{}", model.id)
     response.headers["ETag"] = etag(model.version)
     return ChangeModelRead.model_validate(model)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
+from tandem_shared.headers import location
 from tandem_shared.repository import AuditEntry, audit_trail
 
 from tandem_knowledge.articles import service
@@ -46,7 +47,7 @@ async def _answer(uow: UnitOfWorkDep, article: Article, response: Response) -> A
 async def create_article(body: ArticleCreate, uow: UnitOfWorkDep, actor: CurrentActor,
                          response: Response) -> ArticleRead:
     article = await service.create_article(uow, actor=actor, body=body)
-    response.headers["Location"] = f"/knowledge/v1/articles/{article.id}"
+    response.headers["Location"] = location("/knowledge/v1/articles/{}", article.id)
     return await _answer(uow, article, response)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
+from tandem_shared.headers import location
 from tandem_shared.uow import UnitOfWork
 
 from tandem_knowledge.articles import service as articles
@@ -108,7 +109,7 @@ async def submit(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor,
     article = await articles.get_article(uow, article_id, lock=True)
     check_if_match(request, article.version)
     review = await service.submit(uow, actor=actor, article=article, comment=body.comment if body else None)
-    response.headers["Location"] = f"/knowledge/v1/articles/{article_id}/reviews/{review.id}"
+    response.headers["Location"] = location("/knowledge/v1/articles/{}/reviews/{}", article_id, review.id)
     return await _answer(uow, review, article, response)
 
 

@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor
 from tandem_shared.db import utcnow
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
+from tandem_shared.headers import location
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.costs import service
@@ -59,7 +60,7 @@ async def create_cost(project_id: uuid.UUID, body: CostCreate, uow: UnitOfWorkDe
                       response: Response) -> CostRead:
     project = await uow.repo(ProjectRepository).get_or_404(project_id)
     cost = await service.enter_cost(uow, actor=actor, project=project, body=body, today=utcnow().date())
-    response.headers["Location"] = f"/portfolio/v1/projects/{project_id}/costs/{cost.id}"
+    response.headers["Location"] = location("/portfolio/v1/projects/{}/costs/{}", project_id, cost.id)
     return _read(cost, response)
 
 

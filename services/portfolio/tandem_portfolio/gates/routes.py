@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.criteria import CRITERIA
@@ -114,7 +115,8 @@ async def open_review(project_id: uuid.UUID, gate: Gate, uow: UnitOfWorkDep, act
     project = await projects.get_project(uow, project_id)
     review = await service.open_review(uow, actor=actor, project=project, gate=gate,
                                        comment=body.comment if body else None)
-    response.headers["Location"] = f"/portfolio/v1{REVIEWS.format(project_id=project_id, gate=gate.value)}/{review.id}"
+    response.headers["Location"] = location("/portfolio/v1/projects/{}/gates/{}/reviews/{}", project_id, gate.value,
+                                             review.id)
     return (await _reads(uow, project, [review]))[0]
 
 

@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor
 from tandem_shared.db import utcnow
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.milestones import criteria as _criteria  # noqa: F401 - registers milestones_baselined
@@ -53,7 +54,7 @@ async def create_milestone(project_id: uuid.UUID, body: MilestoneCreate, uow: Un
                            response: Response) -> MilestoneRead:
     project = await uow.repo(ProjectRepository).get_or_404(project_id)
     milestone = await service.plan_milestone(uow, actor=actor, project=project, body=body)
-    response.headers["Location"] = f"/portfolio/v1/projects/{project_id}/milestones/{milestone.id}"
+    response.headers["Location"] = location("/portfolio/v1/projects/{}/milestones/{}", project_id, milestone.id)
     return _read(milestone, response)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_portfolio.objectives import service
 from tandem_portfolio.objectives.repository import ObjectiveRepository
@@ -30,7 +31,7 @@ def _read(objective, response: Response) -> ObjectiveRead:
 async def create_objective(body: ObjectiveCreate, uow: UnitOfWorkDep, actor: CurrentActor,
                            response: Response) -> ObjectiveRead:
     objective = await service.create_objective(uow, actor=actor, body=body)
-    response.headers["Location"] = f"/portfolio/v1/objectives/{objective.id}"
+    response.headers["Location"] = location("/portfolio/v1/objectives/{}", objective.id)
     return _read(objective, response)
 
 

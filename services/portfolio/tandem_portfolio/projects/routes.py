@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import ROLES, CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 from tandem_shared.repository import AuditEntry, audit_trail
 
 from tandem_portfolio.projects import service
@@ -29,7 +30,7 @@ WRITER_ROLES = tuple(sorted(ROLES - {"viewer", "admin"}))  # every role but view
 async def create_project(body: ProjectCreate, uow: UnitOfWorkDep, actor: CurrentActor,
                          response: Response) -> ProjectRead:
     project = await service.create_project(uow, actor=actor, body=body)
-    response.headers["Location"] = f"/portfolio/v1/projects/{project.id}"
+    response.headers["Location"] = location("/portfolio/v1/projects/{}", project.id)
     response.headers["ETag"] = etag(project.version)
     return await service.project_read(uow, project)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_portfolio.projects.repository import ProjectRepository
 from tandem_portfolio.risks import service
@@ -32,7 +33,7 @@ async def create_risk(project_id: uuid.UUID, body: RiskCreate, uow: UnitOfWorkDe
                       response: Response) -> RiskRead:
     project = await uow.repo(ProjectRepository).get_or_404(project_id)
     risk = await service.raise_manual_risk(uow, actor=actor, project=project, body=body)
-    response.headers["Location"] = f"/portfolio/v1/projects/{project_id}/risks/{risk.id}"
+    response.headers["Location"] = location("/portfolio/v1/projects/{}/risks/{}", project_id, risk.id)
     return _read(risk, response)
 
 

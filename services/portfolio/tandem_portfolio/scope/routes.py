@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.projects.models import Project
@@ -48,7 +49,7 @@ async def create_scope_change(project_id: uuid.UUID, body: ScopeChangeCreate, uo
                               actor: CurrentActor, response: Response) -> ScopeChangeRead:
     project = await uow.repo(ProjectRepository).get_or_404(project_id)
     change = await service.propose(uow, actor=actor, project=project, body=body)
-    response.headers["Location"] = f"/portfolio/v1/projects/{project_id}/scope-changes/{change.id}"
+    response.headers["Location"] = location("/portfolio/v1/projects/{}/scope-changes/{}", project_id, change.id)
     return _read(change, response)
 
 

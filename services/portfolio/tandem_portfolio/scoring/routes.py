@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_portfolio.business_cases.routes import if_match
 from tandem_portfolio.projects.lifecycle import ProjectCategory, ProjectStage
@@ -44,7 +45,7 @@ def _read(model: ScoringModel, response: Response | None = None) -> ScoringModel
 async def create_model(body: ScoringModelWrite, uow: UnitOfWorkDep, actor: CurrentActor,
                        response: Response) -> ScoringModelRead:
     model = await service.create_model(uow, actor=actor, body=body)
-    response.headers["Location"] = f"/portfolio/v1/scoring-models/{model.id}"
+    response.headers["Location"] = location("/portfolio/v1/scoring-models/{}", model.id)
     return _read(model, response)
 
 

@@ -9,6 +9,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep
 from tandem_shared.auth import CurrentActor
 from tandem_shared.db import utcnow
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.headers import location
 
 from tandem_portfolio.projects.repository import ProjectRepository
 from tandem_portfolio.status import service
@@ -85,7 +86,7 @@ async def create_report(project_id: uuid.UUID, body: ReportCreate, uow: UnitOfWo
                         response: Response) -> ReportRead:
     project = await uow.repo(ProjectRepository).get_or_404(project_id)
     report = await service.file_report(uow, actor=actor, project=project, narrative=body.narrative, now=utcnow())
-    response.headers["Location"] = f"/portfolio/v1/projects/{project_id}/status-reports/{report.id}"
+    response.headers["Location"] = location("/portfolio/v1/projects/{}/status-reports/{}", project_id, report.id)
     return _report(report)
 
 
