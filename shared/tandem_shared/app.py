@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tandem_shared.auth import Authenticator
@@ -19,6 +20,7 @@ from tandem_shared.broker import broker_reachable
 from tandem_shared.consumer import Handler
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from tandem_shared.events import correlation_id_var
+from tandem_shared.prometheus import METRICS_PATH, HttpMetricsMiddleware, service_registry
 from tandem_shared.headers import correlation_id
 from tandem_shared.inputs import RejectNulMiddleware
 from tandem_shared.runtime import BackgroundTask, ServiceRuntime
@@ -112,7 +114,15 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
     )
     app.add_middleware(RejectNulMiddleware)  # inside the correlation id: its 422 carries one too
     app.add_middleware(CorrelationIdMiddleware)
+    # Its own registry per app: several apps share a process (tests, `tandem up --single-process`).
+    app.state.metrics_registry = registry = service_registry(spec.name, lambda: getattr(app.state, "runtime", None))
+    app.add_middleware(HttpMetricsMiddleware, service=spec.name, registry=registry)
     install_problem_handlers(app)
+
+    @app.get(f"{prefix}{METRICS_PATH}", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """Prometheus metrics in the text exposition format (for scrapers inside the cluster, not clients)."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get(f"{prefix}/healthz", tags=["probes"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:

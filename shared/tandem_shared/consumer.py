@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from prometheus_client import Counter, Histogram
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
@@ -39,6 +40,40 @@ DEAD_LETTERED = "dead_lettered"
 # A handler applies one event in the consumer's unit of work. It may carry `prefetch(uow, items: list[EventData])`,
 # called once per batch before its events, to load in one query what each would look up.
 Handler = Callable[[UnitOfWork, CloudEvent, EventData], Awaitable[None]]
+APPLY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ConsumerMetrics:
+    """A consumer's counters, in no registry: the service's collector yields them (tandem_shared.prometheus).
+
+    Counted once per fetched batch or failure, never per statement: a few microseconds a batch.
+    """
+
+    def __init__(self, consumer: str) -> None:
+        self.consumer = consumer
+        self.events = Counter("tandem_consumer_events", "Consumed events by type and outcome (applied, duplicate, "
+                              "ignored, dead_lettered).", ["service", "event_type", "outcome"], registry=None)
+        self.retries = Counter("tandem_consumer_retries", "Failures retried: transient (the batch held and retried "
+                               "whole) or deterministic (one event's attempt, before it is dead-lettered).",
+                               ["service", "kind"], registry=None)
+        self.dead_letters = Counter("tandem_consumer_dead_letters", "Messages sent to the dead-letter topic, by "
+                                    "failure kind.", ["service", "kind"], registry=None)
+        self.apply_seconds = Histogram("tandem_consumer_apply_duration_seconds", "Time to apply one transaction: a "
+                                       "fetched batch, or one message on the one-by-one path.", ["service", "path"],
+                                       registry=None, buckets=APPLY_BUCKETS)
+
+    def count(self, event_type: str, outcome: str, amount: int = 1) -> None:
+        """Count events of one type with one outcome."""
+        self.events.labels(self.consumer, event_type, outcome).inc(amount)
+
+    def applied_in(self, path: str, started: float) -> None:
+        """Observe how long a transaction took since `started` (time.perf_counter())."""
+        self.apply_seconds.labels(self.consumer, path).observe(time.perf_counter() - started)
+
+    def collect(self) -> list[Any]:
+        """The metric families, for a collector."""
+        return [*self.events.collect(), *self.retries.collect(), *self.dead_letters.collect(),
+                *self.apply_seconds.collect()]
 
 
 _CLAIMS: dict[str, Any] = {}
@@ -120,6 +155,9 @@ class EventConsumer:
         self.inbox_retention = inbox_retention
         self.last_poll: float | None = None
         self.last_error: str | None = None
+        self.last_success: float | None = None  # wall-clock time of the last fetch applied and committed
+        self.committed: dict[TopicPartition, int] = {}  # the next offset to apply, per partition, as last committed
+        self.metrics = ConsumerMetrics(name)
         self.state = "starting"
         self.retries = 0  # consecutive transient failures of the work in hand
         self._retried_at: float | None = None
@@ -164,6 +202,22 @@ class EventConsumer:
         """What the readiness probe shows of the consumer."""
         return {"healthy": self.healthy(), "state": self.state, "retries": self.retries,
                 "last_error": self.last_error}
+
+    def lag(self) -> dict[TopicPartition, int]:
+        """Per assigned partition: messages on the broker not yet applied and committed here (no request is made).
+
+        The end offset is the one the broker sent with the last fetch; a partition appears once this consumer has
+        committed on it since it was assigned.
+        """
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        lags = {}
+        for tp in consumer.assignment():
+            end, done = consumer.highwater(tp), self.committed.get(tp)
+            if end is not None and done is not None:
+                lags[tp] = max(end - done, 0)
+        return lags
 
     async def run(self) -> None:
         """Poll and handle until stopped; reconnect with back-off when the broker fails."""
@@ -246,8 +300,10 @@ class EventConsumer:
             offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items() if messages}
             if offsets:
                 await self.commit_offset(offsets)
+                self.committed.update(offsets)
         finally:
             self._busy = False
+        self.last_success = time.time()
         return len(deliveries)
 
     async def _apply_fetched(self, deliveries: list[Delivery]) -> None:
@@ -277,6 +333,7 @@ class EventConsumer:
         """Wait before retrying after a transient failure (0.1 s doubling up to 5 s); raise _Stopping on stop."""
         self.state, self.retries = "retrying", failures
         self.last_error = f"{type(exc).__name__}: {exc}"
+        self.metrics.retries.labels(self.name, TRANSIENT).inc()
         self._retried_at = time.monotonic()
         delay = min(RETRY_FIRST * 2 ** (failures - 1), RETRY_MAX)
         log.warning("%s: transient failure %d, retrying in %.1fs: %s", self.name, failures, delay, self.last_error,
@@ -311,8 +368,11 @@ class EventConsumer:
         handled = [(d, e, data) for d, (e, handler, data) in zip(deliveries, parsed, strict=True)
                    if handler is not None and data is not None]
         if not handled:
+            for event, _, _ in parsed:
+                self.metrics.count(event.type, "ignored")
             return ["ignored"] * len(parsed)  # no inbox row for what nobody handles: no transaction either
         outcomes: list[str] = []
+        started = time.perf_counter()
         try:
             async with unit_of_work(self.sessionmaker, buffered=True) as uow:
                 claimed = await self._claim_many(uow, [(d, e) for d, e, _ in handled])
@@ -342,6 +402,12 @@ class EventConsumer:
             log.info("%s: batch of %d rolled back (%s: %s); applying its messages one by one",
                      self.name, len(deliveries), type(exc).__name__, exc)
             return None
+        self.metrics.applied_in("batch", started)
+        counts: dict[tuple[str, str], int] = {}
+        for (event, _, _), outcome in zip(parsed, outcomes, strict=True):
+            counts[event.type, outcome] = counts.get((event.type, outcome), 0) + 1
+        for (event_type, outcome), amount in counts.items():
+            self.metrics.count(event_type, outcome, amount)
         return outcomes
 
     async def _claim_many(self, uow: UnitOfWork,
@@ -395,7 +461,13 @@ class EventConsumer:
         except Exception as exc:  # noqa: BLE001 - a malformed message is dead-lettered, never fatal
             await self._dead_letter(delivery, None, exc, kind=UNDECODABLE, attempts=0,
                                     error=f"undecodable message: {exc}")
+            self.metrics.count(UNDECODABLE, DEAD_LETTERED)
             return DEAD_LETTERED
+        outcome = await self._handle_event(delivery, event)
+        self.metrics.count(event.type, outcome)
+        return outcome
+
+    async def _handle_event(self, delivery: Delivery, event: CloudEvent) -> str:
         handler = self.handlers.get(event.type)
         if handler is None:
             return "ignored"
@@ -418,6 +490,7 @@ class EventConsumer:
                     log.warning("%s: %s %s failed (attempt %d/%d): %s: %s", self.name, event.type, event.id,
                                 attempt, self.max_attempts, type(exc).__name__, exc)
                     if attempt < self.max_attempts:
+                        self.metrics.retries.labels(self.name, DETERMINISTIC).inc()
                         await asyncio.sleep(0.05 * 2**attempt)
             assert failure is not None
             await self._dead_letter(delivery, event, failure, kind=DETERMINISTIC, attempts=self.max_attempts)
@@ -426,11 +499,13 @@ class EventConsumer:
             correlation_id_var.reset(token)
 
     async def _apply(self, delivery: Delivery, event: CloudEvent, data: EventData, handler: Handler) -> str:
+        started = time.perf_counter()
         async with unit_of_work(self.sessionmaker) as uow:
             if not await self._claim(uow.session, delivery, event, "applied"):
                 await uow.session.execute(self._touch_statement([event.id]))
                 return "duplicate"
             await handler(uow, event, data)
+        self.metrics.applied_in("message", started)
         return "applied"
 
     async def _claim(self, session: AsyncSession, delivery: Delivery, event: CloudEvent, status: str,
@@ -481,6 +556,7 @@ class EventConsumer:
 
         await self._until_not_transient(send)
         self.last_error = error
+        self.metrics.dead_letters.labels(self.name, kind).inc()
         log.error("%s: dead-lettered %s@%d/%d (%s after %d attempt(s)): %s", self.name, delivery.topic,
                   delivery.partition, delivery.offset, kind, attempts, error)
         if event is not None:

@@ -84,6 +84,10 @@ class OutboxRelay:
         self.producer: AIOKafkaProducer | None = None
         self.last_error: str | None = None
         self.stats: dict[str, int] = {}
+        # For the Prometheus collector, read at scrape time: plain attributes, nothing on the hot path but a sum.
+        self.oldest_pending_at: datetime | None = None  # creation time of the oldest pending row, at the last count
+        self.published_total = 0
+        self.last_success: float | None = None  # wall-clock time of the last pass that raised nothing
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -150,6 +154,7 @@ class OutboxRelay:
             try:
                 published = await self.publish_pending()
                 backoff = 0.1
+                self.last_success = time.time()
             except Exception as exc:  # noqa: BLE001 - the relay must outlive broker and database faults
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("%s relay: publishing failed, retrying in %.1fs: %s", self.service, backoff, exc)
@@ -181,6 +186,7 @@ class OutboxRelay:
             if now - self._last_stats >= STATS_INTERVAL:
                 self._last_stats = now
                 self.stats = await outbox_stats(self.read_engine)
+                self.oldest_pending_at = await oldest_pending(self.read_engine) if self.stats["pending"] else None
             if self.leader and now - self._last_cleanup >= 60:
                 self._last_cleanup = now
                 await purge_published(self.engine, self.retention)
@@ -252,6 +258,7 @@ class OutboxRelay:
         if acknowledged:
             async with self.engine.begin() as conn:
                 await self._mark(conn, acknowledged, len(acknowledged))
+            self.published_total += len(acknowledged)
         self.last_error = None
         if failed:
             await self._record_failures(failed)
@@ -384,6 +391,14 @@ async def outbox_stats(engine: AsyncEngine) -> dict[str, int]:
     async with engine.connect() as conn:
         return {"pending": (await conn.execute(sa.select(sa.func.count()).select_from(waiting))).scalar_one(),
                 "parked": (await conn.execute(parked)).scalar_one()}
+
+
+async def oldest_pending(engine: AsyncEngine) -> datetime | None:
+    """When the oldest row waiting for publication was written (one row read through ix_outbox_pending)."""
+    query = (sa.select(outbox.c.created_at).where(outbox.c.published_at.is_(None), outbox.c.parked_at.is_(None))
+             .order_by(outbox.c.seq).limit(1))
+    async with engine.connect() as conn:
+        return (await conn.execute(query)).scalar()
 
 
 async def list_parked(engine: AsyncEngine, *, limit: int = 100) -> list[dict[str, Any]]:

@@ -1,0 +1,124 @@
+"""Prometheus metrics at /<service>/internal/metrics after real requests and real consumed events."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from tandem_shared.events import build_envelope
+from tandem_shared.gateway import Gateway
+
+from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce, scalar
+from tests.support import auth, create_app, eventually, running, topic
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def scrape(client: httpx.AsyncClient, service: str) -> Samples:
+    """Every sample of a service's metrics, keyed by name and labels."""
+    response = await client.get(f"/{service}/internal/metrics")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    return {(sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(response.text) for sample in family.samples}
+
+
+def value(samples: Samples, name: str, **labels: str) -> float | None:
+    """The sample with exactly these labels, or None."""
+    return samples.get((name, frozenset(labels.items())))
+
+
+def named(samples: Samples, name: str) -> list[dict[str, str]]:
+    """The label sets of every sample of a name."""
+    return [dict(labels) for sample_name, labels in samples if sample_name == name]
+
+
+async def test_requests_outbox_and_consumed_events_are_measured(databases, backend, broker):
+    app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=broker.bootstrap,
+                     consumer_max_attempts=2)
+    async with running(app) as client:
+        person = await make_person(client)  # one real request, whose event the relay publishes
+        assert (await client.get(f"/capacity/v1/people/{person}", headers=auth("vic"))).status_code == 200
+        assert (await client.get("/capacity/v1/people/not-a-uuid", headers=auth("vic"))).status_code == 422
+        good, poison = approved(uuid.uuid4(), person, hours=2), approved(uuid.uuid4(), uuid.uuid4(), hours=2)
+        good_event, poison_event = build_envelope(good), build_envelope(poison)
+        await produce(broker.bootstrap, good_event)
+        await eventually(lambda: scalar(app, "SELECT count(*) FROM bookings"), timeout=20)
+        await produce(broker.bootstrap, poison_event)  # unknown assignee: retried once, then dead-lettered
+        assert await eventually(lambda: inbox_rows(app, poison_event.id), timeout=20) == ["dead_lettered"]
+
+        async def settled() -> Samples | None:
+            samples = await scrape(client, "capacity")
+            lags = [value(samples, "tandem_consumer_lag", **labels) for labels in named(samples, "tandem_consumer_lag")]
+            # The person's event, the booking's and whatever else capacity publishes for it.
+            done = ((value(samples, "tandem_outbox_published_total", service="capacity") or 0) >= 2
+                    and value(samples, "tandem_consumer_dead_letters_total", service="capacity",
+                              kind="deterministic") == 1
+                    and lags and all(lag == 0 for lag in lags))
+            return samples if done else None
+
+        samples = await eventually(settled, timeout=20)
+
+        # HTTP: by route template (never the raw path), method and status, with a duration histogram.
+        created = {"service": "capacity", "method": "POST", "route": "/capacity/v1/people", "status": "201"}
+        assert value(samples, "tandem_http_requests_total", **created) == 1
+        assert value(samples, "tandem_http_request_duration_seconds_count", **created) == 1
+        assert value(samples, "tandem_http_request_duration_seconds_bucket", **created, le="+Inf") == 1
+        one = {"service": "capacity", "method": "GET", "route": "/capacity/v1/people/{person_id}"}
+        assert value(samples, "tandem_http_requests_total", **one, status="200") == 1
+        assert value(samples, "tandem_http_requests_total", **one, status="422") == 1
+        routes = {labels["route"] for labels in named(samples, "tandem_http_requests_total")}
+        assert not any(str(person) in route or "not-a-uuid" in route for route in routes), routes
+
+        # Outbox: the events were published, nothing waits, nothing is parked; the relay publishes.
+        assert value(samples, "tandem_outbox_pending", service="capacity") == 0
+        assert value(samples, "tandem_outbox_parked", service="capacity") == 0
+        assert value(samples, "tandem_outbox_oldest_pending_age_seconds", service="capacity") == 0
+        assert value(samples, "tandem_relay_leader", service="capacity") == 1
+        assert value(samples, "tandem_relay_last_success_timestamp_seconds", service="capacity") > 0
+
+        # Consumer: one applied, one dead-lettered after one deterministic retry; lag per partition; apply time.
+        approved_type = good_event.type
+        assert value(samples, "tandem_consumer_events_total", service="capacity", event_type=approved_type,
+                     outcome="applied") == 1
+        assert value(samples, "tandem_consumer_events_total", service="capacity", event_type=approved_type,
+                     outcome="dead_lettered") == 1
+        assert value(samples, "tandem_consumer_retries_total", service="capacity", kind="deterministic") == 1
+        lags = named(samples, "tandem_consumer_lag")  # per partition the two events landed on (keyed by change)
+        assert lags and all(lag["topic"] == topic("change") for lag in lags)
+        assert {lag["group"] for lag in lags} == {app.state.runtime.consumer.group_id}
+        applied_in = sum(v for (name, labels), v in samples.items()
+                         if name == "tandem_consumer_apply_duration_seconds_count")
+        assert applied_in >= 1  # the good event's transaction (the poison's failed attempts committed nothing)
+        assert value(samples, "tandem_consumer_last_success_timestamp_seconds", service="capacity") > 0
+        assert value(samples, "tandem_consumer_healthy", service="capacity") == 1
+
+        # Database pools: the writer's size and its connections by state.
+        assert value(samples, "tandem_db_pool_size", service="capacity", engine="write") >= 1
+        assert value(samples, "tandem_db_pool_connections", service="capacity", engine="write", state="in_use") == 0
+
+
+async def test_each_app_has_its_own_registry_beside_the_metrics_services_api(databases):
+    """The metrics service's API keeps /metrics/v1; its Prometheus path is /metrics/internal/metrics, as for others."""
+    apps = {service: create_app(service, database_url=await databases.fresh(service, "sqlite"), bootstrap=None,
+                                workers=False) for service in ("metrics", "knowledge")}
+    gateway = Gateway(apps)
+    async with (gateway.apps["metrics"].router.lifespan_context(apps["metrics"]),
+                apps["knowledge"].router.lifespan_context(apps["knowledge"]),
+                httpx.AsyncClient(transport=httpx.ASGITransport(gateway), base_url="http://tandem.test") as client):
+        assert (await client.get("/knowledge/healthz")).status_code == 200
+        assert (await client.get("/metrics/v1/kpis", headers=auth("vic"))).status_code == 200
+        metrics, knowledge = await scrape(client, "metrics"), await scrape(client, "knowledge")
+    assert value(metrics, "tandem_http_requests_total", service="metrics", method="GET", route="/metrics/v1/kpis",
+                 status="200") == 1
+    assert not named(metrics, "tandem_outbox_pending")  # no relay in this process: its figures come from the worker
+    assert value(knowledge, "tandem_http_requests_total", service="knowledge", method="GET",
+                 route="/knowledge/healthz", status="200") == 1
+    assert {labels["service"] for labels in named(knowledge, "tandem_http_requests_total")} == {"knowledge"}
+    assert "/metrics/internal/metrics" not in openapi_paths(apps["metrics"])
+
+
+def openapi_paths(app) -> set[str]:  # noqa: ANN001
+    """The paths of an app's OpenAPI document (the scrape path is for scrapers, not API clients)."""
+    return set(app.openapi()["paths"])
