@@ -20,9 +20,9 @@ from tandem_shared.broker import broker_reachable
 from tandem_shared.consumer import Handler
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from tandem_shared.events import correlation_id_var
-from tandem_shared.prometheus import METRICS_PATH, HttpMetricsMiddleware, service_registry
 from tandem_shared.headers import correlation_id
 from tandem_shared.inputs import RejectNulMiddleware
+from tandem_shared.prometheus import METRICS_PATH, HttpMetricsMiddleware, service_registry
 from tandem_shared.runtime import BackgroundTask, ServiceRuntime
 from tandem_shared.settings import PlatformSettings, ServiceSettings, platform_settings, service_settings
 
