@@ -123,6 +123,7 @@ class SelectionResult:
     cost_by_period: dict[str, float]
     utilisation: dict[str, list[float]]  # skill -> used hours per week
     conflicts: list[str] = field(default_factory=list)  # when infeasible: the constraints that conflict
+    build_seconds: float = 0.0  # building the model, before the solver starts
 
     @property
     def uplift(self) -> float:
@@ -140,6 +141,7 @@ class FrontierPoint:
     objective: float
     selected_count: int
     gap: float
+    feasible: bool = True  # False when the must-do projects do not fit this budget and capacity (objective 0)
 
 
 class SelectionInfeasible(Exception):

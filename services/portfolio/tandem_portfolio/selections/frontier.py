@@ -1,0 +1,56 @@
+"""The efficient frontier: the best value at each budget level (and capacity multiplier), as points a UI can plot.
+
+The model is built once, at the smallest factors (so every row that can bind at any level is in it), and passed to
+HiGHS once; each point only moves the budget and capacity rows' bounds. Points run budget-ascending, and each starts
+from the previous point's selection, which still fits a larger budget: HiGHS begins with it as its incumbent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tandem_portfolio.selections.model import FloatArray, build, highs, skill_capacity
+from tandem_portfolio.selections.optimizer import run
+from tandem_portfolio.selections.problem import FrontierPoint, SelectionProblem
+
+
+def frontier(problem: SelectionProblem, budget_factors: Sequence[float],
+             capacity_factors: Sequence[float] = (1.0,)) -> list[FrontierPoint]:
+    """The optimum at every budget factor x capacity factor, capacity-major, budgets in the order given."""
+    if not budget_factors or not capacity_factors:
+        return []
+    model = build(problem, capacity_factor=min(capacity_factors), budget_factor=min(budget_factors))
+    _, capacity = skill_capacity(problem)
+    budget_rows = [(r, problem.budget_by_period[label[1]]) for r, label in enumerate(model.rows.label)
+                   if label[0] == "budget"]
+    cells = np.flatnonzero(model.capacity_row.ravel() >= 0)
+    capacity_rows = model.capacity_row.ravel()[cells]
+    total_budget = sum(problem.budget_by_period.values())
+    solver = highs(problem.time_limit_seconds, problem.mip_gap)
+    if model.num_col:
+        solver.passModel(model.lp())
+    points: dict[tuple[int, int], FrontierPoint] = {}
+    previous: FloatArray | None = None
+    for c, capacity_factor in enumerate(capacity_factors):
+        for r, hours in zip(capacity_rows.tolist(), (capacity.ravel()[cells] * capacity_factor).tolist(),
+                            strict=True):
+            solver.changeRowBounds(r, -np.inf, hours)
+        for b in sorted(range(len(budget_factors)), key=lambda n: budget_factors[n]):
+            factor = budget_factors[b]
+            for r, budget in budget_rows:
+                solver.changeRowBounds(r, -np.inf, budget * factor)
+            if model.num_col:
+                outcome = run(solver, model, previous)
+                values, objective, gap = outcome.values, outcome.objective, outcome.gap
+            else:
+                values, objective, gap = np.zeros(0), 0.0, 0.0
+            feasible = values is not None
+            if feasible:
+                previous = values
+            count = len(model.decode(values)) if values is not None else 0
+            points[c, b] = FrontierPoint(budget_factor=factor, capacity_factor=capacity_factor,
+                                         budget=total_budget * factor, objective=objective if feasible else 0.0,
+                                         selected_count=count, gap=gap, feasible=feasible)
+    return [points[c, b] for c in range(len(capacity_factors)) for b in range(len(budget_factors))]

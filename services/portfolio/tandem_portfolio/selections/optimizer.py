@@ -1,0 +1,117 @@
+"""The exact selection: the MILP of model.py solved by HiGHS, with the greedy baseline and the explanations."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from tandem_portfolio.selections.diagnose import conflicts
+from tandem_portfolio.selections.explain import explain, scarce_skill_weeks
+from tandem_portfolio.selections.greedy import greedy
+from tandem_portfolio.selections.model import FloatArray, Model, build, highs
+from tandem_portfolio.selections.problem import SelectionInfeasible, SelectionProblem, SelectionResult
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One MILP run: HiGHS's status, the incumbent's columns (None without one), objective, proven gap, seconds."""
+
+    status: str  # "optimal", "time_limit" or "infeasible"
+    values: FloatArray | None
+    objective: float
+    gap: float
+    seconds: float
+
+
+def run(solver: highspy.Highs, model: Model, start: FloatArray | None = None) -> Outcome:
+    """Solves the model already passed to `solver`, optionally from a known feasible selection."""
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = list(start)
+        solution.value_valid = True
+        solver.setSolution(solution)  # HiGHS checks it and ignores it when it does not fit
+    began = time.perf_counter()
+    solver.run()
+    seconds = time.perf_counter() - began
+    status = solver.getModelStatus()
+    info = solver.getInfo()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return Outcome("infeasible", None, 0.0, 0.0, seconds)
+    if model.num_col == 0:
+        return Outcome("optimal", np.zeros(0), 0.0, 0.0, seconds)
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    values = np.asarray(solver.getSolution().col_value, dtype=np.float64) if has_solution else None
+    objective = float(info.objective_function_value) if has_solution else 0.0
+    gap = _gap(objective, float(info.mip_dual_bound)) if has_solution else 1.0
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    return Outcome("optimal" if optimal else "time_limit", values, objective, 0.0 if optimal and gap < 0 else gap,
+                   seconds)
+
+
+def _gap(objective: float, bound: float) -> float:
+    """The relative gap |bound - objective| / |objective| as HiGHS computes it (0 when both are 0)."""
+    if abs(bound - objective) < 1e-9:
+        return 0.0
+    return abs(bound - objective) / max(abs(objective), 1e-9)
+
+
+def optimise(model: Model, start: FloatArray | None = None) -> Outcome:
+    """The model's optimum (or the best found in the time limit)."""
+    if model.num_col == 0:
+        return Outcome("optimal", np.zeros(0), 0.0, 0.0, 0.0)
+    solver = highs(model.problem.time_limit_seconds, model.problem.mip_gap)
+    solver.passModel(model.lp())
+    return run(solver, model, start)
+
+
+def precheck(problem: SelectionProblem, model: Model) -> list[str]:
+    """Conflicts visible without solving: a must-do project that is never-do, cannot start, or excludes another."""
+    found: list[str] = []
+    musts = {c.id for c in problem.candidates if c.must}
+    for c in problem.candidates:
+        if c.must and c.id in model.unavailable:
+            found.append(f"must-do {c.id} cannot be selected: {model.unavailable[c.id]}")
+    for left, right in problem.exclusions:
+        if left in musts and right in musts:
+            found.append(f"exclusion {left} / {right}: both are must-do")
+    return found
+
+
+def solve(problem: SelectionProblem) -> SelectionResult:
+    """The best selection under every constraint, the greedy fill beside it and why each other project is out."""
+    began = time.perf_counter()
+    model = build(problem)
+    build_seconds = time.perf_counter() - began
+    found = precheck(problem, model)
+    if found:
+        raise SelectionInfeasible(found)
+    outcome = optimise(model)
+    if outcome.status == "infeasible":
+        raise SelectionInfeasible(conflicts(model) or ["the constraints cannot all hold (no single cause found)"])
+    if outcome.values is None:
+        raise SelectionInfeasible([f"no feasible selection found within {problem.time_limit_seconds:g} s"])
+    selected = model.decode(outcome.values)
+    baseline = greedy(problem)
+    used = model.load(selected)
+    cost_by_period: dict[str, float] = {}
+    for pid in selected:
+        for period, amount in problem.candidates[model.index[pid]].cost_by_period.items():
+            cost_by_period[period] = cost_by_period.get(period, 0.0) + amount
+    return SelectionResult(
+        status="optimal" if outcome.status == "optimal" else "time_limit",
+        objective=float(sum(problem.candidates[model.index[pid]].value for pid in selected)),
+        gap=outcome.gap,
+        solve_seconds=outcome.seconds,
+        selected=selected,
+        excluded=explain(model, selected),
+        greedy_objective=float(sum(problem.candidates[model.index[pid]].value for pid in baseline)),
+        greedy_selected=baseline,
+        scarce=scarce_skill_weeks(model, used),
+        total_cost=float(sum(problem.candidates[model.index[pid]].total_cost for pid in selected)),
+        cost_by_period=dict(sorted(cost_by_period.items())),
+        utilisation={skill: used[k].tolist() for k, skill in enumerate(model.skills)},
+        build_seconds=build_seconds,
+    )
