@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tandem_shared.asyncapi import asyncapi_router
 from tandem_shared.auth import Authenticator
 from tandem_shared.broker import broker_reachable
 from tandem_shared.consumer import Handler
@@ -161,6 +162,7 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
 
     for router in spec.routers:
         app.include_router(router, prefix=f"{prefix}/v1")
+    app.include_router(asyncapi_router(spec.name, spec.handlers))  # GET /<service>/asyncapi.json
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

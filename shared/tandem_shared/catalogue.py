@@ -11,7 +11,9 @@ from tandem_shared.events import REGISTRY, CloudEvent
 HEADER = """# Event catalogue
 
 Generated from `shared/tandem_shared/contracts/` by `tandem events catalogue --output docs/events.md`;
-a test fails when this file and the contracts disagree.
+a test fails when this file and the contracts disagree. The same contracts as a machine-readable AsyncAPI 3 document
+(channels, messages, JSON Schemas): [asyncapi.json](asyncapi.json), written by `make catalogue` and served by each
+service for its own events at `GET /<service>/asyncapi.json`.
 
 Every event is a CloudEvents 1.0 structured-mode JSON message (`content-type: application/cloudevents+json`):
 
