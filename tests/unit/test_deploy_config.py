@@ -24,7 +24,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 NGINX = ROOT / "deploy" / "gateway" / "nginx.conf"
 INIT_SQL = ROOT / "deploy" / "postgres" / "init-databases.sql"
 README = ROOT / "deploy" / "README.md"
-K8S_CHANGE = ROOT / "deploy" / "k8s" / "change.yaml"
+K8S = ROOT / "deploy" / "k8s"
 HOST_PORTS = {"portfolio": 8001, "capacity": 8002, "change": 8003, "knowledge": 8004, "metrics": 8005}
 # What an operator exports before `docker compose up` (compose refuses to start without them).
 OPS_ENV = {"TANDEM_AUTH_SECRET": "an-operator-secret-0123456789abcdef", "TANDEM_POSTGRES_PASSWORD": "pg-password-42"}
@@ -445,8 +445,8 @@ def test_dockerfile_healthcheck_is_liveness(svc: str) -> None:
 def test_image_tags_are_pinned(compose: dict[str, Any]) -> None:
     images = [s["image"] for s in compose["services"].values() if "image" in s]
     images += [args.split()[0] for svc in SERVICES for args in service_dockerfile(svc).all("FROM")]
-    images += [c["image"] for d in yaml.safe_load_all(K8S_CHANGE.read_text()) if d["kind"] == "Deployment"
-               for c in d["spec"]["template"]["spec"]["initContainers"] + d["spec"]["template"]["spec"]["containers"]]
+    pods = [d["spec"]["template"]["spec"] for d in k8s_documents() if d["kind"] in ("Deployment", "StatefulSet", "Job")]
+    images += [c["image"] for pod in pods for c in pod.get("initContainers", []) + pod["containers"]]
     for image in images:
         assert image_tag(image) not in (None, "latest"), image
 
@@ -460,32 +460,130 @@ def test_dockerignore_keeps_the_context_small_but_complete() -> None:
         assert not [p for p in patterns if fnmatch.fnmatch(needed, p)], needed
 
 
-# --- Kubernetes template and the operators' guide ----------------------------------------------------------
+# --- Kubernetes (deploy/k8s: a kustomize base per service, overlays dev and production) and the guide -------------
+# `make deploy-check` renders the overlays with kustomize and validates every object against the Kubernetes schemas;
+# these tests check that the manifests agree with the images, the settings and each other.
 
 
-def test_kubernetes_template_migrates_first_and_probes(monkeypatch: pytest.MonkeyPatch) -> None:
-    documents = {d["kind"]: d for d in yaml.safe_load_all(K8S_CHANGE.read_text())}
-    pod = documents["Deployment"]["spec"]["template"]["spec"]
-    (init,) = pod["initContainers"]
-    (container,) = pod["containers"]
-    assert init["command"] == ["tandem", "migrate", "change"]
-    assert init["image"] == container["image"]
-    _, uvicorn = dockerfile_run_command("change")
-    assert container["command"] == uvicorn
-    assert container["readinessProbe"]["httpGet"]["path"] == "/change/readyz"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/change/healthz"
-    (port,) = container["ports"]
-    assert port["containerPort"] == int(service_dockerfile("change").last("EXPOSE"))
-    service = documents["Service"]["spec"]
-    assert service["selector"] == documents["Deployment"]["spec"]["selector"]["matchLabels"]
-    assert service["ports"][0]["targetPort"] in (port["name"], port["containerPort"])
+def k8s_documents(*parts: str) -> list[dict[str, Any]]:
+    """The objects of every manifest under deploy/k8s/<parts> (kustomization files excluded)."""
+    return [d for path in sorted(K8S.joinpath(*parts).rglob("*.yaml")) if path.name != "kustomization.yaml"
+            for d in yaml.safe_load_all(path.read_text()) if d]
 
-    # Secrets stand in for their values; the rest must satisfy production settings as in compose.
-    env = {e["name"]: e.get("value", f"secret-{e['name'].lower()}".ljust(64, "x")) for e in container["env"]}
-    env["TANDEM_CHANGE_DATABASE_URL"] = "postgresql+asyncpg://tandem:pw@db:5432/tandem_change"
-    assert settings_accept(monkeypatch, env)
-    assert env["TANDEM_ENVIRONMENT"] == "production"
-    assert service_settings("change").database_url
+
+def kustomization(*parts: str) -> dict[str, Any]:
+    return yaml.safe_load(K8S.joinpath(*parts, "kustomization.yaml").read_text())
+
+
+def generated(*parts: str, kind: str = "configMapGenerator") -> dict[str, dict[str, str]]:
+    """The literals of each ConfigMap (or Secret) a kustomization generates, by name."""
+    return {g["name"]: dict(item.split("=", 1) for item in g.get("literals", []))
+            for g in kustomization(*parts).get(kind, [])}
+
+
+def base(svc: str) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(d["kind"], d["metadata"]["name"]): d for d in k8s_documents("base", svc)}
+
+
+def pod_env(pod: dict[str, Any], container: dict[str, Any], config: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """A container's environment: envFrom ConfigMaps and Secrets (from `config`), then its own env."""
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        ref = source.get("configMapRef") or source["secretRef"]
+        env.update(config[ref["name"]])
+    env.update({e["name"]: e["value"] for e in container.get("env", [])})
+    return env
+
+
+def production_config(svc: str) -> dict[str, dict[str, str]]:
+    """The ConfigMaps as the production overlay renders them, and stand-ins for the Secrets operators create."""
+    config = {**generated("base", "platform"), **generated("base", svc)}
+    for name, literals in generated("overlays", "production").items():
+        config[name] = {**config.get(name, {}), **literals}
+    config["tandem-auth"] = {"TANDEM_AUTH_SECRET": "an-operator-secret-0123456789abcdef-0123456789"}
+    config[f"tandem-{svc}-database"] = {
+        f"TANDEM_{svc.upper()}_DATABASE_URL": f"postgresql+asyncpg://tandem_{svc}:pw@db:5432/tandem_{svc}"}
+    return config
+
+
+def test_every_service_has_a_base_in_both_overlays() -> None:
+    for overlay in ("dev", "production"):
+        resources = kustomization("overlays", overlay)["resources"]
+        for part in (*SERVICES, "platform", "gateway"):
+            assert f"../../base/{part}" in resources, (overlay, part)
+    assert sorted(p.name for p in (K8S / "base").iterdir()) == sorted([*SERVICES, "platform", "gateway"])
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_kubernetes_base_migrates_probes_and_splits_web_from_workers(svc: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    objects = base(svc)
+    web = objects[("Deployment", f"tandem-{svc}")]
+    worker = objects[("Deployment", f"tandem-{svc}-worker")]
+    job = objects[("Job", f"tandem-{svc}-migrate")]
+    service = objects[("Service", f"tandem-{svc}")]
+    _, uvicorn = dockerfile_run_command(svc)
+    port = int(service_dockerfile(svc).last("EXPOSE"))
+    config = production_config(svc)
+
+    (migrate,) = job["spec"]["template"]["spec"]["containers"]
+    assert migrate["command"] == ["tandem", "migrate", svc]
+    runs_workers = {}
+    for deployment in (web, worker):
+        pod = deployment["spec"]["template"]["spec"]
+        (init,) = pod["initContainers"]
+        (container,) = pod["containers"]
+        assert init["command"] == ["tandem", "migrate", svc]
+        assert init["image"] == container["image"] == migrate["image"] == f"tandem/{svc}:0.1.0"
+        # The initContainer has migrated: the container runs the image's server without its migrate step.
+        assert container["command"] == uvicorn
+        assert container["readinessProbe"]["httpGet"]["path"] == f"/{svc}/readyz"
+        assert container["livenessProbe"]["httpGet"]["path"] == f"/{svc}/healthz"
+        assert [p["containerPort"] for p in container["ports"]] == [port]
+        assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] != 0
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["resources"]["requests"] and container["resources"]["limits"]["memory"]
+        assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/path"] == \
+            f"/{svc}/internal/metrics"
+        # Every setting production requires comes from the ConfigMaps and Secrets the pod reads.
+        for each in (init, container):
+            env = pod_env(pod, each, config)
+            assert settings_accept(monkeypatch, env) and PlatformSettings().environment == "production"
+            assert make_url(service_settings(svc).database_url).get_backend_name() == "postgresql"
+        runs_workers[deployment["metadata"]["name"]] = service_settings(svc).run_workers
+    # Web replicas serve HTTP only; the worker Deployment relays and consumes; the Service routes to web only.
+    assert runs_workers == {f"tandem-{svc}": False, f"tandem-{svc}-worker": True}
+    selector = service["spec"]["selector"]
+    assert selector == web["spec"]["selector"]["matchLabels"]
+    assert not selector.items() <= worker["spec"]["template"]["metadata"]["labels"].items()
+    assert service["spec"]["ports"][0]["targetPort"] in ("http", port)
+
+    hpa = objects[("HorizontalPodAutoscaler", f"tandem-{svc}")]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"tandem-{svc}"}
+    for deployment in (web, worker):
+        (pdb,) = [d for (kind, _), d in objects.items() if kind == "PodDisruptionBudget"
+                  and d["spec"]["selector"] == deployment["spec"]["selector"]]
+        assert pdb["spec"].get("maxUnavailable") or pdb["spec"].get("minAvailable")
+
+
+def test_ingress_routes_each_prefix_to_its_service() -> None:
+    (ingress,) = k8s_documents("base", "gateway")
+    (rule,) = ingress["spec"]["rules"]
+    routes = {p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["name"])
+              for p in rule["http"]["paths"]}
+    assert routes == {f"/{svc}/": ("Prefix", f"tandem-{svc}", "http") for svc in SERVICES}
+    for svc in SERVICES:
+        assert ("Service", f"tandem-{svc}") in base(svc)
+
+
+def test_dev_overlay_databases_exist_in_its_postgres() -> None:
+    secrets = generated("overlays", "dev", kind="secretGenerator")
+    (init,) = [d for d in k8s_documents("overlays", "dev") if d["kind"] == "ConfigMap"]
+    created = set(re.findall(r"CREATE\s+DATABASE\s+(\w+)", init["data"]["init-databases.sql"]))
+    assert created == init_databases()
+    for svc in SERVICES:
+        url = make_url(secrets[f"tandem-{svc}-database"][f"TANDEM_{svc.upper()}_DATABASE_URL"])
+        assert (url.host, url.database, url.password) == ("postgres", f"tandem_{svc}",
+                                                          secrets["tandem-postgres"]["POSTGRES_PASSWORD"])
 
 
 def test_readme_documents_every_setting() -> None:
