@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,25 +22,10 @@ from tandem_shared.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from tandem_shared.events import correlation_id_var
 from tandem_shared.headers import correlation_id
 from tandem_shared.inputs import RejectNulMiddleware
+from tandem_shared.openapi import operation_id, problem_response, service_openapi
 from tandem_shared.prometheus import METRICS_PATH, HttpMetricsMiddleware, service_registry
 from tandem_shared.runtime import BackgroundTask, ServiceRuntime
 from tandem_shared.settings import PlatformSettings, ServiceSettings, platform_settings, service_settings
-
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "description": "RFC 9457 problem details.",
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object", "properties": {
-            "field": {"type": "string"}, "message": {"type": "string"}}}},
-        "allowed_transitions": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["type", "title", "status", "detail"],
-}
 
 
 @dataclass
@@ -112,6 +96,7 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
         redoc_url=None,
         lifespan=lifespan,
         openapi_tags=spec.tags or None,
+        generate_unique_id_function=operation_id,  # `approveChange`, not `approve_change_change_v1_..._post`
     )
     app.add_middleware(RejectNulMiddleware)  # inside the correlation id: its 422 carries one too
     app.add_middleware(CorrelationIdMiddleware)
@@ -129,7 +114,7 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": spec.name}
 
-    @app.get(f"{prefix}/readyz", tags=["probes"],
+    @app.get(f"{prefix}/readyz", tags=["probes"], responses={503: problem_response("The database does not answer")},
              summary="Readiness: the service's database answers; broker and workers are reported, not required")
     async def readyz() -> JSONResponse:
         runtime: ServiceRuntime = app.state.runtime
@@ -166,10 +151,7 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes, tags=app.openapi_tags)
-            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-            app.openapi_schema = schema
+            app.openapi_schema = service_openapi(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

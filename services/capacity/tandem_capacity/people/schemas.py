@@ -104,7 +104,8 @@ class PersonPage(Page[PersonRead]):
 class TeamCreate(BaseModel):
     """A new team."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "Platform", "description": "Runs the Kubernetes clusters and the databases.", "manager": "mia.ops"}]})
 
     name: Team
     description: str | None = Field(None, max_length=5000)
@@ -137,7 +138,8 @@ class TeamPage(Page[TeamRead]):
 class SkillCreate(BaseModel):
     """A skill of the catalogue; names are unique regardless of case."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "Kubernetes", "category": "infrastructure", "description": "Operating and upgrading clusters."}]})
 
     name: SkillName
     category: str | None = Field(None, max_length=100)

@@ -16,7 +16,8 @@ from tandem_capacity.people.schemas import Name
 class ScenarioCreate(BaseModel):
     """A scenario copying the live active bookings with hours in the weeks from `from` to `to`."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [{
+        "name": "Move the ERP cut-over to Q3", "from": "2027-07-05", "to": "2027-09-27"}]})
 
     name: Name
     from_date: date = Field(alias="from", description="A day in the first week of the window.")

@@ -79,7 +79,9 @@ class Schedules(BaseModel):
 class TimeOffCreate(BaseModel):
     """Days off, both ends included; `hours_per_day` left out means whole days."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "start_date": "2027-08-02", "end_date": "2027-08-13", "kind": "vacation", "approved": True,
+        "note": "Summer holiday"}]})
 
     start_date: date
     end_date: date

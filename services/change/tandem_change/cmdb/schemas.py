@@ -125,7 +125,8 @@ class CIPage(Page[CIRead]):
 class RelationshipCreate(BaseModel):
     """This CI (the source) depends on / runs on / connects to the target CI (the provider)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "target_id": "0b8f6f6e-3c1a-4e0b-9a51-2f4d8c7e9a10", "type": "runs_on"}]})
 
     target_id: uuid.UUID = Field(description="The provider CI.")
     type: RelationshipType

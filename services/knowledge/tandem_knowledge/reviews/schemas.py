@@ -53,7 +53,8 @@ class PolicyRead(BaseModel):
 class SubmitBody(BaseModel):
     """A note to the reviewers."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "comment": "Rewrote the rollback section after the March incident; please check the commands."}]})
 
     comment: Comment | None = None
 

@@ -1,0 +1,80 @@
+"""A service's OpenAPI document as client generators want it: short stable operation ids, problems described."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from tandem_shared.errors import PROBLEM_MEDIA_TYPE
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"}}}},
+        "allowed_transitions": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+# Statuses any operation with a request body can answer, whatever its router declares (shared layers answer them).
+REQUEST_BODY_RESPONSES: dict[str, str] = {
+    "422": "Validation failed (lists the offending fields)",
+}
+CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+MAX_OPERATION_ID = 40
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route function's name in camelCase (`approve_change` → `approveChange`): short, and stable as code is."""
+    first, *rest = route.name.strip("_").split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest if word)
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """A response documented as a problem+json document."""
+    return {"description": description,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def service_openapi(app: FastAPI) -> dict[str, Any]:
+    """The app's document: the Problem schema, body problems on every operation with a body, ids checked unique."""
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
+                         tags=app.openapi_tags)
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    ids: Counter[str] = Counter()
+    for operation in _operations(schema):
+        ids[operation["operationId"]] += 1
+        responses = operation.setdefault("responses", {})
+        for status, response in responses.items():
+            # Every error is answered as a problem (errors.install_problem_handlers): FastAPI's own 422
+            # (HTTPValidationError) and errors a route describes in words only get the problem's schema.
+            if status[:1] in ("4", "5") and PROBLEM_MEDIA_TYPE not in response.get("content", {}):
+                response["content"] = problem_response("")["content"]
+        if "requestBody" in operation:
+            for status, description in REQUEST_BODY_RESPONSES.items():
+                responses.setdefault(status, problem_response(description))
+    if "HTTPValidationError" not in json.dumps(schema["paths"]):
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema["components"]["schemas"].pop(name, None)
+    duplicates = sorted(name for name, count in ids.items() if count > 1)
+    if duplicates:
+        # Generated clients would get one function for two operations: rename a route function.
+        raise RuntimeError(f"{app.title}: operation ids used more than once: {', '.join(duplicates)}")
+    return schema
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [operation for item in schema.get("paths", {}).values() for operation in item.values()
+            if isinstance(operation, dict) and "operationId" in operation]

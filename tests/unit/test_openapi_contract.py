@@ -1,0 +1,98 @@
+"""Each service's OpenAPI document is one a frontend team can generate a client from."""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from tandem_shared.errors import PROBLEM_MEDIA_TYPE
+from tandem_shared.openapi import CAMEL_CASE, MAX_OPERATION_ID, operation_id, service_openapi
+from tandem_shared.settings import SERVICES
+
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def _document(service: str) -> dict[str, Any]:
+    app: FastAPI = importlib.import_module(f"tandem_{service}.main").create_app()
+    return app.openapi()
+
+
+def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method, path, operation) for path, item in doc["paths"].items() for method, operation in item.items()]
+
+
+def _has_example(doc: dict[str, Any], media: dict[str, Any]) -> bool:
+    if media.get("example") is not None or media.get("examples"):
+        return True
+    schema = media.get("schema", {})
+    candidates = [schema, schema.get("items", {}), *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    for candidate in candidates:
+        ref = candidate.get("$ref", "")
+        target = doc["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {}) if ref else candidate
+        if target.get("examples") or target.get("example") is not None:
+            return True
+    return False
+
+
+@pytest.fixture(scope="module", params=SERVICES)
+def document(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return _document(request.param)
+
+
+def test_operation_ids_are_short_unique_camel_case(document: dict[str, Any]) -> None:
+    ids = [operation["operationId"] for _, _, operation in _operations(document)]
+    assert [i for i in ids if not CAMEL_CASE.match(i) or len(i) > MAX_OPERATION_ID] == []
+    assert [i for i, count in Counter(ids).items() if count > 1] == []
+
+
+def test_every_operation_has_a_tag_the_document_describes_or_names(document: dict[str, Any]) -> None:
+    assert [f"{m} {p}" for m, p, operation in _operations(document) if not operation.get("tags")] == []
+
+
+def test_every_write_documents_its_validation_problem(document: dict[str, Any]) -> None:
+    missing = [f"{m} {p}" for m, p, operation in _operations(document) if m in WRITES
+               and operation["responses"].get("422", {}).get("content", {}).get(PROBLEM_MEDIA_TYPE, {})
+               .get("schema") != {"$ref": "#/components/schemas/Problem"}]
+    assert missing == []
+
+
+def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
+    wrong = [f"{m} {p} {status}" for m, p, operation in _operations(document)
+             for status, response in operation["responses"].items()
+             if status.startswith(("4", "5")) and list(response.get("content", {})) != [PROBLEM_MEDIA_TYPE]]
+    assert wrong == []
+    assert "HTTPValidationError" not in document["components"]["schemas"]  # FastAPI's default 422, not ours
+
+
+def test_create_operations_show_an_example_body(document: dict[str, Any]) -> None:
+    missing = [f"{m} {p} ({mt})" for m, p, operation in _operations(document)
+               if m == "post" and "201" in operation["responses"]
+               for mt, media in operation.get("requestBody", {}).get("content", {}).items()
+               if not _has_example(document, media)]
+    assert missing == []
+
+
+def _router_approving_at(path: str) -> APIRouter:
+    router = APIRouter(tags=["changes"])
+
+    @router.post(path)
+    async def approve_change(change_id: int) -> None:
+        """Approve."""
+
+    return router
+
+
+def test_operation_ids_come_from_the_route_functions_and_a_clash_is_refused() -> None:
+    app = FastAPI(title="clash", generate_unique_id_function=operation_id)
+    app.include_router(_router_approving_at("/changes/{change_id}/approve"))
+    assert [o["operationId"] for o in service_openapi(app)["paths"]["/changes/{change_id}/approve"].values()] == [
+        "approveChange"]
+
+    app = FastAPI(title="clash", generate_unique_id_function=operation_id)
+    app.include_router(_router_approving_at("/changes/{change_id}/approve"))
+    app.include_router(_router_approving_at("/changes/{change_id}/approval"))  # the same name in another package
+    with pytest.raises(RuntimeError, match="approveChange"), pytest.warns(UserWarning, match="Duplicate Operation"):
+        service_openapi(app)
