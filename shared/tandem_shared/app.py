@@ -22,6 +22,7 @@ from tandem_shared.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from tandem_shared.events import correlation_id_var
 from tandem_shared.headers import correlation_id
 from tandem_shared.inputs import RejectNulMiddleware
+from tandem_shared.logs import LogContextMiddleware, configure_production_logging
 from tandem_shared.openapi import operation_id, problem_response, service_openapi
 from tandem_shared.prometheus import METRICS_PATH, HttpMetricsMiddleware, service_registry
 from tandem_shared.runtime import BackgroundTask, ServiceRuntime
@@ -103,6 +104,8 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
     # Its own registry per app: several apps share a process (tests, `tandem up --single-process`).
     app.state.metrics_registry = registry = service_registry(spec.name, lambda: getattr(app.state, "runtime", None))
     app.add_middleware(HttpMetricsMiddleware, service=spec.name, registry=registry)
+    app.add_middleware(LogContextMiddleware, service=spec.name)  # log lines name the service of their request
+    configure_production_logging(platform.environment, platform.log_format, platform.log_level, service=spec.name)
     install_problem_handlers(app)
 
     @app.get(f"{prefix}{METRICS_PATH}", include_in_schema=False)

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Forbidden, Unauthorized
+from tandem_shared.logs import actor_var
 from tandem_shared.settings import PlatformSettings
 
 ROLES = frozenset(
@@ -145,7 +146,9 @@ async def current_actor(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send Authorization: Bearer <token>")
     authenticator: Authenticator = request.app.state.authenticator
-    return await authenticator.verify(credentials.credentials)
+    actor = await authenticator.verify(credentials.credentials)
+    actor_var.set(actor.sub)  # the request's later log lines name who acted (LogContextMiddleware resets it)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

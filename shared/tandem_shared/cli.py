@@ -26,11 +26,14 @@ log = logging.getLogger("tandem")
 T = TypeVar("T")
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(level=os.environ.get("TANDEM_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiokafka").setLevel(logging.ERROR)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # the demo seed's requests are not news
+def _configure_logging(service: str | None = None) -> None:
+    """TANDEM_LOG_FORMAT: json lines (production) or text (development); TANDEM_LOG_LEVEL; secrets masked."""
+    from tandem_shared.logs import configure_logging
+
+    log_format = os.environ.get("TANDEM_LOG_FORMAT", "text").strip().lower() or "text"
+    if log_format not in ("json", "text"):
+        raise SystemExit(f"TANDEM_LOG_FORMAT must be json or text, not {log_format!r}")
+    configure_logging(log_format, os.environ.get("TANDEM_LOG_LEVEL", "INFO"), service=service)
 
 
 def _services(names: list[str]) -> list[str]:
@@ -97,7 +100,8 @@ def _serve(app: ASGIApp, host: str, port: int, services: list[str], seed_url: st
     # Database drivers hand results back from worker threads; a shorter GIL switch interval keeps those
     # hand-offs from waiting behind the event loop's Python work (Python's default is 5 ms).
     sys.setswitchinterval(0.0005)
-    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level="warning", access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level="warning", access_log=False,
+                            log_config=None)  # uvicorn's lines go through our handler, in the same format
     server = uvicorn.Server(config)
     lost: list[str] = []
 
@@ -178,7 +182,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from tandem_shared.gateway import Gateway, load_service_app
     from tandem_shared.migrations import upgrade
 
-    _configure_logging()
+    _configure_logging(args.service)
     broker = _start_broker_if_needed()
     try:
         if not args.no_migrate:
@@ -200,7 +204,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     from tandem_shared.gateway import freeze_startup_heap, load_service_app
 
-    _configure_logging()
+    _configure_logging(args.service)
     app = load_service_app(args.service, workers=True)
 
     async def _run() -> None:

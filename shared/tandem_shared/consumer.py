@@ -24,6 +24,7 @@ from tandem_shared.broker import ensure_topics
 from tandem_shared.db import utcnow
 from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead_letter_topic_of, parse_data
 from tandem_shared.failures import DETERMINISTIC, TRANSIENT, UNDECODABLE, classify
+from tandem_shared.logs import actor_var
 from tandem_shared.tables import inbox
 from tandem_shared.uow import UnitOfWork, unit_of_work
 
@@ -390,10 +391,11 @@ class EventConsumer:
                         outcomes.append("duplicate")
                         continue
                     claimed.discard((event.source, event.id))  # the same event twice in one batch is applied once
-                    token = correlation_id_var.set(event.correlationid)
+                    token, actor = correlation_id_var.set(event.correlationid), actor_var.set(event.actor)
                     try:
                         await handler(uow, event, data)
                     finally:
+                        actor_var.reset(actor)
                         correlation_id_var.reset(token)
                     outcomes.append("applied")
         except Exception as exc:  # rolled back whole; retried message by message
@@ -479,7 +481,7 @@ class EventConsumer:
             return DEAD_LETTERED
         if data is None:
             return "ignored"
-        token = correlation_id_var.set(event.correlationid)
+        token, actor = correlation_id_var.set(event.correlationid), actor_var.set(event.actor)
         try:
             failure: Exception | None = None
             for attempt in range(1, self.max_attempts + 1):
@@ -496,6 +498,7 @@ class EventConsumer:
             await self._dead_letter(delivery, event, failure, kind=DETERMINISTIC, attempts=self.max_attempts)
             return DEAD_LETTERED
         finally:
+            actor_var.reset(actor)
             correlation_id_var.reset(token)
 
     async def _apply(self, delivery: Delivery, event: CloudEvent, data: EventData, handler: Handler) -> str:

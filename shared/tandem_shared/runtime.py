@@ -16,6 +16,7 @@ from tandem_shared.broker import ensure_topics, make_producer
 from tandem_shared.consumer import EventConsumer, Handler
 from tandem_shared.db import is_sqlite, make_engine
 from tandem_shared.events import REGISTRY, TOPIC_PREFIX_KEY, dead_letter_topic_of, topic_of
+from tandem_shared.logs import service_var
 from tandem_shared.outbox import OutboxRelay
 from tandem_shared.settings import PlatformSettings, ServiceSettings, check_retention, database_url
 from tandem_shared.uow import OUTBOX_SIGNAL, install_session_hooks
@@ -92,6 +93,15 @@ class ServiceRuntime:
         """Start the relay and the consumer (unless workers run in a separate process)."""
         if not (self.settings.run_workers if workers is None else workers):
             return
+        # Tasks copy the context they are created in: every line the relay, consumer and background tasks log
+        # names this service, also when several services share a process.
+        token = service_var.set(self.service)
+        try:
+            await self._start_workers()
+        finally:
+            service_var.reset(token)
+
+    async def _start_workers(self) -> None:
         bootstrap = self._require_bootstrap()
         dead_letters = dead_letter_topic_of(self.service, self.topic_prefix)
         topics = [topic_of(self.service, self.topic_prefix), *self.consumed_topics, dead_letters]

@@ -46,6 +46,8 @@ class PlatformSettings(BaseSettings):
         description="Longest any service keeps (and may re-publish) its outbox; inboxes keep events at least this "
                     "long so that a re-published event is still recognised.")
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = Field(
+        default="text", description="json: one JSON object per line (production, log shippers); text: readable lines.")
 
     @field_validator("auth_jwks_url", "kafka_bootstrap_servers", mode="before")
     @classmethod
