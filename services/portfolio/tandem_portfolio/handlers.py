@@ -7,6 +7,7 @@ from tandem_shared.contracts.capacity import (
     BookingCreated,
     BookingMoved,
     BookingReleased,
+    CapacitySnapshotPublished,
     PersonCostRateChanged,
     PersonCreated,
     PersonOverallocated,
@@ -26,6 +27,7 @@ from tandem_shared.contracts.metrics import IncidentLinked, IncidentUnlinked
 from tandem_shared.events import CloudEvent, EventData
 from tandem_shared.uow import UnitOfWork
 
+from tandem_portfolio.capacity_outlook import handlers as capacity_outlook
 from tandem_portfolio.disruption import handlers as disruption
 from tandem_portfolio.handover import handlers as handover
 from tandem_portfolio.labour import handlers as labour
@@ -70,4 +72,6 @@ HANDLERS: dict[str, Handler] = {
     # Implementation-caused disruption: incidents metrics links to a project's go-live (status and an issue).
     IncidentLinked.event_type: disruption.on_incident_linked,
     IncidentUnlinked.event_type: disruption.on_incident_unlinked,
+    # Free hours per skill per ISO week: what selection runs plan against by default.
+    CapacitySnapshotPublished.event_type: capacity_outlook.on_snapshot_published,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Imported for their side effect: each package's tables join the metadata.
 import tandem_portfolio.business_cases.models
+import tandem_portfolio.capacity_outlook.models
 import tandem_portfolio.costs.models
 import tandem_portfolio.decisions.models
 import tandem_portfolio.demand.models
@@ -18,6 +19,7 @@ import tandem_portfolio.projects.models
 import tandem_portfolio.risks.models
 import tandem_portfolio.scope.models
 import tandem_portfolio.scoring.models
+import tandem_portfolio.selections.models
 import tandem_portfolio.status.models
 import tandem_portfolio.status.projection
 import tandem_portfolio.teams.models  # noqa: F401
