@@ -125,6 +125,9 @@ class FakeCollaborators:
     async def current_step(self, change: Change) -> Any:
         return next((s for s in self.steps if s.state is StepState.WAITING), None)
 
+    async def is_approver(self, sub: str, change: Change) -> bool:
+        return sub in self.voters
+
     async def record_vote(self, *, actor: Actor, change: Change, step: Any, decision: str, comment: str | None
                           ) -> StepState:
         if actor.sub not in step.voters:

@@ -42,6 +42,11 @@ class ApproverGroupRepository(EntityRepository[ApproverGroup]):
             found[group_id].append(member)
         return found
 
+    async def has_member(self, member: str) -> bool:
+        """True when the subject sits in any approver group."""
+        stmt = sa.select(ApproverGroupMember.member).where(ApproverGroupMember.member == member).limit(1)
+        return (await self.session.execute(stmt)).first() is not None
+
     async def set_members(self, group_id: uuid.UUID, members: Sequence[str]) -> None:
         await self.session.execute(sa.delete(ApproverGroupMember).where(ApproverGroupMember.group_id == group_id))
         self.session.add_all(ApproverGroupMember(group_id=group_id, member=m) for m in dict.fromkeys(members))

@@ -221,6 +221,14 @@ async def cancel_open_steps(session: AsyncSession, change: Change) -> int:
     return canceled
 
 
+async def is_approver(session: AsyncSession, sub: str, change: Change) -> bool:
+    """True when the subject may vote on some change: a member of an approver group, or frozen on one of this
+    change's steps (members keep the seats they had when a step opened)."""
+    if await ApproverGroupRepository(session).has_member(sub):
+        return True
+    return any(sub in step.voters for step in await ChangeApprovalRepository(session).steps(change.id))
+
+
 async def record_vote(session: AsyncSession, *, actor: Actor, change: Change, step: ChangeApprovalStep,
                       decision: str, comment: str | None) -> StepState:
     """Record a member's vote on the open step, decide the step, open the next one; return the step's state.

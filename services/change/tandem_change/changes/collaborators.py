@@ -62,6 +62,10 @@ class Collaborators:
         """The open step of the change's current approval round, if any."""
         return await approvals.current_step(self.session, change)
 
+    async def is_approver(self, sub: str, change: Change) -> bool:
+        """True when the subject may vote on changes at all (before the change's state is looked at)."""
+        return await approvals.is_approver(self.session, sub, change)
+
     async def record_vote(self, *, actor: Actor, change: Change, step: ChangeApprovalStep, decision: str,
                           comment: str | None) -> StepState:
         """Record a member's vote on the open step and return the step's state."""

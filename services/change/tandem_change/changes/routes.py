@@ -37,6 +37,10 @@ from tandem_change.risk.rules import RiskLevel
 
 router = APIRouter(tags=["changes"], responses=PROBLEM_RESPONSES)
 CREATOR_ROLES = ("requester", "change_manager", "project_manager", "service_owner", "cab_member")
+# Role gates run before the change is loaded, so who may never act is refused (403) whatever the change's state or
+# version; the use cases then check who this change lets act (its requester, assignee, approvers) before its state.
+WRITERS = [require_roles(*CREATOR_ROLES)]
+MANAGERS = [require_roles("change_manager")]
 
 # Transition bodies a client may leave out (every field is optional): `None` when no body was sent.
 OptionalTransition = Annotated[TransitionRequest | None, Body()]
@@ -102,6 +106,7 @@ async def get_change(change_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentAc
 
 
 @router.patch("/changes/{change_id}", response_model=ChangeRead, summary="Edit a change request",
+              dependencies=WRITERS,
               description="Requester or change manager. In new every record field (the type only here); in assess "
                           "all but type and model; from authorize on only description and project (and "
                           "review_notes in review): what was authorised does not change under the approvers. "
@@ -125,6 +130,7 @@ async def change_history(change_id: uuid.UUID, uow: UnitOfWorkDep, _actor: Curre
 # The lifecycle: POST /changes/{id}/<action>, If-Match checked, the change returned with its new ETag.
 
 @router.post("/changes/{change_id}/submit", response_model=ChangeRead, summary="Submit a change",
+             dependencies=WRITERS,
              description="Requester or change manager. normal: new → assess; emergency: new → authorize, opening "
                          "the emergency policy's approval steps; standard: new → scheduled, pre-authorised from its "
                          "active model.")
@@ -137,6 +143,7 @@ async def submit_change(change_id: uuid.UUID, request: Request, response: Respon
 
 
 @router.post("/changes/{change_id}/assess", response_model=ChangeRead, summary="Assess a normal change",
+             dependencies=MANAGERS,
              description="Change manager. Computes the risk (conditions and questionnaire answers), picks the "
                          "approval policy by type and risk and opens its steps: assess → authorize. 409 when no "
                          "policy matches or a step's group has too few eligible members.")
@@ -154,7 +161,9 @@ async def assess_change(change_id: uuid.UUID, request: Request, response: Respon
                          "quorum the change is scheduled.")
 async def approve_change(change_id: uuid.UUID, request: Request, response: Response, uow: UnitOfWorkDep,
                          actor: CurrentActor, body: OptionalTransition = None) -> ChangeRead:
-    change = await _for_update(uow, change_id, request)
+    change = await service.get_change(uow, change_id)
+    await transitions.require_voter(uow, actor, change)  # before the version and the state
+    check_if_match(request, change.version)
     comment = body.comment if body else None
     change = await transitions.approve_change(uow, actor=actor, change=change, comment=comment)
     return await _changed(uow, change, response)
@@ -165,13 +174,16 @@ async def approve_change(change_id: uuid.UUID, request: Request, response: Respo
                          "votes reject. Rejection returns the change to new and cancels pending approvals.")
 async def reject_change(change_id: uuid.UUID, request: Request, response: Response, uow: UnitOfWorkDep,
                         actor: CurrentActor, body: OptionalTransition = None) -> ChangeRead:
-    change = await _for_update(uow, change_id, request)
+    change = await service.get_change(uow, change_id)
+    await transitions.require_rejecter(uow, actor, change)  # before the version and the state
+    check_if_match(request, change.version)
     comment = body.comment if body else None
     change = await transitions.reject_change(uow, actor=actor, change=change, comment=comment)
     return await _changed(uow, change, response)
 
 
 @router.post("/changes/{change_id}/cancel", response_model=ChangeRead, summary="Cancel an open change",
+             dependencies=WRITERS,
              description="Requester or change manager, from any state before review. Cancels pending approvals; "
                          "capacity releases the booking of an authorised change.")
 async def cancel_change(change_id: uuid.UUID, request: Request, response: Response, uow: UnitOfWorkDep,
@@ -183,6 +195,7 @@ async def cancel_change(change_id: uuid.UUID, request: Request, response: Respon
 
 
 @router.post("/changes/{change_id}/start", response_model=ChangeRead,
+             dependencies=WRITERS,
              summary="Start implementing a scheduled change",
              description="Requester, assignee or change manager: scheduled → implement; actual_start defaults to "
                          "now.")
@@ -194,6 +207,7 @@ async def start_change(change_id: uuid.UUID, request: Request, response: Respons
 
 
 @router.post("/changes/{change_id}/complete", response_model=ChangeRead,
+             dependencies=WRITERS,
              summary="Record the implementation's outcome",
              description="Requester, assignee or change manager: implement → review with the outcome and "
                          "actual_end; incidents caused lower the team's change success score.")
@@ -205,6 +219,7 @@ async def complete_change(change_id: uuid.UUID, request: Request, response: Resp
 
 
 @router.post("/changes/{change_id}/close", response_model=ChangeRead, summary="Close a reviewed change",
+             dependencies=WRITERS,
              description="Requester or change manager: review → closed. Review notes are required (422 naming "
                          "review_notes) for failed and backed-out changes and for every emergency change.")
 async def close_change(change_id: uuid.UUID, request: Request, response: Response, uow: UnitOfWorkDep,
@@ -215,6 +230,7 @@ async def close_change(change_id: uuid.UUID, request: Request, response: Respons
 
 
 @router.post("/changes/{change_id}/reschedule", response_model=ChangeRead, summary="Move a change's planned window",
+             dependencies=WRITERS,
              description="Requester or change manager, in new, assess, authorize or scheduled: new window and "
                          "optionally a new assignee or effort. Publishes change.request.rescheduled.v1 "
                          "(books_capacity when already scheduled).")
@@ -226,6 +242,7 @@ async def reschedule_change(change_id: uuid.UUID, request: Request, response: Re
 
 
 @router.post("/changes/{change_id}/risk", response_model=ChangeRead, summary="Recompute a change's risk",
+             dependencies=WRITERS,
              description="Requester or change manager, before implementation. Stores the new risk and its "
                          "explanation; the approval steps already opened stay as they are.")
 async def recompute_risk(change_id: uuid.UUID, request: Request, response: Response, uow: UnitOfWorkDep,

@@ -39,6 +39,8 @@ from tandem_change.record.models import Change
 from tandem_change.risk.rules import RiskLevel
 
 MANAGER = "change_manager"
+# Who may vote on changes at all, besides the members of approver groups (a step still admits only its own voters).
+APPROVER_ROLES = (MANAGER, "cab_member")
 
 
 async def _move(uow: UnitOfWork, change: Change, action: str, actor: str, comment: str | None,
@@ -152,14 +154,30 @@ async def _reject(uow: UnitOfWork, change: Change, actor: str, reason: str | Non
     ), actor=actor)
 
 
-async def vote(uow: UnitOfWork, *, actor: Actor, change: Change, decision: str, comment: str | None,
-               action: str = "vote") -> Change:
-    """A member's vote on the current step; the last accepted step schedules, a refused one rejects."""
-    check_stay_action(ChangeType(change.type), ChangeState(change.state), action)
+async def require_voter(uow: UnitOfWork, actor: Actor, change: Change) -> None:
+    """403 unless the actor may ever vote on this change, whatever its state: an approver who neither raised it nor
+    implements it. Checked before the state, so a refusal tells nothing about it."""
     if actor.sub == change.requested_by:
         raise Forbidden("the requester of a change never votes on it (separation of duties)")
     if is_assignee(actor, await assignee_identities(uow, change)):
         raise Forbidden("the assignee of a change never votes on it (separation of duties)")
+    if not actor.has_any(*APPROVER_ROLES) and not await uow.repo(Collaborators).is_approver(actor.sub, change):
+        raise Forbidden(f"{actor.sub} is in no approver group and holds none of the roles "
+                        f"{', '.join(APPROVER_ROLES)}: only approvers vote on changes", reason="not_an_approver",
+                        required_roles=list(APPROVER_ROLES))
+
+
+async def require_rejecter(uow: UnitOfWork, actor: Actor, change: Change) -> None:
+    """403 unless the actor may ever reject this change: a change manager, or an approver who may vote on it."""
+    if not actor.has_any(MANAGER):
+        await require_voter(uow, actor, change)
+
+
+async def vote(uow: UnitOfWork, *, actor: Actor, change: Change, decision: str, comment: str | None,
+               action: str = "vote") -> Change:
+    """A member's vote on the current step; the last accepted step schedules, a refused one rejects."""
+    await require_voter(uow, actor, change)
+    check_stay_action(ChangeType(change.type), ChangeState(change.state), action)
     others = uow.repo(Collaborators)
     step = await others.current_step(change)
     if step is None:  # cannot happen in authorize unless the data was edited by hand
@@ -181,6 +199,7 @@ async def approve_change(uow: UnitOfWork, *, actor: Actor, change: Change, comme
 
 async def reject_change(uow: UnitOfWork, *, actor: Actor, change: Change, comment: str | None) -> Change:
     """A change manager rejects outright; a member of the current step votes reject."""
+    await require_rejecter(uow, actor, change)
     next_state(ChangeType(change.type), ChangeState(change.state), "reject")
     if actor.has_any(MANAGER):
         await _reject(uow, change, actor.sub, comment)

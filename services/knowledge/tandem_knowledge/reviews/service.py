@@ -9,7 +9,7 @@ from tandem_shared.auth import Actor
 from tandem_shared.contracts.knowledge import ArticleReturnedToDraft, ArticleSubmitted, ArticleVoteCast
 from tandem_shared.contracts.knowledge import ReviewComment as CommentData
 from tandem_shared.db import utcnow
-from tandem_shared.errors import Conflict, InvalidTransition, ValidationProblem
+from tandem_shared.errors import Conflict, Forbidden, InvalidTransition, ValidationProblem
 from tandem_shared.quorum import QuorumKind, StepState, reachable
 from tandem_shared.uow import UnitOfWork
 
@@ -153,9 +153,21 @@ def _comments(votes: list[ReviewVote]) -> list[dict[str, Any]]:
     return [{"voter": v.voter, "decision": v.decision, "comment": v.comment} for v in votes]
 
 
+async def _require_reviewer(uow: UnitOfWork, actor: Actor, article: Article) -> None:
+    """403 unless the actor may review this article at all: a knowledge editor, or a reviewer named on its open
+    review. Decided before the article's state, so a refusal tells nothing about it."""
+    if actor.has_any(*EDITOR_ROLES):
+        return
+    review = await uow.repo(ReviewRepository).open_of(article.id)
+    if review is None or review.open_group or actor.sub not in review.reviewers:
+        raise Forbidden(f"{actor.sub} is not a reviewer of this article: knowledge editors and the reviewers a "
+                        "review names vote", reason="not_a_reviewer", required_roles=list(EDITOR_ROLES))
+
+
 async def vote(uow: UnitOfWork, *, actor: Actor, article: Article, decision: Decision, comment: str | None
                ) -> ArticleReview:
     """Record a reviewer's vote; when it decides the review, publish the version or return it to draft."""
+    await _require_reviewer(uow, actor, article)
     review, revision = await _open_review(uow, article, Action.VOTE)
     reviews = uow.repo(ReviewRepository)
     cast = (await reviews.votes([review.id]))[review.id]

@@ -195,6 +195,11 @@ def _reason(gate: str, outcome: Vote, votes: list[GateVote]) -> str:
 async def cast_vote(uow: UnitOfWork, *, actor: Actor, project: Project, review: GateReview, vote: Vote,
                     comment: str | None) -> GateReview:
     """Record a board member's vote; when it decides the review, take the decision."""
+    # Who may vote is decided before the review's state: someone off the board learns nothing about it.
+    refusal = vote_refusal(actor.sub, sponsor=project.sponsor, project_manager=project.project_manager,
+                           voters=review.voters, voted=())
+    if refusal is not None:
+        raise refusal
     if review.state != ReviewState.OPEN.value:
         raise InvalidTransition(entity="gate review", state=review.state, action="vote", allowed=[])
     reviews = uow.repo(GateReviewRepository)
