@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -189,22 +190,33 @@ async def read_topic(bootstrap: str, topic: str) -> list:
 
 
 class TcpProxy:
-    """A loopback TCP proxy that can be cut and restored: the broker becomes unreachable but keeps its state."""
+    """A loopback TCP proxy that can be cut and restored: the target becomes unreachable but keeps its state.
 
-    def __init__(self, listen_port: int, target_port: int) -> None:
-        self.listen_port = listen_port
-        self.target_port = target_port
+    The proxy owns its port from creation to `close()`, cut or not: a bound socket that never listens holds it
+    (SO_REUSEPORT lets the listener share it), so connections are refused while cut, and no other process, and
+    no client's outgoing connection, can take the port meanwhile. A client retrying a free loopback port in the
+    ephemeral range can otherwise be given that very port as its source and connect to itself, and another
+    test worker's broker can start there and answer for the target.
+    """
+
+    def __init__(self, target_port: int = 0) -> None:
+        self.target_port = target_port  # may be set after creation, e.g. to a broker that advertises listen_port
+        self._holder: socket.socket | None = socket.socket()
+        self._holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        self._holder.bind(("127.0.0.1", 0))
+        self.listen_port: int = self._holder.getsockname()[1]
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._open = False
 
     async def start(self) -> None:
         """Accept connections and forward them to the target."""
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port)
+        assert self._holder is not None, "the proxy was closed"
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port, reuse_port=True)
         self._open = True
 
     async def cut(self) -> None:
-        """Refuse new connections and drop every open one."""
+        """Refuse new connections and drop every open one; the port stays held."""
         self._open = False
         if self._server is not None:
             self._server.close()
@@ -213,6 +225,13 @@ class TcpProxy:
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
+
+    async def close(self) -> None:
+        """Cut, then give the port up."""
+        await self.cut()
+        if self._holder is not None:
+            self._holder.close()
+            self._holder = None
 
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:

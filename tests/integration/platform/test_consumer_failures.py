@@ -11,7 +11,6 @@ import httpx
 import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from tandem_shared.broker import free_port
 from tandem_shared.contracts.change import ChangeApproved
 from tandem_shared.events import CloudEvent, build_envelope
 
@@ -121,7 +120,7 @@ async def test_deterministic_failures_are_dead_lettered_after_the_attempts_and_b
 async def test_database_cut_off_during_consumption_dead_letters_nothing_and_applies_everything_once(
         databases, broker):
     url = make_url(await databases.fresh("capacity", "postgres"))
-    proxy = TcpProxy(free_port(), url.port or 5432)
+    proxy = TcpProxy(url.port or 5432)
     await proxy.start()
     proxied = url.set(port=proxy.listen_port).render_as_string(hide_password=False)
     try:
@@ -155,7 +154,7 @@ async def test_database_cut_off_during_consumption_dead_letters_nothing_and_appl
             assert (await eventually(lambda: consumer_status(client)))["state"] == "consuming"
             assert await read_topic(broker.bootstrap, topic("capacity.dlq")) == []
     finally:
-        await proxy.cut()
+        await proxy.close()
 
 
 async def _true(value: bool) -> bool:

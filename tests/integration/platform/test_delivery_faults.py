@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
-from tandem_shared.broker import DevelopmentBroker, free_port, make_producer
+from tandem_shared.broker import DevelopmentBroker, make_producer
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
 from tandem_shared.tables import inbox
@@ -171,9 +170,9 @@ async def test_relay_crash_after_publish_before_mark_leaves_a_duplicate_consumer
 
 async def test_broker_down_approvals_succeed_and_events_arrive_when_it_is_back(databases, backend, tmp_path):
     # The broker keeps its state while unreachable, as a durable Kafka does: a proxy is cut, not the broker.
-    proxy_port = free_port()
-    own = DevelopmentBroker(log_path=tmp_path / "tansu.log", advertised_port=proxy_port).start()
-    proxy = TcpProxy(proxy_port, own.port)
+    proxy = TcpProxy()
+    own = DevelopmentBroker(log_path=tmp_path / "tansu.log", advertised_port=proxy.listen_port).start()
+    proxy.target_port = own.port
     await proxy.start()
     try:
         change_app = create_app("change", database_url=await databases.fresh("change", backend),
@@ -218,19 +217,16 @@ async def test_broker_down_approvals_succeed_and_events_arrive_when_it_is_back(d
             assert await scalar(capacity_app, "SELECT sum(hours) FROM bookings") == 12
             await eventually(lambda: scalar(change_app, "SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"))
     finally:
-        await proxy.cut()
+        await proxy.close()
         own.stop()
 
 
 async def test_a_service_started_while_the_broker_is_unreachable_is_ready_and_delivers_later(
         databases, backend, tmp_path):
-    # Hold the bootstrap port, bound but not listening (connections are refused), until the proxy takes it: a port
-    # merely found free could be taken meanwhile by another test worker's broker or proxy, which would answer.
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
-    proxy_port = holder.getsockname()[1]
-    own = DevelopmentBroker(log_path=tmp_path / "tansu.log", advertised_port=proxy_port).start()
-    proxy = TcpProxy(proxy_port, own.port)  # not started: nothing answers at the bootstrap address yet
+    # Not started: the proxy holds the bootstrap port, and nothing answers there yet (connections are refused).
+    proxy = TcpProxy()
+    own = DevelopmentBroker(log_path=tmp_path / "tansu.log", advertised_port=proxy.listen_port).start()
+    proxy.target_port = own.port
     try:
         capacity_app = create_app("capacity", database_url=await databases.fresh("capacity", backend),
                                   bootstrap=own.bootstrap)
@@ -248,7 +244,6 @@ async def test_a_service_started_while_the_broker_is_unreachable_is_ready_and_de
             assert await scalar(capacity_app, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
             await eventually(lambda: _relay_error_of(capacity, "capacity"))
 
-            holder.close()
             await proxy.start()
             await eventually(lambda: scalar(capacity_app, "SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"),
                              timeout=30)
@@ -262,8 +257,7 @@ async def test_a_service_started_while_the_broker_is_unreachable_is_ready_and_de
             ready = (await change.get("/change/readyz")).json()["checks"]
             assert ready["broker"] == "ok" and ready["consumer"]["healthy"] is True
     finally:
-        holder.close()
-        await proxy.cut()
+        await proxy.close()
         own.stop()
 
 
