@@ -145,6 +145,19 @@ def test_capacity_explicit_and_deltas_for_a_what_if():
     assert explicit.weeks == ["2027-W02", "2027-W03", "2027-W04"] and explicit.capacity == {"dba": [0.0, 16.0, 0.0]}
 
 
+def test_the_snapshot_gets_back_what_capacity_booked_for_live_candidates_named_lines():
+    demand = {A: [DemandFact("dba", 10, _monday(2), _monday(3), named=True), DemandFact("dba", 5, _monday(2),
+                                                                                       _monday(2))],
+              B: [DemandFact("dev", 8, _monday(2), _monday(2), named=True)]}  # on hold: released already
+    built = builder.build(_request(), _inputs(demand=demand))
+    assert built.problem.capacity["dba"] == [40.0, 50.0, 50.0] + [40.0] * 7
+    assert built.problem.capacity["dev"] == [20.0] * 10
+    assert built.meta["added_back_hours"] == 20.0
+    explicit = builder.build(_request(capacity={"source": "explicit", "skills": {"dba": {"2027-W02": 4}}}),
+                             _inputs(demand=demand, outlook=None))
+    assert explicit.problem.capacity["dba"][1] == 4.0  # an explicit what-if is taken as given
+
+
 def test_no_snapshot_or_a_horizon_outside_it_names_the_field():
     with pytest.raises(ValidationProblem) as exc:
         builder.build(_request(), _inputs(outlook=None))

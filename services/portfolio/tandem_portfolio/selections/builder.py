@@ -12,6 +12,10 @@ ISO weeks. Conventions (docs/portfolio.md, "Selection runs"):
   fixed. A project planned after the horizon's last week needs nothing inside it.
 - Cost per budget period is the business case's capex + opex per year (or quarter); a project without a case
   costs 0 and its NPV is 0.
+- Capacity's free hours are net of every active booking, the candidates' own included: the hours of a live
+  (not on hold) candidate's named lines, which capacity booked, are added back to their skill in their planned
+  weeks, so the run does not count them twice (`meta.added_back_hours`). An approximation: a booked person who
+  holds several skills lowered each skill's free hours, and only the line's skill gets them back.
 """
 
 from __future__ import annotations
@@ -54,12 +58,14 @@ class ProjectFacts:
 
 @dataclass(frozen=True)
 class DemandFact:
-    """One demand line: hours per week of a skill over a range of days."""
+    """One demand line: hours per week of a skill over a range of days; `named` when it names a person (capacity
+    booked it when it was planned, unless the project was on hold since)."""
 
     skill: str | None
     hours_per_week: float
     start: date
     end: date
+    named: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,6 +248,10 @@ def build(request: SelectionCreate, inputs: BuildInputs) -> Built:
         must |= {p.id for p in inputs.projects if p.stage in MUST_STAGES and p.id not in set(request.never_do)}
     never = set(request.never_do)
 
+    if request.capacity.source == "snapshot":
+        added_back = _add_back(capacity, inputs, horizon_start, len(weeks))
+    else:
+        added_back = 0.0
     candidates, meta_projects = [], {}
     for project in sorted(inputs.projects, key=lambda p: str(p.id)):
         lines = inputs.demand.get(project.id, ())
@@ -289,7 +299,26 @@ def build(request: SelectionCreate, inputs: BuildInputs) -> Built:
                  for r in request.balance],
         dependencies=dependencies, exclusions=exclusions, time_limit_seconds=request.time_limit_seconds,
         mip_gap=request.mip_gap)
-    return Built(problem=problem, meta={"weeks": weeks, "currency": currency, "projects": meta_projects})
+    return Built(problem=problem, meta={"weeks": weeks, "currency": currency, "projects": meta_projects,
+                                        "added_back_hours": round(added_back, 2)})
+
+
+def _add_back(capacity: dict[str, list[float]], inputs: BuildInputs, horizon_start: date, weeks: int) -> float:
+    """Give the snapshot back the hours capacity booked for the candidates' named lines; the total added."""
+    total = 0.0
+    for project in inputs.projects:
+        if project.stage == "on_hold":
+            continue  # holding released its bookings
+        for line in inputs.demand.get(project.id, ()):
+            if not (line.named and line.skill):
+                continue
+            row = capacity.setdefault(line.skill.lower(), [0.0] * weeks)
+            first = max(weeks_between(horizon_start, line.start), 0)
+            last = min(weeks_between(horizon_start, line.end), weeks - 1)
+            for k in range(first, last + 1):
+                row[k] += line.hours_per_week
+                total += line.hours_per_week
+    return total
 
 
 def problem_to_json(problem: SelectionProblem) -> dict[str, Any]:

@@ -98,12 +98,13 @@ class SelectionRepository(EntityRepository[Selection]):
 
     async def demand(self, which: CandidateFilter) -> dict[uuid.UUID, list[DemandFact]]:
         stmt = (sa.select(DemandLine.project_id, DemandLine.skill, DemandLine.hours_per_week, DemandLine.start,
-                          DemandLine.end)
+                          DemandLine.end, DemandLine.person_id)
                 .where(DemandLine.project_id.in_(which.ids())).order_by(DemandLine.project_id, DemandLine.position))
         found: dict[uuid.UUID, list[DemandFact]] = {}
         for r in await self.session.execute(stmt):
             found.setdefault(r.project_id, []).append(DemandFact(skill=r.skill, hours_per_week=r.hours_per_week,
-                                                                 start=r.start, end=r.end))
+                                                                 start=r.start, end=r.end,
+                                                                 named=r.person_id is not None))
         return found
 
     async def cases(self, which: CandidateFilter) -> dict[uuid.UUID, CaseRows]:

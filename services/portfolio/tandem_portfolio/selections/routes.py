@@ -45,6 +45,7 @@ def _read(selection: Selection, response: Response | None = None) -> SelectionRe
             "error", "created_by", "created_at", "started_at", "finished_at", "committed_by", "committed_at",
             "version")},
         "weeks": selection.meta["weeks"], "currency": selection.meta.get("currency"),
+        "added_back_hours": selection.meta.get("added_back_hours", 0.0),
         "conflicts": selection.conflicts or []})
 
 

@@ -318,6 +318,9 @@ class SelectionRead(BaseModel):
     currency: str | None
     value_kind: str
     candidate_count: int
+    added_back_hours: float = Field(0.0, description=(
+        "Hours capacity had booked for live candidates' named demand lines, given back to the snapshot's free "
+        "hours so the run does not count them twice."))
     result: SelectionOutcome | None = None
     frontier: list[FrontierPointRead] | None = None
     conflicts: list[str] = Field(default_factory=list, description="Infeasible: the constraints that conflict.")
