@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # imported where used, so `tandem --help` stays quick
 
     from tandem_shared.broker import DevelopmentBroker
     from tandem_shared.dlq import DeadLetter, ReplayOutcome
+    from tandem_shared.status import ServiceStatus
 
 log = logging.getLogger("tandem")
 T = TypeVar("T")
@@ -401,6 +402,79 @@ def cmd_dlq_replay(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def cmd_status(args: argparse.Namespace) -> None:
+    """Each service's database revision, outbox backlog, parked rows, inbox, dead letters and consumer lag."""
+    from tandem_shared.settings import database_url, service_settings
+    from tandem_shared.status import service_status
+
+    platform = platform_settings()
+    address_file = platform.data_dir / "broker.address"
+    bootstrap = None if args.no_broker else (args.bootstrap or platform.kafka_bootstrap_servers or (
+        address_file.read_text().strip() if address_file.exists() else None))
+
+    async def _all() -> list[ServiceStatus]:
+        services = _services(args.services)
+        settings = {service: service_settings(service) for service in services}
+        return list(await asyncio.gather(*(
+            service_status(service, database_url(service, settings[service], platform, create=False),
+                           settings[service], platform, bootstrap) for service in services)))
+
+    statuses = asyncio.run(_all())
+    if args.json:
+        print(json.dumps([status.to_json() for status in statuses]))
+    else:
+        _print_status(statuses, bootstrap)
+    if any(not status.reachable for status in statuses):
+        raise SystemExit(1)
+
+
+def _print_status(statuses: list[ServiceStatus], bootstrap: str | None) -> None:
+    """A rich table of `tandem status`, with what needs a look in yellow or red."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tandem_shared.outbox import PENDING_COUNT_CAP
+
+    def number(value: int | None, *, bad: str = "yellow", cap: int | None = None) -> str:
+        if value is None:
+            return "[dim]–[/]"
+        text = f"{value:,}" + ("+" if cap is not None and value >= cap else "")
+        return f"[{bad}]{text}[/]" if value else text
+
+    table = Table(title="Tandem status (outbox: pending, oldest pending, parked; inbox: applied, dead letters)",
+                  title_justify="left")
+    for column in ("service", "revision", "pending", "oldest", "parked", "applied", "dead", "lag"):
+        table.add_column(column, justify="left" if column in ("service", "revision") else "right", no_wrap=True)
+    notes = []
+    for status in statuses:
+        if status.error:
+            notes.append(f"[red]{status.service}[/]: {status.error} ({status.database})")
+        if status.broker_error:
+            notes.append(f"[yellow]{status.service}[/]: lag unknown: {status.broker_error}")
+        revision = "[dim]–[/]" if status.revision is None else (
+            f"{status.revision} [green]✓[/]" if status.at_head else f"[yellow]{status.revision} ≠ {status.head}[/]")
+        oldest = status.to_json()["outbox_oldest_pending_age_seconds"]
+        table.add_row(
+            f"[red]{status.service}[/]" if status.error else status.service, revision,
+            number(status.outbox_pending, cap=PENDING_COUNT_CAP), "[dim]–[/]" if oldest is None else f"{oldest:,.0f} s",
+            number(status.outbox_parked, bad="red"), number(status.inbox_applied, bad="default"),
+            number(status.dead_letters, bad="red"),
+            "[dim]n/a[/]" if status.consumer_group is None else number(status.consumer_lag))
+    console = Console()
+    console.print(table)
+    for note in notes:
+        console.print(note)
+    if bootstrap is None:
+        console.print("[dim]consumer lag: no broker known (--bootstrap, TANDEM_KAFKA_BOOTSTRAP_SERVERS or `tandem "
+                      "up`)[/]")
+    if any(status.revision and not status.at_head for status in statuses):
+        console.print("revision ≠ head: the database is behind the installed service; tandem migrate SERVICE")
+    if any(status.outbox_parked for status in statuses):
+        console.print("parked rows: tandem outbox parked SERVICE, then tandem outbox unpark SERVICE --all")
+    if any(status.dead_letters for status in statuses):
+        console.print("dead letters: tandem dlq list SERVICE, then tandem dlq replay SERVICE --all")
+
+
 def cmd_metrics_rebuild(args: argparse.Namespace) -> None:
     """Rebuild metrics' projections from the retained events into fresh tables, swapped in when complete."""
     import importlib
@@ -500,6 +574,14 @@ def build_parser() -> argparse.ArgumentParser:
     again_dead.add_argument("--bootstrap", default=None)
     again_dead.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     again_dead.set_defaults(func=cmd_dlq_replay)
+    status = sub.add_parser("status", help="each service's database revision, outbox backlog, parked rows, inbox, "
+                            "dead letters and consumer lag (exit status 1 when a database does not answer)")
+    status.add_argument("services", nargs="*", metavar="SERVICE")
+    status.add_argument("--bootstrap", default=None, help="the broker, for the consumer lag (default: as for the "
+                        "services, or the address `tandem up` wrote)")
+    status.add_argument("--no-broker", action="store_true", help="do not ask the broker (no consumer lag)")
+    status.add_argument("--json", action="store_true", help="print a JSON list, one object per service")
+    status.set_defaults(func=cmd_status)
     metrics = sub.add_parser("metrics", help="metrics maintenance").add_subparsers(dest="metrics_command",
                                                                                   required=True)
     rebuilding = metrics.add_parser("rebuild", help="rebuild every metrics projection by replaying the retained "

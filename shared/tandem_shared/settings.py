@@ -153,10 +153,11 @@ def platform_settings() -> PlatformSettings:
     return PlatformSettings()
 
 
-def database_url(service: str, settings: ServiceSettings, platform: PlatformSettings) -> str:
-    """The service's database URL: its own setting, or a SQLite file in the data folder."""
+def database_url(service: str, settings: ServiceSettings, platform: PlatformSettings, *, create: bool = True) -> str:
+    """The service's database URL: its own setting, or a SQLite file in the data folder (made when `create`)."""
     if settings.database_url:
         return settings.database_url
     path = (platform.data_dir / f"{service}.sqlite3").resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite+aiosqlite:///{path}"
