@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Forbidden, Unauthorized
 from tandem_shared.logs import actor_var
+from tandem_shared.oidc import claimed_roles, expected_issuer, issuer_keys
 from tandem_shared.settings import PlatformSettings
 
 ROLES = frozenset(
@@ -51,7 +51,7 @@ class Authenticator:
 
     def __init__(self, settings: PlatformSettings, *, cache_size: int = 1024, cache_seconds: float = 300.0) -> None:
         self.settings = settings
-        self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True) if settings.auth_jwks_url else None
+        self.keys = issuer_keys(settings)  # None: tokens are signed with the development secret
         self.cache_size = cache_size
         self.cache_seconds = cache_seconds
         self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
@@ -75,28 +75,21 @@ class Authenticator:
     async def _check(self, token: str) -> tuple[Actor, float]:
         """Verify signature and claims; return the actor and the token's expiry (epoch seconds)."""
         try:
-            if self._jwks is not None:
-                # PyJWKClient fetches over blocking HTTP; keep it off the event loop.
-                key: Any = (await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)).key
-            else:
-                key = self.settings.auth_secret
+            key: Any = await self.keys.key_for(token) if self.keys is not None else self.settings.auth_secret
             claims = jwt.decode(
                 token,
                 key,
                 algorithms=self.settings.auth_algorithms,
                 audience=self.settings.auth_audience,
-                issuer=self.settings.auth_issuer,
+                issuer=expected_issuer(self.settings),
                 # The issuer's clock and ours differ a little: a token minted "in the future" is not forged.
                 leeway=self.settings.auth_leeway_seconds,
                 options={"require": ["sub", "exp", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid bearer token: {token_error(exc)}") from exc
-        roles = claims.get("roles") or claims.get("realm_access", {}).get("roles", [])
-        if isinstance(roles, str):
-            roles = roles.split()
         actor = Actor(sub=str(claims["sub"]), name=str(claims.get("name", claims["sub"])),
-                      roles=frozenset(roles) & ROLES)
+                      roles=claimed_roles(claims, self.settings, ROLES))
         return actor, float(claims["exp"])
 
 
@@ -123,8 +116,8 @@ def token_error(exc: jwt.PyJWTError) -> str:
 def mint_dev_token(settings: PlatformSettings, sub: str, roles: list[str], *, name: str | None = None,
                    ttl: timedelta = timedelta(hours=12)) -> str:
     """Sign a development token with the local secret (refused when OIDC is configured)."""
-    if settings.auth_jwks_url:
-        raise RuntimeError("tokens come from the OIDC issuer when TANDEM_AUTH_JWKS_URL is set")
+    if settings.auth_jwks_url or settings.auth_oidc_issuer:
+        raise RuntimeError("tokens come from the OIDC issuer when TANDEM_AUTH_OIDC_ISSUER or _JWKS_URL is set")
     unknown = set(roles) - ROLES
     if unknown:
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}; known: {', '.join(sorted(ROLES))}")

@@ -41,6 +41,24 @@ class PlatformSettings(BaseSettings):
     auth_leeway_seconds: int = Field(
         default=30, ge=0, le=300,
         description="Clock difference tolerated between the token issuer and this service, on exp, nbf and iat.")
+    auth_oidc_issuer: str | None = Field(
+        default=None, description="OIDC issuer URL: keys from <issuer>/.well-known/openid-configuration's jwks_uri; "
+                                  "tokens must carry it as iss.")
+    auth_jwks_min_refresh_seconds: float = Field(
+        default=30, ge=0, le=3600,
+        description="Least time between two fetches of the JWKS when a token names an unknown kid.")
+    auth_jwks_max_age_seconds: float = Field(
+        default=3600, gt=0, le=86_400, description="The JWKS is fetched again on its first use after this long.")
+    auth_roles_claim: str | None = Field(
+        default=None, description="Dotted path of the claim holding roles or groups (e.g. groups, "
+                                  "realm_access.roles); unset: roles, then realm_access.roles.")
+    auth_role_mapping: dict[str, list[str]] = Field(
+        default_factory=dict, description="Claim value -> Tandem roles (JSON); when set, only mapped values "
+                                          "grant roles.")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body; a larger one is refused with 413.")
+    max_import_body_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest request body of a bulk import (paths ending /import).")
     max_outbox_retention_hours: float = Field(
         default=24 * 7, gt=0,
         description="Longest any service keeps (and may re-publish) its outbox; inboxes keep events at least this "
@@ -49,21 +67,31 @@ class PlatformSettings(BaseSettings):
     log_format: Literal["json", "text"] = Field(
         default="text", description="json: one JSON object per line (production, log shippers); text: readable lines.")
 
-    @field_validator("auth_jwks_url", "kafka_bootstrap_servers", mode="before")
+    @field_validator("auth_jwks_url", "auth_oidc_issuer", "kafka_bootstrap_servers", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # An empty variable must not silently fall back to the development secret or broker.
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
+    def _asymmetric_with_oidc(self) -> PlatformSettings:
+        if self.auth_oidc_issuer or self.auth_jwks_url:
+            if "auth_algorithms" not in self.model_fields_set:
+                self.auth_algorithms = ["RS256", "ES256"]  # the HS256 default is for the development secret
+            elif any(not alg.startswith(("RS", "PS", "ES", "Ed")) for alg in self.auth_algorithms):
+                # A shared-secret algorithm with public keys lets anyone sign with the published key.
+                raise ValueError("TANDEM_AUTH_ALGORITHMS must be asymmetric (e.g. RS256, ES256) with OIDC or JWKS")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> PlatformSettings:
         if self.environment == "production":
-            if self.auth_jwks_url is None and self.auth_secret == DEV_AUTH_SECRET:
+            if self.auth_jwks_url is None and self.auth_oidc_issuer is None and self.auth_secret == DEV_AUTH_SECRET:
                 raise ValueError(
-                    "TANDEM_AUTH_SECRET is the development secret; set TANDEM_AUTH_JWKS_URL "
-                    "(OIDC) or a real secret outside development"
+                    "TANDEM_AUTH_SECRET is the development secret; set TANDEM_AUTH_OIDC_ISSUER or "
+                    "TANDEM_AUTH_JWKS_URL (OIDC) or a real secret outside development"
                 )
-            if self.auth_jwks_url is None and len(self.auth_secret) < 32:
+            if self.auth_jwks_url is None and self.auth_oidc_issuer is None and len(self.auth_secret) < 32:
                 raise ValueError("TANDEM_AUTH_SECRET must be at least 32 characters")
             if any(alg.startswith("HS") for alg in self.auth_algorithms) and self.auth_jwks_url:
                 raise ValueError("TANDEM_AUTH_ALGORITHMS must be asymmetric (e.g. RS256) with JWKS")
