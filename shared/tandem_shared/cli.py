@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tandem_shared.settings import SERVICES, platform_settings
 
 if TYPE_CHECKING:  # imported where used, so `tandem --help` stays quick
+    from rich.progress import Progress
     from starlette.types import ASGIApp
 
     from tandem_shared.broker import DevelopmentBroker
@@ -221,12 +222,29 @@ def cmd_worker(args: argparse.Namespace) -> None:
     asyncio.run(_run())
 
 
+def _progress(label: str, show: bool) -> Progress:
+    """A progress bar on stderr for long work (off when stderr is not a terminal, or with --no-progress)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                    TimeElapsedColumn(), console=Console(stderr=True), disable=not (show and sys.stderr.isatty()))
+
+
 def cmd_seed(args: argparse.Namespace) -> None:
     """Load the demo organisation through the HTTP API."""
-    from tandem_shared.seed import seed
+    from tandem_shared.seed import PHASES, seed
 
     _configure_logging()
-    seed(args.url)
+    with _progress("loading demo data", not args.no_progress) as bar:
+        task = bar.add_task("", total=len(PHASES))
+
+        def phase(name: str) -> None:
+            bar.update(task, completed=PHASES.index(name), description=name)
+
+        counts = seed(args.url, progress=phase)
+        bar.update(task, completed=len(PHASES), description="done")
+    print(json.dumps(counts) if args.json else "demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
 def cmd_events_tail(args: argparse.Namespace) -> None:
@@ -279,8 +297,22 @@ def cmd_events_catalogue(args: argparse.Namespace) -> None:
 
 def cmd_outbox_republish(args: argparse.Namespace) -> None:
     """Queue each service's retained events for publication again."""
+    from tandem_shared.outbox import republish
+
     _configure_logging()
-    asyncio.run(_republish(_services(args.services)))
+    services = _services(args.services)
+    counts: dict[str, int] = {}
+    with _progress("queueing retained events", not args.no_progress) as bar:
+        task = bar.add_task("", total=len(services))
+        for service in services:
+            bar.update(task, description=service)
+            counts[service] = asyncio.run(_on_outbox(service, republish))
+            bar.advance(task)
+    if args.json:
+        print(json.dumps(counts))
+        return
+    for service, count in counts.items():
+        print(f"{service}: {count} retained events queued for publication")
 
 
 async def _on_outbox(service: str, work: Callable[..., Awaitable[T]], *args: object, **kwargs: object) -> T:
@@ -524,6 +556,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help="load the demo organisation through the API")
     seed.add_argument("--url", default="http://127.0.0.1:8000")
+    seed.add_argument("--no-progress", action="store_true", help="no progress bar")
+    seed.add_argument("--json", action="store_true", help="print what was created as JSON")
     seed.set_defaults(func=cmd_seed)
 
     events = sub.add_parser("events", help="watch or document events").add_subparsers(dest="events_command",
@@ -540,6 +574,8 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = sub.add_parser("outbox", help="outbox maintenance").add_subparsers(dest="outbox_command", required=True)
     again = outbox.add_parser("republish", help="publish each service's retained events again")
     again.add_argument("services", nargs="*", metavar="SERVICE")
+    again.add_argument("--no-progress", action="store_true", help="no progress bar")
+    again.add_argument("--json", action="store_true", help="print the count per service as JSON")
     again.set_defaults(func=cmd_outbox_republish)
     parked = outbox.add_parser("parked", help="list outbox rows the broker refused too often (no longer sent)")
     parked.add_argument("service", choices=SERVICES)

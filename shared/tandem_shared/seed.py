@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ def _check(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+# What `seed` does, in order: `tandem seed` shows a progress bar over them.
+PHASES = ("approver groups and change model", "people", "articles", "CMDB", "portfolio", "changes")
 APPROVERS = {"Change managers": ["carol.cab"], "Change advisory board": ["carol.cab", "dan.cab"],
              "Emergency CAB": ["carol.cab", "erin.ecab"]}
 
@@ -98,31 +101,40 @@ def _approve(client: httpx.Client, path: str) -> None:
                            json={"decision": "approve", "comment": "Approved at CAB"}))
 
 
-def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
-    """Create people, a portfolio (seed_portfolio.py), articles, a CMDB and changes in several states; return counts."""
+def seed(url: str, *, timeout: float = 30.0, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Create people, a portfolio (seed_portfolio.py), articles, a CMDB and changes in several states; return counts.
+
+    `progress` is called with each of PHASES as it starts.
+    """
+    phase = progress or (lambda _name: None)
     rm = _headers("rita.manager", "resource_manager")
     ke = _headers("kate.editor", "knowledge_editor")
     requester = _headers("sam.requester", "requester")
     cab = _headers("carol.cab", "change_manager", "cab_member")
     with httpx.Client(base_url=url, timeout=10) as client:
+        phase(PHASES[0])
         _approvers(client, cab)
         model = _check(client.post("/change/v1/change-models", headers=cab, json={
             "name": "Rotate TLS certificates", "description": "Replace certificates before they expire",
             "implementation_plan": "Issue, install, reload, verify the chain.",
             "backout_plan": "Reinstall the previous certificate and reload.", "default_effort_hours": 2}))
+        phase(PHASES[1])
         people = [
             _check(client.post("/capacity/v1/people", headers=rm, json={
                 "name": name, "email": name.lower().replace(" ", ".").replace("é", "e") + "@example.org",
                 "team": team, "skills": [{"name": s, "proficiency": p} for s, p in skills], "weekly_hours": hours}))
             for name, team, skills, hours in PEOPLE
         ]
+        phase(PHASES[2])
         for title, kind in ARTICLES:
             _check(client.post("/knowledge/v1/articles", headers=ke, json={
                 "title": title, "kind": kind, "body": f"# {title}\n\nDemo article.", "tags": ["demo"]}))
 
         monday = (datetime.now(UTC) + timedelta(days=7 - datetime.now(UTC).weekday())).replace(
             hour=20, minute=0, second=0, microsecond=0)
+        phase(PHASES[3])
         cis = _seed_cmdb(client, cab, monday)
+        phase(PHASES[4])
         portfolio = seed_portfolio(client, people, cis)  # meanwhile change hears of the people it assigns below
         plans = [  # title, type, assignee index, effort, day offset, hours long, final state, affected CI
             ("Patch payment gateway cluster", "normal", 4, 6, 0, 4, "scheduled", "pay-gw-01"),
@@ -132,6 +144,7 @@ def seed(url: str, *, timeout: float = 30.0) -> dict[str, int]:
             ("Upgrade Kubernetes control plane", "normal", 1, 12, 8, 8, "new", "k8s-control-plane"),
             ("Decommission legacy FTP server", "normal", 5, 4, 9, 3, "canceled", "legacy-ftp"),
         ]
+        phase(PHASES[5])
         deadline = time.monotonic() + timeout
         made = 0
         for title, kind, who, effort, offset, length, final, ci in plans:

@@ -97,3 +97,32 @@ async def _caught_up(app) -> bool:  # noqa: ANN001
     lags = consumer.lag()
     return bool(lags) and all(lag == 0 for lag in lags.values()) and any(
         tp.topic == topic("change") for tp in lags)
+
+
+async def test_republish_queues_the_retained_outbox_and_status_shows_it(databases, backend, broker):
+    url = await databases.fresh("capacity", backend)
+    app = create_app("capacity", database_url=url, bootstrap=broker.bootstrap)
+    async with running(app) as client:
+        await make_person(client)
+        await make_person(client)
+
+        async def published() -> int:
+            """How many rows the outbox retains, once all are published (0 before)."""
+            async with app.state.runtime.engine.connect() as conn:
+                rows = (await conn.execute(sa.text("SELECT count(*), count(published_at) FROM outbox"))).one()
+            return rows[0] if rows[0] == rows[1] else 0
+
+        await eventually(published, timeout=20)
+    engine = make_engine(url)  # counted once stopped: a background task may have written more meanwhile
+    async with engine.connect() as conn:
+        retained = (await conn.execute(sa.text("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"))).scalar()
+    await engine.dispose()
+    env = {"TANDEM_CAPACITY_DATABASE_URL": url}
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("tandem")), "outbox", "republish", "capacity", "--json",
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}, "TANDEM_ENVIRONMENT": "test",
+             **env}, stdout=asyncio.subprocess.PIPE)
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0 and json.loads(out) == {"capacity": retained}
+    code, [status], _ = await tandem_status("capacity", "--json", "--no-broker", **env)
+    assert code == 0 and status["outbox_pending"] == retained and status["outbox_parked"] == 0
