@@ -1,7 +1,9 @@
-"""The demo portfolio, loaded through portfolio's public API: objectives, gates, twenty projects in every stage."""
+"""The demo portfolio, loaded through portfolio's public API: objectives, gates, twenty projects in every stage, and
+two saved selection scenarios."""
 
 from __future__ import annotations
 
+import time as time_module
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -286,6 +288,7 @@ class Portfolio:
     def __init__(self, client: httpx.Client, people: Sequence[Mapping[str, Any]], cis: Mapping[str, str]) -> None:
         self.client = client
         self.people = [str(person["id"]) for person in people]
+        self.people_rows = list(people)
         self.cis = cis
         self.today = datetime.now(UTC).date()
         self.this_month = self.today.replace(day=1)
@@ -326,12 +329,58 @@ class Portfolio:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(self.story, PROJECTS, ids))
         # Created last, each model scores every project with inputs at once.
-        self.call("POST", "/scoring-models", "omar.pmo", "pmo", body={
+        strategic = self.call("POST", "/scoring-models", "omar.pmo", "pmo", body={
             "name": "Strategic value", "kind": "weighted", "description": "The board's weighting of the year.",
             "weights": {"strategic_alignment": 4, "value": 3, "risk": 2, "urgency": 1}})
         self.call("POST", "/scoring-models", "omar.pmo", "pmo", body={
             "name": "WSJF", "kind": "wsjf", "description": "Cost of delay over job size, for the delivery backlog."})
-        return {"projects": len(ids), "objectives": len(self.objectives), **self.counts}
+        selections = self.scenarios(strategic["id"], dict(zip((p.name for p in PROJECTS), ids, strict=True)))
+        return {"projects": len(ids), "objectives": len(self.objectives), "selections": selections, **self.counts}
+
+    def scenarios(self, model_id: str, ids: Mapping[str, str], wait: float = 15.0) -> int:
+        """Two saved selection runs to compare: the base case and a what-if with one more Python developer."""
+        token = mint_dev_token(platform_settings(), "omar.pmo", ["pmo"])
+        headers = {"Authorization": f"Bearer {token}"}
+        # Capacity publishes its snapshot a few seconds after the bookings; without one, plan against the people.
+        deadline = datetime.now(UTC) + timedelta(seconds=wait)
+        while self.client.get(f"{API}/capacity-outlook", headers=headers).status_code == 404:
+            if datetime.now(UTC) > deadline:
+                break
+            time_module.sleep(0.5)
+        snapshot = self.client.get(f"{API}/capacity-outlook", headers=headers).status_code == 200
+        monday = self.today - timedelta(days=self.today.weekday())
+        weeks = [(monday + timedelta(weeks=k)).isocalendar() for k in range(26)]
+        labels = [f"{year}-W{week:02d}" for year, week, _ in weeks]
+        capacity: dict[str, Any] = {"source": "snapshot"}
+        if not snapshot:
+            hours: dict[str, float] = {}
+            for person in self.people_rows:
+                for skill in person.get("skills", []):
+                    name = skill["name"].lower()
+                    hours[name] = hours.get(name, 0.0) + float(person.get("weekly_hours", 40))
+            capacity = {"source": "explicit", "skills": {s: dict.fromkeys(labels, h) for s, h in hours.items()}}
+        base: dict[str, Any] = {
+            "name": "Base case",
+            "description": "Strategic value and NPV; the regulatory work and what is executing first.",
+            "value": {"kind": "mix", "model_id": model_id, "score_weight": 0.6, "npv_weight": 0.4},
+            "horizon": {"first_week": labels[0], "weeks": 26},
+            "budget_period": "year",
+            "budget": {str(self.today.year): "1500000.00", str(self.today.year + 1): "2500000.00"},
+            "currency": "EUR",
+            "must_do": [ids["Strong customer authentication"]], "capacity": capacity,
+            "frontier": {"budget_factors": [0.5, 0.75, 1.0, 1.25, 1.5]}}
+        hire: dict[str, Any] = {**base, "name": "What if: one more Python developer",
+                "description": "The base case with 32 h/week more Python from week 8.",
+                "capacity": {**capacity, "deltas": [{"skill": "python", "hours_per_week": 32,
+                                                     "from_week": labels[8]}]}}
+        made = 0
+        for body in (base, hire):
+            # 422 with `conflicts` is a run kept as infeasible: still a scenario the demo shows.
+            response = self.client.post(f"{API}/selections", json=body, headers=headers)
+            if response.status_code not in (201, 202) and "conflicts" not in response.json():
+                raise RuntimeError(f"POST {API}/selections → {response.status_code}: {response.text}")
+            made += 1
+        return made
 
     def create(self, project: Project) -> str:
         """Submit the project as an idea (or, entered by the PMO, as a proposal)."""
