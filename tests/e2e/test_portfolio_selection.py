@@ -57,6 +57,8 @@ def test_a_selection_planned_on_capacitys_snapshot_is_committed_and_capacity_fol
         # The demo saved two scenarios: the base case and a what-if.
         demo = ok(client.get(f"{API}/selections?limit=200", headers=VIEWER))["items"]
         assert {"Base case", "What if: one more Python developer"} <= {s["name"] for s in demo}
+        base = next(s for s in demo if s["name"] == "Base case")
+        assert (base["status"], base["selected_count"] > 0) == ("done", True), base
 
         dana = ok(client.post("/capacity/v1/people", headers=RM, json={
             "name": f"Dana {RUN}", "team": "Data", "weekly_hours": 40,
