@@ -22,6 +22,7 @@ from tandem_shared.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from tandem_shared.events import correlation_id_var
 from tandem_shared.headers import correlation_id
 from tandem_shared.inputs import RejectNulMiddleware
+from tandem_shared.limits import BodyLimitMiddleware
 from tandem_shared.logs import LogContextMiddleware, configure_production_logging
 from tandem_shared.openapi import operation_id, problem_response, service_openapi
 from tandem_shared.prometheus import METRICS_PATH, HttpMetricsMiddleware, service_registry
@@ -100,6 +101,9 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
         generate_unique_id_function=operation_id,  # `approveChange`, not `approve_change_change_v1_..._post`
     )
     app.add_middleware(RejectNulMiddleware)  # inside the correlation id: its 422 carries one too
+    # Outside the NUL check, which reads JSON and text bodies whole.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=platform.max_body_bytes,
+                       import_max_bytes=platform.max_import_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     # Its own registry per app: several apps share a process (tests, `tandem up --single-process`).
     app.state.metrics_registry = registry = service_registry(spec.name, lambda: getattr(app.state, "runtime", None))

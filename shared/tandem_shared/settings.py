@@ -133,6 +133,8 @@ class ServiceSettings(BaseSettings):
                     "TANDEM_MAX_OUTBOX_RETENTION_HOURS, plus how long a re-published event may wait unconsumed.")
     consumer_fetch_max_wait_ms: int = _fetch_max_wait(10)  # each service's own default: see `service_settings`
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    import_max_rows: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="Most rows of one bulk import (e.g. CIs); more is a 413.")
 
 
 def service_settings(service: str) -> ServiceSettings:

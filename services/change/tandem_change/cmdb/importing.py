@@ -1,56 +1,133 @@
-"""Bulk import of CIs from CSV or JSON: each valid row is applied, each invalid row reported."""
+"""Bulk import of CIs from CSV or JSON: each valid row is applied, each invalid row reported.
+
+The body is read as it arrives and its rows counted on the way (CSV records outside quotes, objects of the JSON list),
+so an import over the configured maximum is refused with a 413 naming it as soon as it passes, not after parsing.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.errors import Problem, ValidationProblem
+from tandem_shared.limits import PayloadTooLarge
 
 from tandem_change.cmdb import service
 from tandem_change.cmdb.repository import CIRepository
 from tandem_change.cmdb.schemas import CICreate, CIUpdate, ImportResult, ImportRowError
 
-MAX_ROWS = 10_000
-MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_ROWS = 10_000
+MEDIA_TYPES = ("text/csv", "application/json")
 COLUMNS = ("name", "ci_class", "criticality", "environment", "owner_team", "service_owner", "min_up", "description")
+_JSON_STRUCTURE = re.compile(rb'["\\\[\]{}]')
 
 
-class PayloadTooLarge(Problem):
-    status, slug, title = 413, "payload-too-large", "Payload too large"
+class RowCounter:
+    """Counts the rows of a CSV (non-blank records after the header) or a JSON list (its objects) chunk by chunk."""
+
+    def __init__(self, media: str) -> None:
+        self.media = media
+        self.records = 0
+        self._quoted = self._content = self._in_string = self._escape_pending = False
+        self._depth = 0
+
+    @property
+    def rows(self) -> int:
+        """Rows seen so far (a CSV record still open counts)."""
+        if self.media == "text/csv":
+            return max(self.records + self._content - 1, 0)
+        return self.records
+
+    def feed(self, chunk: bytes) -> None:
+        """Count the rows that end (CSV) or begin (JSON) in this chunk."""
+        if self.media == "text/csv":
+            self._feed_csv(chunk)
+        else:
+            self._feed_json(chunk)
+
+    def _feed_csv(self, chunk: bytes) -> None:
+        for index, part in enumerate(chunk.split(b'"')):
+            if index:
+                self._quoted, self._content = not self._quoted, True
+            if self._quoted:
+                continue
+            pieces = part.split(b"\n")
+            for number, piece in enumerate(pieces):
+                self._content = self._content or bool(piece.strip())
+                if number < len(pieces) - 1:  # a newline outside quotes ends the record
+                    self.records += self._content
+                    self._content = False
+
+    def _feed_json(self, chunk: bytes) -> None:
+        skip = 0 if self._escape_pending else -1
+        self._escape_pending = False
+        for match in _JSON_STRUCTURE.finditer(chunk):
+            position = match.start()
+            if position == skip:
+                continue
+            char = chunk[position:position + 1]
+            if self._in_string:
+                if char == b"\\":
+                    skip = position + 1
+                    self._escape_pending = skip == len(chunk)
+                elif char == b'"':
+                    self._in_string = False
+            elif char == b'"':
+                self._in_string = True
+            elif char in (b"[", b"{"):
+                self.records += self._depth == 1
+                self._depth += 1
+            else:
+                self._depth -= 1
 
 
-def parse_rows(body: bytes, content_type: str) -> list[Any]:
-    """The rows of a CSV (header row first) or JSON (a list of objects) import; 413/415/422 when unusable."""
-    if len(body) > MAX_BYTES:
-        raise PayloadTooLarge(f"an import is at most {MAX_BYTES // (1024 * 1024)} MiB; split the file",
-                              max_bytes=MAX_BYTES)
+def _too_many(max_rows: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"an import has at most {max_rows} rows (TANDEM_CHANGE_IMPORT_MAX_ROWS); this one has "
+                           "more; split it", max_rows=max_rows)
+
+
+def media_type(content_type: str) -> str:
+    """The import's media type, or a 415 problem naming the accepted ones."""
     media = content_type.split(";")[0].strip().lower()
+    if media not in MEDIA_TYPES:
+        problem = Problem(f"send text/csv or application/json, not {media or 'no content type'}")
+        problem.status, problem.slug, problem.title = 415, "unsupported-media-type", "Unsupported media type"
+        raise problem
+    return media
+
+
+async def read_rows(chunks: AsyncIterator[bytes], content_type: str, *, max_rows: int = DEFAULT_MAX_ROWS) -> list[Any]:
+    """The rows of a CSV (header row first) or JSON (a list of objects) import; 413/415/422 when unusable."""
+    media = media_type(content_type)
+    counter = RowCounter(media)
+    body = bytearray()
+    async for chunk in chunks:
+        counter.feed(chunk)
+        if counter.rows > max_rows:
+            raise _too_many(max_rows)  # without reading the rest
+        body += chunk
     try:
-        text = body.decode("utf-8-sig")
+        text = bytes(body).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationProblem.field("body", "must be UTF-8 text") from exc
     if media == "text/csv":
         rows = _csv_rows(text)
-    elif media == "application/json":
+    else:
         try:
             rows = json.loads(text)
         except ValueError as exc:
             raise ValidationProblem.field("body", f"not valid JSON: {exc}") from exc
         if not isinstance(rows, list):
             raise ValidationProblem.field("body", "must be a JSON list of CI objects")
-    else:
-        problem = Problem(f"send text/csv or application/json, not {media or 'no content type'}")
-        problem.status, problem.slug, problem.title = 415, "unsupported-media-type", "Unsupported media type"
-        raise problem
-    if len(rows) > MAX_ROWS:
-        raise PayloadTooLarge(f"an import has at most {MAX_ROWS} rows; this one has {len(rows)}; split it",
-                              max_rows=MAX_ROWS)
+    if len(rows) > max_rows:  # the count on the way is a guard; the parsed rows decide
+        raise _too_many(max_rows)
     return rows
 
 

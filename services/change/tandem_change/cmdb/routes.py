@@ -96,13 +96,15 @@ async def list_services(
              "description) or application/json (a list of the same objects). A new name is created, an existing one "
              "updated with the given fields (empty CSV cells are left as they are). Valid rows are applied in one "
              "transaction; each invalid row is reported with its 1-based row number, field and reason. At most "
-             f"{importing.MAX_ROWS} rows (413 beyond).",
+             f"TANDEM_CHANGE_IMPORT_MAX_ROWS rows (default {importing.DEFAULT_MAX_ROWS}; a 413 problem naming the "
+             "limit beyond, sent as soon as the body passes it) and TANDEM_MAX_IMPORT_BODY_BYTES (default 10 MiB).",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "text/csv": {"schema": {"type": "string"}},
                  "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/CICreate"}}},
              }}})
 async def import_cis(request: Request, session: SessionDep, actor: CurrentActor) -> ImportResult:
-    rows = importing.parse_rows(await request.body(), request.headers.get("content-type", ""))
+    rows = await importing.read_rows(request.stream(), request.headers.get("content-type", ""),
+                                     max_rows=request.app.state.runtime.settings.import_max_rows)
     return await importing.import_cis(session, actor=actor, rows=rows)
 
 
