@@ -483,6 +483,8 @@ def _print_status(statuses: list[ServiceStatus], bootstrap: str | None) -> None:
             notes.append(f"[red]{status.service}[/]: {status.error} ({status.database})")
         if status.broker_error:
             notes.append(f"[yellow]{status.service}[/]: lag unknown: {status.broker_error}")
+        if status.note:
+            notes.append(f"[yellow]{status.service}[/]: {status.note}")
         revision = "[dim]–[/]" if status.revision is None else (
             f"{status.revision} [green]✓[/]" if status.at_head else f"[yellow]{status.revision} ≠ {status.head}[/]")
         oldest = status.to_json()["outbox_oldest_pending_age_seconds"]

@@ -46,6 +46,7 @@ class ServiceStatus:
     consumer_lag: int | None = None  # summed over the partitions; None when the broker was not asked or answered
     lag: dict[str, int] = field(default_factory=dict)  # "topic/partition" -> messages not yet committed
     broker_error: str | None = None
+    note: str | None = None
 
     @property
     def at_head(self) -> bool:
@@ -127,8 +128,13 @@ def _hidden(url: str) -> str:
 async def service_status(service: str, url: str, settings: ServiceSettings, platform: PlatformSettings,
                          bootstrap: str | None) -> ServiceStatus:
     """One service's status; an unreachable database or broker is reported in it, never raised."""
-    status = ServiceStatus(service=service, database=_hidden(url), head=head_revision(service))
-    topics = consumed_topics(service, platform.kafka_topic_prefix)
+    status = ServiceStatus(service=service, database=_hidden(url))
+    try:
+        status.head = head_revision(service)
+        topics = consumed_topics(service, platform.kafka_topic_prefix)
+    except ImportError:  # an image holds its own service only: its database still answers, head and lag stay unknown
+        topics = []
+        status.note = f"tandem_{service} is not installed here: head revision and consumer lag unknown"
     if topics:
         status.consumer_group = settings.consumer_group or f"tandem-{service}"
     if is_sqlite(url) and not await asyncio.to_thread(Path(make_url(url).database or "").exists):

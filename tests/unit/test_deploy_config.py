@@ -592,3 +592,20 @@ def test_readme_documents_every_setting() -> None:
     names += [f"TANDEM_<SVC>_{name.upper()}" for name in ServiceSettings.model_fields]
     missing = [n for n in names if n not in text]
     assert not missing, f"deploy/README.md does not document {missing}"
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_gateway_keeps_each_services_internal_metrics_off_the_public_address(nginx: Directive, svc: str) -> None:
+    (http,) = nginx.children("http")
+    (server,) = http.children("server")
+    regexes = [loc for loc in server.children("location") if loc.args and loc.args[0] == "~"]
+    # nginx tries regex locations before the longest prefix, so this answers for every service's prefix.
+    (internal,) = [loc for loc in regexes if re.search(loc.args[1], f"/{svc}/internal/metrics")]
+    assert not re.search(internal.args[1], f"/{svc}/v1/internal/x") and not internal.children("proxy_pass")
+    (answer,) = internal.children("return")
+    assert answer.args[0] == "404"
+
+
+def test_compose_logs_json_lines(compose: dict[str, Any]) -> None:
+    for svc in SERVICES:
+        assert compose["services"][svc]["environment"]["TANDEM_LOG_FORMAT"] == "json"

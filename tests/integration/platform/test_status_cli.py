@@ -126,3 +126,19 @@ async def test_republish_queues_the_retained_outbox_and_status_shows_it(database
     assert process.returncode == 0 and json.loads(out) == {"capacity": retained}
     code, [status], _ = await tandem_status("capacity", "--json", "--no-broker", **env)
     assert code == 0 and status["outbox_pending"] == retained and status["outbox_parked"] == 0
+
+
+async def test_status_of_a_service_whose_package_is_not_installed_still_reads_its_database(databases):
+    """An image holds its own service only: the database still answers; head and lag are unknown, not an error."""
+    from tandem_shared.settings import PlatformSettings, service_settings
+    from tandem_shared.status import service_status
+
+    url = await databases.fresh("capacity", "sqlite")
+    engine = make_engine(url)
+    async with engine.begin() as conn:  # the version table a service named "ghost" would have
+        await conn.execute(sa.text("CREATE TABLE alembic_version_ghost AS SELECT * FROM alembic_version_capacity"))
+    await engine.dispose()
+    status = await service_status("ghost", url, service_settings("capacity"), PlatformSettings(), "127.0.0.1:9")
+    assert status.reachable and status.error is None and status.revision == head_revision("capacity")
+    assert status.head is None and not status.at_head and "not installed" in (status.note or "")
+    assert status.consumer_group is None and status.consumer_lag is None and status.outbox_pending == 0
