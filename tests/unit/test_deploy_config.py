@@ -565,12 +565,22 @@ def test_kubernetes_base_migrates_probes_and_splits_web_from_workers(svc: str, m
         assert pdb["spec"].get("maxUnavailable") or pdb["spec"].get("minAvailable")
 
 
-def test_ingress_routes_each_prefix_to_its_service() -> None:
-    (ingress,) = k8s_documents("base", "gateway")
+def ingress_routes(ingress: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
     (rule,) = ingress["spec"]["rules"]
-    routes = {p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["name"])
-              for p in rule["http"]["paths"]}
-    assert routes == {f"/{svc}/": ("Prefix", f"tandem-{svc}", "http") for svc in SERVICES}
+    return {p["path"]: (p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["name"])
+            for p in rule["http"]["paths"]}
+
+
+def test_ingress_routes_each_prefix_to_its_service_and_refuses_internal_paths() -> None:
+    ingresses = {d["metadata"]["name"]: d for d in k8s_documents("base", "gateway")}
+    assert ingress_routes(ingresses["tandem-gateway"]) == {
+        f"/{svc}/": ("Prefix", f"tandem-{svc}", "http") for svc in SERVICES}
+    # Longer prefixes win: /<svc>/internal/metrics is refused to every client on the public address.
+    internal = ingresses["tandem-gateway-internal"]
+    assert ingress_routes(internal) == {f"/{svc}/internal/": ("Prefix", f"tandem-{svc}", "http") for svc in SERVICES}
+    denied = internal["metadata"]["annotations"]["nginx.ingress.kubernetes.io/denylist-source-range"].split(",")
+    assert set(denied) == {"0.0.0.0/0", "::/0"}
+    assert {d["spec"]["rules"][0]["host"] for d in ingresses.values()} == {"tandem.example.com"}
     for svc in SERVICES:
         assert ("Service", f"tandem-{svc}") in base(svc)
 
