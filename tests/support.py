@@ -266,6 +266,20 @@ async def transaction(app: FastAPI) -> AsyncIterator[AsyncSession]:
         yield uow.session
 
 
+async def book_for_project(app: FastAPI, *, person_id: str, project_id: str, start: str, end: str,
+                           hours: float) -> str:
+    """A hard project booking in capacity, written as its demand handler writes one (the API books operations only)."""
+    from datetime import datetime
+
+    from tandem_capacity.bookings.service import book
+
+    async with unit_of_work(app.state.runtime.sessionmaker) as uow:
+        booking = await book(uow, actor="rita", person_id=uuid.UUID(person_id), source="project",
+                             source_id=project_id, kind="hard", start=datetime.fromisoformat(start),
+                             end=datetime.fromisoformat(end), hours=hours)
+        return str(booking.id)
+
+
 async def check_episodes_now(app: FastAPI) -> None:
     """Run capacity's pending episode checks, as its background task does shortly after each booking commit."""
     from tandem_capacity.episodes.checks import run_all_pending_checks

@@ -25,7 +25,7 @@ async def test_a_move_takes_the_hours_along(databases, backend):
                                         json={"name": name, "team": "Platform", "weekly_hours": 40})
             ids[name] = created.json()["id"]
         booked = await client.post(f"{BASE}/bookings", headers=MANAGER, json={
-            "person_id": ids["Ana"], "source": "project", "source_id": "p1", "kind": "hard",
+            "person_id": ids["Ana"], "source": "operations", "source_id": "p1", "kind": "hard",
             "start": "2027-01-04T00:00:00Z", "end": "2027-01-09T00:00:00Z", "hours": 50})
         assert booked.status_code == 201, booked.text
         await check_episodes_now(app)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from tandem_capacity.bookings.service import book
 from tandem_shared.tables import outbox
+from tandem_shared.uow import unit_of_work
 
 from tests.support import auth, create_app, running, walk_pages
 
@@ -31,7 +34,7 @@ async def test_book_list_confirm_move_release(databases, backend, broker):
                      run_consumer=False)
     async with running(app) as client:
         dana, eli = await _person(client, "Dana"), await _person(client, "Eli")
-        body = {"person_id": dana, "source": "project", "source_id": "portal", "kind": "soft",
+        body = {"person_id": dana, "source": "operations", "source_id": "patch-night", "kind": "soft",
                 "start": "2027-01-04T00:00:00Z", "end": "2027-01-18T00:00:00Z", "hours": 30, "skill": "PostgreSQL",
                 "role": "DBA"}
         created = await client.post("/capacity/v1/bookings", headers=PM, json=body)
@@ -43,7 +46,7 @@ async def test_book_list_confirm_move_release(databases, backend, broker):
             "soft", "active", "PostgreSQL", "DBA", None)
         assert booking["weeks"] == [{"week": "2027-W01", "hours": 15.0}, {"week": "2027-W02", "hours": 15.0}]
         change = await client.post("/capacity/v1/bookings", headers=RM, json={
-            **body, "person_id": eli, "source": "change", "source_id": "chg-1", "kind": "hard",
+            **body, "person_id": eli, "source": "operations", "source_id": "rota-1", "kind": "hard",
             "start": "2027-02-01T08:00:00Z", "end": "2027-02-01T12:00:00Z", "hours": 4, "skill": None, "role": None})
         assert change.status_code == 201, change.text
 
@@ -52,8 +55,9 @@ async def test_book_list_confirm_move_release(databases, backend, broker):
 
         assert await ids("") == [booking["id"], change.json()["id"]]
         assert await ids(f"person_id={eli}") == [change.json()["id"]]
-        assert await ids("source=project&kind=soft") == [booking["id"]]
-        assert await ids("source_id=chg-1") == [change.json()["id"]]
+        assert await ids("source=operations&kind=soft") == [booking["id"]]
+        assert await ids("source_id=rota-1") == [change.json()["id"]]
+        assert await ids("source=change") == []
         assert await ids("from=2027-01-20T00:00:00Z&to=2027-03-01T00:00:00Z") == [change.json()["id"]]
         assert await ids("status=released") == []
 
@@ -117,7 +121,7 @@ async def test_bookings_api_refuses_bad_input_and_roles(databases, backend, brok
                      workers=False)
     async with running(app) as client:
         dana = await _person(client, "Dana")
-        base = {"person_id": dana, "source": "project", "source_id": "p", "start": "2027-01-04T00:00:00Z",
+        base = {"person_id": dana, "source": "operations", "source_id": "p", "start": "2027-01-04T00:00:00Z",
                 "end": "2027-01-05T00:00:00Z", "hours": 8}
         cases = [
             ({**base, "end": "2027-01-04T00:00:00Z"}, "body"),
@@ -156,7 +160,7 @@ async def test_skill_gaps_report_over_the_api(databases, backend, broker):
                     "skills": [{"name": "PostgreSQL", "proficiency": level}]}
             people[name] = (await client.post("/capacity/v1/people", headers=RM, json=body)).json()["id"]
         booked = await client.post("/capacity/v1/bookings", headers=RM, json={
-            "person_id": people["Ann"], "source": "project", "source_id": "p1", "start": "2027-01-04T00:00:00Z",
+            "person_id": people["Ann"], "source": "operations", "source_id": "p1", "start": "2027-01-04T00:00:00Z",
             "end": "2027-01-09T00:00:00Z", "hours": 70, "skill": "postgresql"})
         assert booked.status_code == 201, booked.text
         report = await client.get("/capacity/v1/skill-gaps?from=2027-01-04&to=2027-01-11", headers=VIEWER)
@@ -172,3 +176,36 @@ async def test_skill_gaps_report_over_the_api(databases, backend, broker):
             ("kubernetes", 0.0, 0.0)]
         bad = await client.get("/capacity/v1/skill-gaps?from=2027-02-01&to=2027-01-01", headers=VIEWER)
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "to"
+
+
+async def test_bookings_of_changes_and_projects_come_from_their_events_not_by_hand(databases, backend, broker):
+    # Issue 16, item 5: a hand-made booking with source change pre-empted the change's own booking, which the
+    # change's reschedule and cancel then acted on; and a change's booking could be released while scheduled.
+    app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=broker.bootstrap,
+                     run_consumer=False)
+    async with running(app) as client:
+        eli = await _person(client, "Eli")
+        for source in ("change", "project"):
+            made = await client.post("/capacity/v1/bookings", headers=RM, json={
+                "person_id": eli, "source": source, "source_id": "chg-1", "start": "2027-02-01T08:00:00Z",
+                "end": "2027-02-01T12:00:00Z", "hours": 4})
+            assert made.status_code == 422, made.text
+            assert made.headers["content-type"].startswith("application/problem+json")
+            assert [e["field"] for e in made.json()["errors"]] == ["source"]
+        async with unit_of_work(app.state.runtime.sessionmaker) as uow:  # as the approval's handler books it
+            booking = await book(uow, actor="system", person_id=uuid.UUID(eli), source="change",
+                                 source_id="chg-1", kind="hard", start=datetime(2027, 2, 1, 8, tzinfo=UTC),
+                                 end=datetime(2027, 2, 1, 12, tzinfo=UTC), hours=4)
+            booking_id = booking.id
+        path = f"/capacity/v1/bookings/{booking_id}"
+        released = await client.post(f"{path}/release", headers=RM, json={"reason": "not needed"})
+        assert released.status_code == 409, released.text
+        assert "canceling the change" in released.json()["detail"] and released.json()["source_id"] == "chg-1"
+        moved = await client.post(f"{path}/move", headers=RM, json={"hours": 2, "reason": "shorter"})
+        assert moved.status_code == 409, moved.text
+        read = (await client.get(path, headers=VIEWER)).json()
+        assert (read["status"], read["hours"]) == ("active", 4.0)
+        assert [t for t, _ in await _events(app)] == ["capacity.booking.created.v1"]  # nothing moved or released
+        assert (await client.post("/capacity/v1/bookings", headers=RM, json={
+            "person_id": eli, "source_id": "rota-2", "start": "2027-02-02T08:00:00Z",
+            "end": "2027-02-02T12:00:00Z", "hours": 4})).json()["source"] == "operations"  # the default

@@ -93,7 +93,7 @@ async def test_a_booking_s_episode_check_runs_just_after_its_commit_and_survives
                                     json={"name": "Bo", "team": "Platform", "weekly_hours": 40})
         bo = created.json()["id"]
         booked = await client.post(f"{BASE}/bookings", headers=MANAGER, json={
-            "person_id": bo, "source": "project", "source_id": "p1", "kind": "hard",
+            "person_id": bo, "source": "operations", "source_id": "p1", "kind": "hard",
             "start": "2027-01-04T00:00:00Z", "end": "2027-01-09T00:00:00Z", "hours": 50})
         assert booked.status_code == 201, booked.text
         assert (await client.get(f"{BASE}/alerts?status=open", headers=VIEWER)).json()["items"] == []

@@ -53,7 +53,7 @@ async def test_concurrent_recomputes_raise_once_and_clear_once(databases, backen
                                     json={"name": "Ana", "team": "Platform", "weekly_hours": 40})
         ana = uuid.UUID(created.json()["id"])
         booked = await client.post(f"{BASE}/bookings", headers=MANAGER, json={
-            "person_id": str(ana), "source": "project", "source_id": "p1", "kind": "hard",
+            "person_id": str(ana), "source": "operations", "source_id": "p1", "kind": "hard",
             "start": "2027-01-04T00:00:00Z", "end": "2027-01-09T00:00:00Z", "hours": 60})
         assert booked.status_code == 201, booked.text
 

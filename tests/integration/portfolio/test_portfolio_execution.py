@@ -16,7 +16,16 @@ from tandem_portfolio.projects.repository import ProjectRepository
 from tandem_portfolio.status.models import StatusOverride
 from tandem_shared.uow import UnitOfWork
 
-from tests.support import auth, check_episodes_now, create_app, eventually, running, transaction, walk_pages
+from tests.support import (
+    auth,
+    book_for_project,
+    check_episodes_now,
+    create_app,
+    eventually,
+    running,
+    transaction,
+    walk_pages,
+)
 
 PM = auth("paula", "project_manager")
 SPONSOR = auth("cfo", "viewer")
@@ -367,12 +376,10 @@ async def test_over_allocated_people_from_capacity_turn_resources_amber_then_red
             people[name] = created.json()["id"]
 
         async def book(person: str, project: str, hours: float) -> str:
-            booked = await cap.post("/capacity/v1/bookings", headers=RM, json={
-                "person_id": people[person], "source": "project", "source_id": project, "kind": "hard",
-                "start": "2055-03-01T00:00:00Z", "end": "2055-03-06T00:00:00Z", "hours": hours})
-            assert booked.status_code == 201, booked.text
+            booked = await book_for_project(capacity, person_id=people[person], project_id=project,
+                                            start="2055-03-01T00:00:00Z", end="2055-03-06T00:00:00Z", hours=hours)
             await check_episodes_now(capacity)
-            return booked.json()["id"]
+            return booked
 
         async def resources(colour: str) -> dict:
             dimension = (await _status(pf, pid))["resources"]

@@ -7,7 +7,7 @@ import json
 
 import sqlalchemy as sa
 
-from tests.support import auth, create_app, eventually, running
+from tests.support import auth, book_for_project, create_app, eventually, running
 
 PM = auth("paula", "project_manager")
 VIEWER = auth("vera", "viewer")
@@ -50,11 +50,8 @@ async def test_bookings_times_cost_rates_are_the_projects_actual_labour_cost(dat
             people[name] = person.json()["id"]
 
         async def book(person: str, start: str, end: str, hours: float) -> str:
-            booked = await cap.post("/capacity/v1/bookings", headers=RM, json={
-                "person_id": people[person], "source": "project", "source_id": pid, "kind": "hard",
-                "start": start, "end": end, "hours": hours})
-            assert booked.status_code == 201, booked.text
-            return booked.json()["id"]
+            return await book_for_project(capacity, person_id=people[person], project_id=pid, start=start, end=end,
+                                          hours=hours)
 
         march = await book("Dana", "2055-03-01T00:00:00Z", "2055-03-06T00:00:00Z", 30)
         await book("Dana", "2055-03-29T00:00:00Z", "2055-04-03T00:00:00Z", 10)  # 2055-W13: April

@@ -141,7 +141,7 @@ async def move_booking(booking_id: uuid.UUID, body: BookingMove, request: Reques
         raise ValidationProblem.field("end", str(exc)) from exc
     if body.person_id is not None:
         await _known_person(uow, body.person_id)
-    moved = await service.move_booking(
+    moved = await service.move_booking_by_hand(
         uow, actor=actor.sub, booking=booking, person_id=body.person_id or booking.person_id, start=start,
         end=end, hours=booking.hours if body.hours is None else body.hours, reason=body.reason)
     return _read(moved, response)
@@ -154,4 +154,5 @@ async def release_booking(booking_id: uuid.UUID, request: Request, uow: UnitOfWo
     booking = await service.get_booking(uow, booking_id)
     check_if_match(request, booking.version)
     reason = (body or BookingRelease()).reason
-    return _read(await service.release_booking(uow, actor=actor.sub, booking=booking, reason=reason), response)
+    released = await service.release_booking_by_hand(uow, actor=actor.sub, booking=booking, reason=reason)
+    return _read(released, response)

@@ -18,12 +18,14 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from tandem_shared.api import Page, UTCDatetime
+from tandem_shared.api import Page
+from tandem_shared.bounds import HORIZON_NOTE, PlanDatetime, not_a_number, within_horizon
 
 from tandem_capacity.bookings.rules import MAX_WEEKS
 from tandem_capacity.people.schemas import SkillName
 
 Source = Literal["change", "project", "operations"]
+ManualSource = Literal["operations"]
 Kind = Literal["soft", "hard"]
 BookingStatus = Literal["active", "released"]
 SourceId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -36,17 +38,20 @@ _DATE = TypeAdapter(date)
 
 
 def _date_or_aware_datetime(value: Any) -> date:
+    not_a_number(value)
     for adapter in (_AWARE, _DATE):
         try:
-            return adapter.validate_python(value)
+            parsed: date = adapter.validate_python(value)
         except ValidationError:
             continue
+        return within_horizon(parsed)
     raise ValueError("must be a date (2026-12-01) or a datetime with a timezone (2026-12-01T09:00:00Z)")
 
 
 # One error naming the parameter, rather than one per member of a union.
 DateOrDatetime = Annotated[date, PlainValidator(_date_or_aware_datetime), WithJsonSchema(
-    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
+    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+     "x-tandem-bounds": HORIZON_NOTE.note})]
 
 
 def _check_window(start: datetime, end: datetime) -> None:
@@ -60,16 +65,19 @@ class BookingCreate(BaseModel):
     """A manual booking of a person's hours, spread over the ISO weeks of its window."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "person_id": "5f1c2f9e-3c1e-4b9b-9a55-0f5f0c1c7a10", "source": "project", "source_id": "portal-relaunch",
+        "person_id": "5f1c2f9e-3c1e-4b9b-9a55-0f5f0c1c7a10", "source": "operations", "source_id": "patch-night",
         "kind": "soft", "start": "2027-01-04T00:00:00Z", "end": "2027-01-16T00:00:00Z", "hours": 30,
         "skill": "PostgreSQL", "role": "DBA"}]})
 
     person_id: uuid.UUID
-    source: Source = Field(description="What the hours are for: a project, a change or operations work.")
-    source_id: SourceId = Field(description="Id of the project, change or operations item in its own service.")
+    source: ManualSource = Field("operations", description=(
+        "What the hours are for. Only operations work is booked by hand: the bookings of changes and projects "
+        "come from their events (a change's approval, a project's planned demand, a role request's assignment), "
+        "so that the change's reschedule and cancel and the project's deferral act on the booking they made."))
+    source_id: SourceId = Field(description="Id of the operations item (a ticket, a rota, a piece of work).")
     kind: Kind = Field("soft", description="Soft: planned. Hard: confirmed.")
-    start: UTCDatetime
-    end: UTCDatetime = Field(description="End of the window (exclusive); at most 104 weeks after start.")
+    start: PlanDatetime
+    end: PlanDatetime = Field(description="End of the window (exclusive); at most 104 weeks after start.")
     hours: float = Field(gt=0, le=10_000, description="Total hours, spread over the window in proportion to time.")
     skill: SkillName | None = None
     role: Label | None = None
@@ -86,8 +94,8 @@ class BookingMove(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_id: uuid.UUID | None = None
-    start: UTCDatetime | None = None
-    end: UTCDatetime | None = None
+    start: PlanDatetime | None = None
+    end: PlanDatetime | None = None
     hours: float | None = Field(None, ge=0, le=10_000)
     reason: Reason
 

@@ -10,11 +10,12 @@ from tandem_shared.contracts.capacity import (
     BookingConfirmed,
     BookingCreated,
     BookingMoved,
+    BookingRejected,
     BookingReleased,
     WeekHours,
 )
 from tandem_shared.db import new_id, utcnow
-from tandem_shared.errors import InvalidTransition
+from tandem_shared.errors import Conflict, InvalidTransition
 from tandem_shared.uow import UnitOfWork
 
 from tandem_capacity.availability.service import available_by_person
@@ -24,6 +25,7 @@ from tandem_capacity.bookings.rules import WeekLoad, WeekShare, spread_hours, we
 from tandem_capacity.loads.repository import LoadRepository
 from tandem_capacity.loads.service import booking_changed
 from tandem_capacity.people.models import Person
+from tandem_capacity.people.repository import PersonRepository, TeamRepository
 from tandem_capacity.snapshots.repository import mark_snapshot_dirty
 
 
@@ -91,6 +93,25 @@ async def _book(
     booking_changed(uow, actor=actor, person_id=person_id, added=[(s.week, s.hours) for s in shares])
     mark_snapshot_dirty(uow)
     return booking
+
+
+async def reject_booking(
+    uow: UnitOfWork, *, actor: str, source: str, source_id: str, person_id: uuid.UUID | None, reason: str,
+    line_id: uuid.UUID | None = None,
+) -> None:
+    """Say that what a change or a project's demand line asked for cannot be booked, and why; nothing is booked.
+
+    The event names the person's team and its manager, who should hear of it (the change service alerts them).
+    """
+    person = await uow.repo(PersonRepository).get(person_id) if person_id is not None else None
+    team = await uow.repo(TeamRepository).by_name(person.team) if person is not None else None
+    await uow.audit(actor=actor, action="reject_booking", entity_type=source, entity_id=source_id,
+                    detail={"person_id": str(person_id) if person_id else None, "reason": reason,
+                            "line_id": str(line_id) if line_id else None})
+    await uow.record(BookingRejected(
+        source=source, source_id=source_id, person_id=person_id, reason=reason, line_id=line_id,
+        team=person.team if person is not None else None, manager=team.manager if team is not None else None,
+    ), actor=actor)
 
 
 async def release_booking(uow: UnitOfWork, *, actor: str, booking: Booking, reason: str) -> Booking:
@@ -198,3 +219,29 @@ async def utilisation(uow: UnitOfWork, person: Person, weeks: list[tuple[str, da
 async def rebuild_loads(uow: UnitOfWork) -> int:
     """Recompute every person's weekly load from the active bookings (repairs, bulk loads); returns people loaded."""
     return await uow.repo(LoadRepository).replace_all(await uow.repo(BookingRepository).active_hours_by_person())
+
+
+# Bookings of changes belong to the change's event flow: its reschedule moves them and its cancel releases them.
+EVENT_OWNED_SOURCES = ("change",)
+
+
+def _owned_by_events(booking: Booking, action: str) -> None:
+    if booking.source in EVENT_OWNED_SOURCES and booking.status == "active":
+        raise Conflict(f"booking {booking.id} belongs to change {booking.source_id}: {action} it by rescheduling or "
+                       f"canceling the change, not by hand", source=booking.source, source_id=booking.source_id)
+
+
+async def release_booking_by_hand(uow: UnitOfWork, *, actor: str, booking: Booking, reason: str) -> Booking:
+    """Release a booking through the API: refused for a change's booking while active (the change owns it)."""
+    _owned_by_events(booking, "release")
+    return await release_booking(uow, actor=actor, booking=booking, reason=reason)
+
+
+async def move_booking_by_hand(
+    uow: UnitOfWork, *, actor: str, booking: Booking, person_id: uuid.UUID, start: datetime, end: datetime,
+    hours: float, reason: str,
+) -> Booking:
+    """Move a booking through the API: refused for a change's booking while active (the change owns it)."""
+    _owned_by_events(booking, "move")
+    return await move_booking(uow, actor=actor, booking=booking, person_id=person_id, start=start, end=end,
+                              hours=hours, reason=reason)
