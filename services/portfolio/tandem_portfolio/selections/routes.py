@@ -12,6 +12,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, TYPE_BASE, ValidationProblem
 from tandem_shared.repository import AuditEntry, audit_trail
+from tandem_shared.uow import unit_of_work
 
 from tandem_portfolio.selections import service
 from tandem_portfolio.selections.models import Selection
@@ -71,9 +72,15 @@ def _infeasible(selection: Selection) -> JSONResponse:
              "dependencies, exclusions. Up to `TANDEM_PORTFOLIO_SELECTION_SYNC_MAX_CANDIDATES` candidates (50) "
              "the run is solved at once (201 with the result); larger ones answer 202 with a Location and are "
              "solved in the background (status queued → running → done, failed or infeasible).")
-async def create_selection(body: SelectionCreate, uow: UnitOfWorkDep, actor: CurrentActor,
+async def create_selection(body: SelectionCreate, request: Request, uow: UnitOfWorkDep, actor: CurrentActor,
                            response: Response) -> SelectionRead | JSONResponse:
-    selection, at_once = await service.create_run(uow, actor=actor, body=body)
+    # Read the facts and solve before the request's unit writes anything: on SQLite a writer holds the file's one
+    # write lock from its first statement, and no other portfolio write should wait for a solver.
+    async with unit_of_work(request.app.state.runtime.read_sessionmaker) as reads:
+        built = await service.build_run(reads, body)
+    solved = await service.solve_if_small(built, body)
+    selection = await service.store_run(uow, actor=actor, body=body, built=built, solved=solved)
+    at_once = solved is not None
     if selection.status == "infeasible":
         return _infeasible(selection)
     response.headers["Location"] = f"{BASE}/{selection.id}"

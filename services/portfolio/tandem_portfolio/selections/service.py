@@ -94,26 +94,45 @@ async def load_inputs(uow: UnitOfWork, body: SelectionCreate, *, today: date | N
 
 
 async def create_run(uow: UnitOfWork, *, actor: Actor, body: SelectionCreate, solver: Solver = SOLVER,
-                     today: date | None = None) -> tuple[Selection, bool]:
-    """Build and store a run; solve it now when it is small (True), else queue it for the worker (False)."""
-    built = builder.build(body, await load_inputs(uow, body, today=today))
+                     today: date | None = None, reads: UnitOfWork | None = None) -> tuple[Selection, bool]:
+    """Build and store a run; solve it now when it is small (True), else queue it for the worker (False).
+
+    `reads` is where the facts are read (the request's own unit by default; the route passes a read-only one).
+    """
+    built = await build_run(reads or uow, body, today=today)
+    solved = await solve_if_small(built, body, solver)
+    return await store_run(uow, actor=actor, body=body, built=built, solved=solved), solved is not None
+
+
+async def build_run(reads: UnitOfWork, body: SelectionCreate, *, today: date | None = None) -> builder.Built:
+    """The run's problem from the request and the facts (a 422 names the offending field)."""
+    return builder.build(body, await load_inputs(reads, body, today=today))
+
+
+async def solve_if_small(built: builder.Built, body: SelectionCreate, solver: Solver = SOLVER) -> Solved | None:
+    """Solve a run with few enough candidates now (within the request's time limit); None for a large one."""
     settings = selection_settings()
-    at_once = len(built.problem.candidates) <= settings.sync_max_candidates
-    solved = None
-    if at_once:  # solved before anything is written: the request holds no write lock meanwhile
-        limit = min(built.problem.time_limit_seconds, settings.sync_time_limit_seconds)
-        solved = await solve(replace(built.problem, time_limit_seconds=limit), built.meta, body.frontier, solver)
+    if len(built.problem.candidates) > settings.sync_max_candidates:
+        return None
+    limit = min(built.problem.time_limit_seconds, settings.sync_time_limit_seconds)
+    return await solve(replace(built.problem, time_limit_seconds=limit), built.meta, body.frontier, solver)
+
+
+async def store_run(uow: UnitOfWork, *, actor: Actor, body: SelectionCreate, built: builder.Built,
+                    solved: Solved | None) -> Selection:
+    """Store a run with its request and problem: with its outcome when solved, else queued for the worker."""
     started = utcnow()
     selection = await uow.repo(SelectionRepository).add(Selection(
-        id=new_id(), name=body.name, description=body.description, status="running" if at_once else "queued",
-        request=body.model_dump(mode="json"), problem=builder.problem_to_json(built.problem), meta=built.meta,
-        value_kind=body.value.kind, candidate_count=len(built.problem.candidates), created_by=actor.sub,
-        created_at=started, started_at=started if at_once else None))
+        id=new_id(), name=body.name, description=body.description,
+        status="queued" if solved is None else "running", request=body.model_dump(mode="json"),
+        problem=builder.problem_to_json(built.problem), meta=built.meta, value_kind=body.value.kind,
+        candidate_count=len(built.problem.candidates), created_by=actor.sub, created_at=started,
+        started_at=None if solved is None else started))
     await uow.audit(actor=actor.sub, action="create", entity_type=ENTITY, entity_id=selection.id,
                     to_state=selection.status, detail={"name": body.name, "candidates": selection.candidate_count})
     if solved is not None:
         await keep(uow, selection, solved)
-    return selection, at_once
+    return selection
 
 
 @dataclass(frozen=True)
