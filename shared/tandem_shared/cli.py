@@ -215,9 +215,23 @@ def cmd_worker(args: argparse.Namespace) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         async with app.router.lifespan_context(app):
+            metrics = None
+            if args.metrics_port is not None:
+                from prometheus_client import start_http_server
+
+                # A thread of prometheus-client's: the worker has no HTTP server of its own, and a scrape reads only
+                # figures the relay and consumer keep (no await, no database).
+                metrics, _ = start_http_server(args.metrics_port, addr=args.metrics_host,
+                                               registry=app.state.metrics_registry)
+                log.info("%s worker metrics on http://%s:%d/%s/internal/metrics", args.service, args.metrics_host,
+                         metrics.server_port, args.service)
             freeze_startup_heap()
             log.info("%s worker running (relay and consumer)", args.service)
-            await stop.wait()
+            try:
+                await stop.wait()
+            finally:
+                if metrics is not None:
+                    metrics.shutdown()
 
     asyncio.run(_run())
 
@@ -543,6 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run one service's relay and consumer without HTTP")
     worker.add_argument("service", choices=SERVICES)
+    worker.add_argument("--metrics-port", type=int, default=None,
+                        help="serve the worker's Prometheus metrics on this port (any path; 0 picks a free one)")
+    worker.add_argument("--metrics-host", default="0.0.0.0", help="address of the metrics port")
     worker.set_defaults(func=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="upgrade databases to the newest migration")

@@ -215,7 +215,10 @@ class EventConsumer:
             return {}
         lags = {}
         for tp in consumer.assignment():
-            end, done = consumer.highwater(tp), self.committed.get(tp)
+            try:
+                end, done = consumer.highwater(tp), self.committed.get(tp)
+            except AssertionError:  # revoked since assignment() was read (a scrape from another thread)
+                continue
             if end is not None and done is not None:
                 lags[tp] = max(end - done, 0)
         return lags

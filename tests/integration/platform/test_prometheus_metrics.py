@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 import uuid
+from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from tandem_shared.broker import free_port
 from tandem_shared.events import build_envelope
 from tandem_shared.gateway import Gateway
 
+from tests import support
 from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce, scalar
 from tests.support import auth, create_app, eventually, running, topic
 
@@ -122,3 +129,37 @@ async def test_each_app_has_its_own_registry_beside_the_metrics_services_api(dat
 def openapi_paths(app) -> set[str]:  # noqa: ANN001
     """The paths of an app's OpenAPI document (the scrape path is for scrapers, not API clients)."""
     return set(app.openapi()["paths"])
+
+
+async def test_a_worker_serves_its_relay_and_consumer_metrics_on_its_own_port(databases, backend, broker):
+    """`tandem worker` has no HTTP server: --metrics-port serves what its relay and consumer do."""
+    url = await databases.fresh("capacity", backend)
+    web = create_app("capacity", database_url=url, bootstrap=broker.bootstrap, workers=False)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    env.update(TANDEM_ENVIRONMENT="test", TANDEM_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
+               TANDEM_KAFKA_TOPIC_PREFIX=support.topic_prefix, TANDEM_CAPACITY_DATABASE_URL=url,
+               TANDEM_CAPACITY_CONSUMER_GROUP=f"worker-{uuid.uuid4().hex[:8]}")
+    worker = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("tandem")), "worker", "capacity", "--metrics-port", str(port),
+        "--metrics-host", "127.0.0.1", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        async with running(web) as client, httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as scraper:
+            person = await make_person(client)  # written by the web process, published by the worker's relay
+            await produce(broker.bootstrap, build_envelope(approved(uuid.uuid4(), person, hours=1)))
+
+            async def worked() -> Samples | None:
+                try:
+                    samples = await scrape(scraper, "capacity")
+                except httpx.TransportError:
+                    return None  # not listening yet
+                applied = value(samples, "tandem_consumer_events_total", service="capacity",
+                                event_type="change.request.approved.v1", outcome="applied")
+                return samples if applied == 1 and value(samples, "tandem_relay_leader", service="capacity") else None
+
+            samples = await eventually(worked, timeout=30)
+            assert (value(samples, "tandem_outbox_published_total", service="capacity") or 0) >= 1
+            assert not named(samples, "tandem_http_requests_total")  # no HTTP served there
+    finally:
+        worker.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(worker.wait(), 30) == 0
