@@ -26,7 +26,7 @@ from tandem_portfolio.selections.problem import (
     SelectionResult,
 )
 from tandem_portfolio.selections.repository import CaseRows, SelectionRepository
-from tandem_portfolio.selections.schemas import SelectionCommit, SelectionCreate
+from tandem_portfolio.selections.schemas import FrontierSpec, SelectionCommit, SelectionCreate
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.capacity import CapacitySnapshotPublished
 from tandem_shared.errors import Conflict, ValidationProblem
@@ -306,6 +306,7 @@ class StandIn:
             utilisation=used)
 
     def frontier(self, problem, budget_factors, capacity_factors):
+        self.problems.append(problem)
         return [FrontierPoint(budget_factor=f, capacity_factor=1.0, budget=100 * f, objective=10 * f,
                               selected_count=1, gap=0.0) for f in budget_factors]
 
@@ -340,6 +341,23 @@ async def test_a_small_run_is_solved_at_once_and_stored_with_its_inputs():
     assert [p["budget"] for p in selection.frontier] == [50.0, 100.0]
     assert selection.request["time_limit_seconds"] == 120 and len(selection.problem["candidates"]) == 3
     assert [(a["action"], a["to_state"]) for a in uow.audits] == [("create", "running"), ("solve", "done")]
+
+
+async def test_the_frontier_as_stored_or_computed_on_the_stored_inputs_within_the_request_limit():
+    repo = FakeSelections(_inputs())
+    uow, _ = _uow(repo)
+    solver = StandIn()
+    selection, _ = await service.create_run(uow, actor=PMO, body=_request(
+        time_limit_seconds=300, frontier={"budget_factors": [1.0]}), solver=solver, today=TODAY)
+    assert [p["budget_factor"] for p in await service.frontier_of(uow, selection.id, None, solver)] == [1.0]
+    solver.problems.clear()
+    points = await service.frontier_of(uow, selection.id, FrontierSpec(budget_factors=[0.5, 2.0]), solver)
+    assert [p["budget"] for p in points] == [50.0, 200.0]
+    [asked] = solver.problems
+    assert asked.time_limit_seconds == 10.0 and asked.weeks == selection.problem["weeks"]
+    selection.status = "infeasible"
+    with pytest.raises(Conflict, match="a frontier needs a run that is done"):
+        await service.frontier_of(uow, selection.id, None, solver)
 
 
 async def test_a_large_run_is_queued_and_the_worker_solves_it(monkeypatch):

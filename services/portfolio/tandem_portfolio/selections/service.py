@@ -159,13 +159,13 @@ async def solve(problem: SelectionProblem, meta: dict[str, Any], frontier: Front
         if frontier is not None:
             points = await asyncio.to_thread(solver.frontier, problem, frontier.budget_factors,
                                              frontier.capacity_factors)
+        return Solved("done", result=builder.outcome(problem, result, meta),
+                      frontier=builder.frontier_json(points) if points is not None else None,
+                      objective=result.objective, selected_count=len(result.selected))
     except SelectionInfeasible as exc:
         return Solved("infeasible", conflicts=list(exc.conflicts))
     except Exception as exc:  # noqa: BLE001 - a solver fault fails the run, which says why, not the service
         return Solved("failed", error=f"{type(exc).__name__}: {exc}")
-    return Solved("done", result=builder.outcome(problem, result, meta),
-                  frontier=builder.frontier_json(points) if points is not None else None,
-                  objective=result.objective, selected_count=len(result.selected))
 
 
 async def keep(uow: UnitOfWork, selection: Selection, solved: Solved) -> None:
@@ -202,6 +202,9 @@ async def frontier_of(uow: UnitOfWork, selection_id: uuid.UUID, spec: FrontierSp
         return list(selection.frontier)
     spec = spec or FrontierSpec()
     problem = builder.problem_from_json(selection.problem)
+    # Asked in a request: each point gets the request's time limit, not the run's.
+    problem = replace(problem, time_limit_seconds=min(problem.time_limit_seconds,
+                                                      selection_settings().sync_time_limit_seconds))
     points = await asyncio.to_thread(solver.frontier, problem, spec.budget_factors, spec.capacity_factors)
     return builder.frontier_json(points)
 
