@@ -57,3 +57,5 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 os.environ.setdefault("TANDEM_ENVIRONMENT", "test")
+# The suites plan in the 2050s to stay clear of today's date; the default horizon (10 years) would refuse that.
+os.environ.setdefault("TANDEM_PLANNING_HORIZON_YEARS", "40")

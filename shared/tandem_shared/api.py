@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_shared.bounds import UTCDatetime as UTCDatetime  # re-exported: the services import it from here
 from tandem_shared.errors import PreconditionFailed, ValidationProblem
 from tandem_shared.uow import UnitOfWork, unit_of_work
 
@@ -37,15 +37,6 @@ async def _request_session(uow: UnitOfWorkDep) -> AsyncSession:
 
 SessionDep = Annotated[AsyncSession, Depends(_request_session)]
 
-def _in_utc(value: datetime) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("is outside the supported range of dates") from exc
-
-
-# An aware datetime converted to UTC; one with an offset that overflows is a 422, not a 500.
-UTCDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 T = TypeVar("T")
 MAX_LIMIT = 200

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from tandem_shared.app import ServiceSpec, create_service_app
 
 from tandem_change.approvals.routes import router as approvals_router
+from tandem_change.bookings.routes import router as bookings_router
 from tandem_change.changes.routes import router
 from tandem_change.cmdb.impact_routes import router as impact_router
 from tandem_change.cmdb.routes import router as cmdb_router
@@ -23,7 +24,7 @@ SPEC = ServiceSpec(
     "catalogue and team change success scores; a CMDB with impact analysis, conflict checks, next free "
     "windows and a change calendar. Authorised changes book the implementer's hours in capacity.",
     routers=[router, approvals_router, risk_router, standard_router, scores_router, cmdb_router, impact_router,
-             scheduling_router],
+             scheduling_router, bookings_router],
     handlers=HANDLERS,
 )
 

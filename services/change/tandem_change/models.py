@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Imported for their side effect: each module's tables join Base.metadata.
 from tandem_change.approvals import models as approvals_models  # noqa: F401
+from tandem_change.bookings import models as bookings_models  # noqa: F401
 from tandem_change.cmdb import models as cmdb_models  # noqa: F401
 from tandem_change.db import Base
 from tandem_change.people import models as people_models  # noqa: F401

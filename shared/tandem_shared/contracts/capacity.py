@@ -183,3 +183,23 @@ class PersonCostRateChanged(EventData):
     rate: Decimal | None = Field(description="Per hour, two decimal places; null when the rate was cleared.")
     currency: str | None = Field(description="ISO 4217 code of the rate; null with a null rate.")
     changed_by: str
+
+
+@event_type("capacity.booking.rejected.v1")
+class BookingRejected(EventData):
+    """Capacity could not book what an approved change, or a line of a project's demand plan, asked for: nothing was
+    booked, and `reason` says why (e.g. a window beyond the planning horizon or the calendar's range).
+
+    Published instead of dead-lettering the request, so the change (or project) learns of it. Keyed by the source
+    id, so a source's rejections stay in order; `team` and `manager` are the person's when capacity knows them.
+    """
+
+    subject_field: ClassVar[str] = "source_id"
+
+    source: Literal["change", "project"]
+    source_id: str = Field(description="The change's or project's id.")
+    person_id: uuid.UUID | None = Field(description="Who was to be booked; null when no one was named.")
+    reason: str
+    line_id: uuid.UUID | None = Field(None, description="The demand line, for a project.")
+    team: str | None = Field(None, description="The person's team, when capacity knows the person.")
+    manager: str | None = Field(None, description="That team's manager: who should hear of it.")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 
 from tandem_shared.auth import SYSTEM_ACTOR
+from tandem_shared.bounds import horizon
 from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled, ChangeRescheduled
 from tandem_shared.events import CloudEvent
 from tandem_shared.uow import UnitOfWork
 
 from tandem_capacity.bookings import service
 from tandem_capacity.bookings.repository import BookingRepository
+from tandem_capacity.bookings.rules import unbookable
 from tandem_capacity.people.repository import PersonRepository
 
 CHANGE_CANCELED = "change canceled"
@@ -68,10 +70,17 @@ async def on_change_approved(uow: UnitOfWork, event: CloudEvent, data: ChangeApp
     # The inbox drops redelivered envelopes; this also drops a re-sent approval with a new event id.
     if await _change_booked(uow, source_id):
         return
+    actor = event.actor or SYSTEM_ACTOR
+    # A window capacity cannot spread is published as a rejection the change shows, not dead-lettered unseen.
+    reason = unbookable(data.planned_start, data.planned_end, data.effort_hours, horizon=horizon())
+    if reason is not None:
+        await service.reject_booking(uow, actor=actor, source="change", source_id=source_id,
+                                     person_id=data.assignee_id, reason=reason)
+        return
     await _known(uow, data.id, data.assignee_id)
     await service.add_booking(
-        uow, actor=event.actor or SYSTEM_ACTOR, person_id=data.assignee_id, source="change",
-        source_id=source_id, kind="hard", start=data.planned_start, end=data.planned_end, hours=data.effort_hours,
+        uow, actor=actor, person_id=data.assignee_id, source="change", source_id=source_id, kind="hard",
+        start=data.planned_start, end=data.planned_end, hours=data.effort_hours,
     )
     _note_change(uow, source_id, True)
 
@@ -97,6 +106,11 @@ async def on_change_rescheduled(uow: UnitOfWork, event: CloudEvent, data: Change
         for booking in active:
             await service.release_booking(uow, actor=actor, booking=booking, reason=CHANGE_UNBOOKED)
         _note_change(uow, str(data.id), False)
+        return
+    reason = unbookable(data.planned_start, data.planned_end, data.effort_hours, horizon=horizon())
+    if reason is not None:  # the booking, if any, stays where it was: the change shows why it did not move
+        await service.reject_booking(uow, actor=actor, source="change", source_id=str(data.id),
+                                     person_id=data.assignee_id, reason=reason)
         return
     await _known(uow, data.id, data.assignee_id)
     if not active:

@@ -151,3 +151,44 @@ def weekly_load(weeks: list[tuple[str, date]], available_hours: dict[str, float]
         )
         for key, monday in weeks
     ]
+
+
+# What capacity books from events it cannot refuse at the door: a window and hours it can spread, or the reason it
+# cannot (published as capacity.booking.rejected.v1 rather than failing the event into the dead-letter topic).
+MAX_BOOKED_HOURS = 10_000.0
+MAX_HOURS_PER_WEEK = 7 * 24.0
+
+
+def _days_unbookable(first: date, last: date, horizon: tuple[date, date]) -> str | None:
+    earliest, latest = horizon
+    if first < earliest or last > latest:
+        return (f"the window {first.isoformat()} to {last.isoformat()} lies beyond the planning horizon "
+                f"({earliest.isoformat()} to {latest.isoformat()})")
+    if last < first:
+        return "the window ends before it starts"
+    if (last - first).days > MAX_WEEKS * 7:
+        return f"the window spans more than {MAX_WEEKS} weeks"
+    return None
+
+
+def unbookable(start: datetime, end: datetime, hours: float, *, horizon: tuple[date, date]) -> str | None:
+    """Why hours over [start, end) cannot be booked (None when they can): beyond the planning horizon, or the
+    calendar's range, an empty or too long window, hours out of range."""
+    try:
+        first, last = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+    except OverflowError:
+        return "the window lies at the edge of the calendar"
+    reason = _days_unbookable(first, last, horizon)
+    if reason is None and end <= start:
+        reason = "the window ends before it starts"
+    if reason is None and not 0 <= hours <= MAX_BOOKED_HOURS:
+        reason = f"{hours:g} hours is outside 0 to {MAX_BOOKED_HOURS:,.0f}"
+    return reason
+
+
+def days_unbookable(first: date, last: date, hours_per_week: float, *, horizon: tuple[date, date]) -> str | None:
+    """Why `hours_per_week` over the days `first`..`last` cannot be booked (None when they can)."""
+    reason = _days_unbookable(first, last, horizon)
+    if reason is None and not 0 < hours_per_week <= MAX_HOURS_PER_WEEK:
+        reason = f"{hours_per_week:g} hours a week is outside 0 to {MAX_HOURS_PER_WEEK:g}"
+    return reason

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from tandem_shared.bounds import horizon
 from tandem_shared.contracts.portfolio import ProjectDemandPlanned, ResourceDemand
 from tandem_shared.errors import InvalidTransition, ValidationProblem
 from tandem_shared.uow import UnitOfWork
 
 from tandem_capacity.bookings import service
 from tandem_capacity.bookings.repository import BookingRepository
+from tandem_capacity.bookings.rules import days_unbookable
 from tandem_capacity.bookings.sync import Planned, sync_bookings
 from tandem_capacity.bookings.weekly import per_week, window
 from tandem_capacity.demand.models import RoleRequest
@@ -60,7 +62,14 @@ async def apply_plan(uow: UnitOfWork, *, actor: str, plan: ProjectDemandPlanned)
     people = uow.repo(PersonRepository)
     existing = {r.line_id: r for r in await requests.for_project(plan.project_id)}
     planned: dict[str, Planned] = {}
+    bounds = horizon()
     for line in plan.demands:
+        reason = days_unbookable(line.start, line.end, line.hours_per_week, horizon=bounds)
+        if reason is not None:
+            # Said, not dead-lettered: the rest of the plan is booked, and portfolio learns which line was not.
+            await service.reject_booking(uow, actor=actor, source=PROJECT, source_id=str(plan.project_id),
+                                         person_id=line.person_id, reason=reason, line_id=line.id)
+            continue
         request = existing.get(line.id)
         if line.person_id is not None and await people.exists(line.person_id):
             planned[str(line.id)] = _planned(line, line.person_id)

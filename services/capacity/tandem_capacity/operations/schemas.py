@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from tandem_shared.api import Page
+from tandem_shared.bounds import PlanDate
 
 from tandem_capacity.bookings.rules import MAX_WEEKS, iso_weeks
 from tandem_capacity.bookings.schemas import Kind
@@ -17,8 +18,8 @@ Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 
 
 class _Range(BaseModel):
-    start: date = Field(description="First day (inclusive).")
-    end: date = Field(description=f"Last day (inclusive); the range covers at most {MAX_WEEKS} ISO weeks.")
+    start: PlanDate = Field(description="First day (inclusive).")
+    end: PlanDate = Field(description=f"Last day (inclusive); the range covers at most {MAX_WEEKS} ISO weeks.")
 
     @model_validator(mode="after")
     def _range(self) -> _Range:

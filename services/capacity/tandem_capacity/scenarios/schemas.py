@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from tandem_shared.api import Page, UTCDatetime
+from tandem_shared.api import Page
+from tandem_shared.bounds import PlanDate, PlanDatetime
 
 from tandem_capacity.bookings.schemas import Kind, Source, WeekHours
 from tandem_capacity.people.schemas import Name
@@ -20,8 +21,8 @@ class ScenarioCreate(BaseModel):
         "name": "Move the ERP cut-over to Q3", "from": "2027-07-05", "to": "2027-09-27"}]})
 
     name: Name
-    from_date: date = Field(alias="from", description="A day in the first week of the window.")
-    to_date: date = Field(alias="to", description="A day in the last week (at most 104 weeks).")
+    from_date: PlanDate = Field(alias="from", description="A day in the first week of the window.")
+    to_date: PlanDate = Field(alias="to", description="A day in the last week (at most 104 weeks).")
 
 
 class ScenarioRead(BaseModel):
@@ -67,8 +68,8 @@ class MoveBooking(BaseModel):
     action: Literal["move"]
     booking_id: uuid.UUID = Field(description="A booking of the scenario (its `id`, not the live one).")
     person_id: uuid.UUID | None = None
-    start: UTCDatetime | None = None
-    end: UTCDatetime | None = None
+    start: PlanDatetime | None = None
+    end: PlanDatetime | None = None
 
     @model_validator(mode="after")
     def _something(self) -> MoveBooking:
@@ -87,8 +88,8 @@ class AddBooking(BaseModel):
     source: Source
     source_id: str = Field(min_length=1, max_length=100)
     kind: Kind = "soft"
-    start: UTCDatetime
-    end: UTCDatetime
+    start: PlanDatetime
+    end: PlanDatetime
     hours: float = Field(gt=0, le=10_000)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.bounds import PlanDate
 from tandem_shared.errors import PROBLEM_RESPONSES
 
 from tandem_capacity.availability.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
@@ -122,8 +123,8 @@ async def import_holidays(body: HolidayImport, session: SessionDep, actor: Curre
 async def list_holidays(
     session: SessionDep, _actor: CurrentActor, page: PageDep,
     location: Annotated[str | None, Query(description="Only this location.")] = None,
-    from_: Annotated[date | None, Query(alias="from", description="On or after this day.")] = None,
-    to: Annotated[date | None, Query(description="On or before this day.")] = None,
+    from_: Annotated[PlanDate | None, Query(alias="from", description="On or after this day.")] = None,
+    to: Annotated[PlanDate | None, Query(description="On or before this day.")] = None,
 ) -> HolidayPage:
     rows, cursor = await HolidayRepository(session).page(page, location=location, first=from_, last=to)
     return HolidayPage(items=[HolidayRead.model_validate(h) for h in rows], next_cursor=cursor, limit=page.limit)

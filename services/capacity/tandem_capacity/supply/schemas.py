@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from tandem_shared.api import Page
+from tandem_shared.bounds import PlanDate
 
 from tandem_capacity.people.schemas import CostRate, Skill, Team
 
@@ -50,7 +51,7 @@ class ScheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True, json_schema_extra={"examples": [{
         "effective_from": "2027-01-04", "mon": 8, "tue": 8, "wed": 4, "thu": 0, "fri": 0, "sat": 0, "sun": 0}]})
 
-    effective_from: date
+    effective_from: PlanDate
     mon: Hours
     tue: Hours
     wed: Hours
@@ -83,8 +84,8 @@ class TimeOffCreate(BaseModel):
         "start_date": "2027-08-02", "end_date": "2027-08-13", "kind": "vacation", "approved": True,
         "note": "Summer holiday"}]})
 
-    start_date: date
-    end_date: date
+    start_date: PlanDate
+    end_date: PlanDate
     hours_per_day: float | None = Field(None, gt=0, le=24)
     kind: TimeOffKind = "vacation"
     approved: bool = Field(True, description="Only approved time off reduces available hours.")
@@ -124,7 +125,7 @@ class HolidayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     location: Location
-    date: date
+    date: PlanDate
     name: str = Field(min_length=1, max_length=200)
 
 

@@ -6,8 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, etag
+from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.bounds import PlanDatetime
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 from tandem_shared.headers import location
 
@@ -136,8 +137,8 @@ async def change_approvals(change_id: uuid.UUID, session: SessionDep, _actor: Cu
                         "their risk, current step and votes so far.")
 async def cab_agenda(
     session: SessionDep, _actor: CurrentActor,
-    from_: Annotated[UTCDatetime, Query(alias="from", description="Start of the range (inclusive).")],
-    to: Annotated[UTCDatetime, Query(description="End of the range (exclusive).")],
+    from_: Annotated[PlanDatetime, Query(alias="from", description="Start of the range (inclusive).")],
+    to: Annotated[PlanDatetime, Query(description="End of the range (exclusive).")],
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> Agenda:
     if to <= from_:

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
-from tandem_shared.api import Page, UTCDatetime
+from tandem_shared.api import Page
+from tandem_shared.bounds import MAX_CHANGE_WINDOW, MAX_EFFORT_HOURS, PlanDatetime, check_window
 
 from tandem_change.record.lifecycle import ChangeState, ChangeType, Outcome
 from tandem_change.risk.rules import RiskLevel
@@ -19,6 +20,11 @@ Answers = Annotated[dict[str, str], Field(max_length=100, description="Risk ques
                                           "answer key (see GET /change/v1/risk-questionnaire).")]
 
 
+Effort = Annotated[float, Field(ge=0, le=MAX_EFFORT_HOURS)]
+WINDOW_NOTE = (f"Within the planning horizon; the window ends after it starts and lasts at most "
+               f"{MAX_CHANGE_WINDOW.days} days.")
+
+
 class _Window(BaseModel):
     @field_validator("planned_end", check_fields=False)
     @classmethod
@@ -26,6 +32,8 @@ class _Window(BaseModel):
         start = info.data.get("planned_start")
         if start is not None and end <= start:
             raise ValueError("must be after planned_start")
+        if start is not None:
+            check_window(start, end, longest=MAX_CHANGE_WINDOW)
         return end
 
 
@@ -43,11 +51,11 @@ class ChangeCreate(_Window):
 
     title: Title
     type: ChangeType
-    planned_start: UTCDatetime
-    planned_end: UTCDatetime
+    planned_start: PlanDatetime = Field(description=WINDOW_NOTE)
+    planned_end: PlanDatetime = Field(description=WINDOW_NOTE)
     assignee_id: uuid.UUID | None = Field(None, description="A person id known to capacity.")
-    effort_hours: float = Field(0, ge=0, le=10_000, description="Implementer hours, booked on approval; a standard "
-                                "change without it takes its model's default effort.")
+    effort_hours: Effort = Field(0, description="Implementer hours, booked on approval; a standard change without it "
+                                 f"takes its model's default effort. At most {MAX_EFFORT_HOURS:,.0f}.")
     affected_cis: list[uuid.UUID] = Field(default_factory=list, max_length=500,
                                           description="Ids of active configuration items the change touches.")
     description: LongText | None = None
@@ -125,18 +133,18 @@ class RescheduleRequest(_Window):
 
     model_config = ConfigDict(extra="forbid")
 
-    planned_start: UTCDatetime
-    planned_end: UTCDatetime
+    planned_start: PlanDatetime = Field(description=WINDOW_NOTE)
+    planned_end: PlanDatetime = Field(description=WINDOW_NOTE)
     assignee_id: uuid.UUID | None = Field(None, description="A new assignee (a person known to capacity); "
                                           "omitted: unchanged.")
-    effort_hours: float | None = Field(None, ge=0, le=10_000, description="New effort; omitted: unchanged.")
+    effort_hours: Effort | None = Field(None, description="New effort; omitted: unchanged.")
     reason: Comment | None = Field(None, description="Why the window moved.")
 
 
 class StartRequest(TransitionRequest):
     """Begin implementing; actual_start defaults to now."""
 
-    actual_start: UTCDatetime | None = None
+    actual_start: PlanDatetime | None = None
 
 
 class IncidentCaused(BaseModel):
@@ -151,7 +159,7 @@ class CompleteRequest(TransitionRequest):
     """The implementation's outcome; actual_end defaults to now."""
 
     outcome: Outcome
-    actual_end: UTCDatetime | None = None
+    actual_end: PlanDatetime | None = None
     incidents_caused: list[IncidentCaused] = Field(default_factory=list, max_length=100,
                                                    description="P1–P3 incidents the change caused (lower the "
                                                    "team's change success score).")
@@ -198,6 +206,10 @@ class ChangeRead(BaseModel):
     actual_end: datetime | None
     review_notes: str | None
     closed_at: datetime | None
+    booking_status: Literal["booked", "released", "rejected"] | None = Field(
+        None, description="Capacity's answer once the change is authorised: booked, released (canceled), or "
+        "rejected with `booking_reason` (the assignee's manager is alerted, GET /change/v1/alerts); null before.")
+    booking_reason: str | None = Field(None, description="Why capacity could not book the change.")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -49,6 +49,10 @@ class Change(Base):
     actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     review_notes: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Capacity's answer to the approval (booked, released, rejected), kept from its events; not part of the version.
+    booking_status: Mapped[str | None] = mapped_column(sa.String(20))
+    booking_reason: Mapped[str | None] = mapped_column(sa.Text)
+    booking_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from tandem_shared.api import SessionDep, UTCDatetime
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
+from tandem_shared.bounds import PlanDatetime
 
 from tandem_change.record.repository import ChangeRepository
 from tandem_change.scheduling import service
@@ -53,7 +54,7 @@ async def check_conflicts(change_id: uuid.UUID, session: SessionDep, _actor: Cur
 async def next_windows(
     change_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
     count: Annotated[int, Query(ge=1, le=50, description="How many windows to propose.")] = 5,
-    after: Annotated[UTCDatetime | None, Query(
+    after: Annotated[PlanDatetime | None, Query(
         description="Search from here; default: the later of now and the planned start, on a quarter hour.")] = None,
 ) -> NextWindowsRead:
     change = await ChangeRepository(session).get_or_404(change_id)

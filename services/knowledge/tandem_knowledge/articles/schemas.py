@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from tandem_shared.api import Page
+from tandem_shared.bounds import PlanDate
 
 from tandem_knowledge.articles.lifecycle import ArticleKind, ArticleStatus, VersionStatus, WorkflowState
 from tandem_knowledge.articles.tags import MAX_TAG_LENGTH, MAX_TAGS, normalise_tags
@@ -46,7 +47,7 @@ class ArticleCreate(BaseModel):
                             description=f"Up to {MAX_TAGS} tags; stored trimmed, lower case and without duplicates.")
     project_id: uuid.UUID | None = Field(None, description="The portfolio project the article belongs to.")
     change_id: uuid.UUID | None = Field(None, description="The change request the article came from.")
-    review_due: date | None = Field(None, description="When the owner should next review the article (publishing "
+    review_due: PlanDate | None = Field(None, description="When the owner should next review the article (publishing "
                                     "sets it from the kind's review interval).")
     ci_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_CIS, description=CI_IDS_DESCRIPTION)
     service_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_SERVICES,
@@ -77,7 +78,7 @@ class ArticleUpdate(BaseModel):
     owner: PersonRef | None = Field(None, description="Who keeps the article current (applies at once).")
     tags: list[Tag] | None = Field(None, max_length=MAX_TAGS,
                                    description=f"Up to {MAX_TAGS} tags; replaces the stored tags.")
-    review_due: date | None = Field(None, description="When the owner should next review the article (applies at "
+    review_due: PlanDate | None = Field(None, description="When the owner should next review the article (applies at "
                                     "once).")
     ci_ids: list[uuid.UUID] | None = Field(None, max_length=MAX_CIS, description=CI_IDS_DESCRIPTION)
     service_ids: list[uuid.UUID] | None = Field(None, max_length=MAX_SERVICES, description=SERVICE_IDS_DESCRIPTION)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.bounds import PlanDate
 from tandem_shared.errors import PROBLEM_RESPONSES
 
 from tandem_knowledge.articles import service as articles
@@ -50,7 +50,7 @@ async def review_queue(
     uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep,
     owner: Annotated[str | None, Query(max_length=200, description="Articles this person or team owns.")] = None,
     kind: ArticleKind | None = None,
-    as_of: Annotated[date | None, Query(description="Due by this day (plan ahead); default today.")] = None,
+    as_of: Annotated[PlanDate | None, Query(description="Due by this day (plan ahead); default today.")] = None,
 ) -> QueuePage:
     on = as_of or today()
     rows, cursor = await uow.repo(ReviewDueRepository).queue(page, on=on, owner=owner, kind=kind)

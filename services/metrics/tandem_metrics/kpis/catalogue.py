@@ -166,6 +166,14 @@ KPIS: dict[str, Kpi] = {k.key: k for k in (
         "capacity.booking.moved.v1 takes the previous weeks off and adds the new ones; the value is the sum over "
         "all weeks.", "Σ hours of change bookings per week (a month holds the weeks whose Thursday it holds)",
         owner=RESOURCE_MANAGER, events=_BOOKINGS, dimensions=PEOPLE_DIMS, weekly=True),
+    Kpi("bookings_rejected", "Bookings capacity rejected", "count", Direction.LOWER_IS_BETTER,
+        "Approved changes and project demand lines capacity could not book (a window beyond the planning horizon, "
+        "too long or empty, hours out of range): one per capacity.booking.rejected.v1, by the person's team. Each "
+        "one is work that was authorised but holds no capacity until someone replans it.",
+        "count of capacity.booking.rejected.v1", owner=RESOURCE_MANAGER,
+        events=_e("capacity.booking.rejected.v1"), dimensions=PEOPLE_DIMS, headline="month", target=0.0,
+        thresholds=Thresholds(green=0.0, amber=2.0),
+        example="2 approved changes of team Platform planned beyond the horizon in 2026-W49: 2 (amber)."),
     Kpi("booked_hours_project", "Project hours booked", "hours", Direction.NEUTRAL,
         "Hours booked for projects per ISO week, from capacity's booking events with source project.",
         "Σ hours of project bookings per week", owner=RESOURCE_MANAGER, events=_BOOKINGS, dimensions=PEOPLE_DIMS),

@@ -18,6 +18,7 @@ from typing import Any
 from tandem_shared.contracts.capacity import (
     BookingCreated,
     BookingMoved,
+    BookingRejected,
     BookingReleased,
     PersonBurnoutRiskCleared,
     PersonBurnoutRiskRaised,
@@ -305,6 +306,7 @@ RULES: dict[type[EventData], Rule] = {
     BookingCreated: _booking(+1.0),
     BookingReleased: _booking(-1.0),
     BookingMoved: _booking_moved,
+    BookingRejected: lambda data, at, _facts: _count("bookings_rejected", at, _dims(("team", data.team))),
     PersonCreated: _person_created,
     PersonOverallocated: _overallocated,
     PersonOverallocationCleared: _overallocation_cleared,

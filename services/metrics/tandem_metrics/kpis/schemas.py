@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from tandem_shared.bounds import Amount
 
 from tandem_metrics.kpis.catalogue import Direction
 
@@ -80,9 +81,9 @@ class TargetWrite(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    target: float | None = Field(None, description="The value aimed at.")
-    green: float | None = Field(None, description="Green boundary (with amber, or neither).")
-    amber: float | None = Field(None, description="Amber boundary (with green, or neither).")
+    target: Amount | None = Field(None, description="The value aimed at.")
+    green: Amount | None = Field(None, description="Green boundary (with amber, or neither).")
+    amber: Amount | None = Field(None, description="Amber boundary (with green, or neither).")
     owner: str | None = Field(None, max_length=200, description="Who answers for the KPI here.")
 
 

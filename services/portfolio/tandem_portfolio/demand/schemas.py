@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from tandem_shared.bounds import PlanDate
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 MAX_DAYS = 104 * 7
@@ -23,8 +24,8 @@ class DemandLineWrite(BaseModel):
     min_proficiency: int = Field(1, ge=1, le=5, description="Lowest proficiency (1..5) in the skill.")
     person_id: uuid.UUID | None = Field(None, description="A person of capacity; none leaves an open role request.")
     hours_per_week: float = Field(gt=0, le=80, description="Hours in a full Monday–Friday week.")
-    start: date
-    end: date = Field(description="Last day (inclusive); at most 104 weeks after start.")
+    start: PlanDate
+    end: PlanDate = Field(description="Last day (inclusive); at most 104 weeks after start.")
     kind: Literal["soft", "hard"] = Field("soft", description="Soft: planned. Hard: confirmed.")
 
     @model_validator(mode="after")

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from tandem_shared.api import Page, UTCDatetime
+from tandem_shared.api import Page
+from tandem_shared.bounds import PlanDate, PlanDatetime
 
 from tandem_portfolio.milestones.slip import slip_of
 
@@ -36,10 +37,10 @@ class MilestoneCreate(BaseModel):
     name: Name
     description: str | None = Field(None, max_length=20_000)
     kind: Kind = "milestone"
-    forecast_date: date = Field(description="When the milestone is expected now.")
+    forecast_date: PlanDate = Field(description="When the milestone is expected now.")
     baseline: bool = Field(False, description="Baseline it at once (baseline date = forecast date).")
-    window_start: UTCDatetime | None = Field(None, description="Go-live only: start of the cut-over window.")
-    window_end: UTCDatetime | None = None
+    window_start: PlanDatetime | None = Field(None, description="Go-live only: start of the cut-over window.")
+    window_end: PlanDatetime | None = None
     service_ids: Ids = Field(default_factory=list, description="Go-live only: business services it touches.")
     ci_ids: Ids = Field(default_factory=list, description="Go-live only: configuration items it touches.")
 
@@ -59,9 +60,9 @@ class MilestoneUpdate(BaseModel):
 
     name: Name | None = None
     description: str | None = Field(None, max_length=20_000)
-    forecast_date: date | None = None
-    window_start: UTCDatetime | None = None
-    window_end: UTCDatetime | None = None
+    forecast_date: PlanDate | None = None
+    window_start: PlanDatetime | None = None
+    window_end: PlanDatetime | None = None
     service_ids: Ids | None = None
     ci_ids: Ids | None = None
     reason: Reason | None = Field(None, description="Why the forecast moved (kept in the event and audit).")
@@ -78,7 +79,7 @@ class MilestoneBaseline(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "baseline_date": "2027-07-03", "reason": "Scope change SC-4 approved by the sponsor adds a week."}]})
 
-    baseline_date: date | None = Field(None, description="Defaults to the current forecast date.")
+    baseline_date: PlanDate | None = Field(None, description="Defaults to the current forecast date.")
     reason: Reason | None = Field(None, description="Required when a baseline exists already.")
 
 
@@ -87,7 +88,7 @@ class MilestoneComplete(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"actual_date": "2027-06-26"}]})
 
-    actual_date: date | None = Field(None, description="When it was reached; defaults to today (UTC).")
+    actual_date: PlanDate | None = Field(None, description="When it was reached; defaults to today (UTC).")
 
 
 class MilestoneRead(BaseModel):

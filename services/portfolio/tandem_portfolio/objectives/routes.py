@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
+from tandem_shared.bounds import PlanDate
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
 
@@ -39,7 +39,7 @@ async def create_objective(body: ObjectiveCreate, uow: UnitOfWorkDep, actor: Cur
 async def list_objectives(
     uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep,
     active: bool | None = None,
-    on: Annotated[date | None, Query(description="Only objectives whose period includes this day.")] = None,
+    on: Annotated[PlanDate | None, Query(description="Only objectives whose period includes this day.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Case-insensitive part of the name.")] = None,
     sort: Literal["name", "-name", "-created_at", "created_at", "-weight", "weight"] = "name",
 ) -> ObjectivePage:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from tandem_shared.api import Page
+from tandem_shared.bounds import PlanDate
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 Weight = Annotated[float, Field(gt=0, le=1000, description="Relative weight (> 0) against the other objectives.")]
@@ -23,8 +24,8 @@ class ObjectiveCreate(BaseModel):
     name: Name
     description: str | None = Field(None, max_length=20_000)
     weight: Weight
-    period_start: date
-    period_end: date = Field(description="Last day of the period (inclusive); not before period_start.")
+    period_start: PlanDate
+    period_end: PlanDate = Field(description="Last day of the period (inclusive); not before period_start.")
     active: bool = True
 
     @field_validator("period_end")
@@ -44,8 +45,8 @@ class ObjectiveUpdate(BaseModel):
     name: Name | None = None
     description: str | None = Field(None, max_length=20_000)
     weight: Weight | None = None
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: PlanDate | None = None
+    period_end: PlanDate | None = None
     active: bool | None = None
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from tandem_shared.api import Page
+from tandem_shared.bounds import PlanDate
 
 from tandem_portfolio.projects.lifecycle import ProjectCategory, ProjectStage
 
@@ -90,8 +91,8 @@ class ProjectFields(BaseModel):
     stakeholders: list[Stakeholder] | None = Field(
         None, max_length=100, description="Other stakeholders (role `other`); sponsor, project manager and service "
         "owner are stakeholders through their fields.")
-    start_date: date | None = None
-    go_live_date: date | None = None
+    start_date: PlanDate | None = None
+    go_live_date: PlanDate | None = None
     budget_amount: Budget | None = None
     budget_currency: Currency | None = Field(None, description="ISO 4217 code, e.g. EUR; required with budget_amount.")
 
