@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported where used, so `tandem --help` stays quick
     from tandem_shared.broker import DevelopmentBroker
     from tandem_shared.dlq import DeadLetter, ReplayOutcome
     from tandem_shared.status import ServiceStatus
+    from tandem_shared.supervisor import Backoff, Supervisor
 
 log = logging.getLogger("tandem")
 T = TypeVar("T")
@@ -138,11 +139,15 @@ def _serve(app: ASGIApp, host: str, port: int, services: list[str], seed_url: st
 
 
 def cmd_up(args: argparse.Namespace) -> None:
-    """Broker, migrations, demo data and all five services behind one address."""
+    """Broker, migrations, demo data and all five services behind one address, restarted when they die."""
     from tandem_shared.migrations import upgrade
+    from tandem_shared.supervisor import Backoff, BrokerWatch, Supervisor
 
     _configure_logging()
     broker = _start_broker_if_needed()
+    backoff = Backoff.from_environment()
+    watch = BrokerWatch(broker, list(SERVICES), backoff) if broker is not None else None
+    supervisor = Supervisor(None, watch).start()
     try:
         for service in SERVICES:
             upgrade(service)
@@ -152,31 +157,47 @@ def cmd_up(args: argparse.Namespace) -> None:
         if args.single_process:
             from tandem_shared.gateway import create_gateway
 
-            clean = _serve(create_gateway(), args.host, args.port, list(SERVICES), seed_url)
+            gateway = create_gateway()
+            _serve(gateway, args.host, args.port, list(SERVICES), seed_url)
+            problems = list(gateway.stop_failures)
         else:
-            clean = _serve_processes(args.host, args.port, seed_url)
+            problems = _serve_processes(args.host, args.port, seed_url, supervisor, backoff)
     finally:
+        if watch is not None:
+            watch.stop()
         if broker is not None:
             broker.stop()
-    if not clean:
-        raise SystemExit("Tandem stopped after a service failed; see the log above")
-    print("Tandem stopped cleanly: consumers committed, outboxes drained", flush=True)
+        supervisor.close()
+    if watch is not None and watch.down_at_stop:
+        problems.append("the bundled broker was down at the stop, so events written since it died stay in the "
+                        "outboxes")
+    during = f"; during the run {'; '.join(supervisor.incidents())}" if supervisor.incidents() else ""
+    if problems:
+        # Nothing is lost even so: the inbox and the outbox take up on the next start whatever was left.
+        raise SystemExit(f"Tandem stopped, not cleanly: {'; '.join(problems)}{during}. What was not committed or "
+                         "published is taken up again on the next start.")
+    if during:
+        print(f"Tandem stopped: consumers committed, outboxes drained{during}", flush=True)
+    else:
+        print("Tandem stopped cleanly: consumers committed, outboxes drained", flush=True)
 
 
-def _serve_processes(host: str, port: int, seed_url: str | None) -> bool:
-    """Each service in its own process (both cores work), one address in front; True if all stopped cleanly."""
+def _serve_processes(host: str, port: int, seed_url: str | None, supervisor: Supervisor,
+                     backoff: Backoff) -> list[str]:
+    """Each service in its own process (both cores work), one address in front; what did not stop cleanly."""
     from tandem_shared.proxy import ProxyGateway
     from tandem_shared.supervisor import ServiceProcesses
 
-    processes = ServiceProcesses(list(SERVICES)).start()
+    processes = ServiceProcesses(list(SERVICES), backoff).start()
+    supervisor.processes = processes  # from now on a service that dies is restarted
     try:
         processes.wait_ready()
-        served = _serve(ProxyGateway(processes.upstreams), host, port, list(SERVICES), seed_url, processes.exited)
+        _serve(ProxyGateway(processes.upstreams), host, port, list(SERVICES), seed_url)
     except KeyboardInterrupt:
-        served = True  # Ctrl-C while the services were starting: they stop as after serving
+        pass  # Ctrl-C while the services were starting: they stop as after serving
     finally:
-        stopped = processes.stop()
-    return served and stopped
+        problems = processes.stop()
+    return problems
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -191,11 +212,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
             upgrade(args.service)
         if broker is not None:
             asyncio.run(_republish([args.service]))
-        _serve(Gateway({args.service: load_service_app(args.service)}), args.host, args.port, [args.service], None,
-               quiet=args.quiet)
+        gateway = Gateway({args.service: load_service_app(args.service)})
+        _serve(gateway, args.host, args.port, [args.service], None, quiet=args.quiet)
     finally:
         if broker is not None:
             broker.stop()
+    if gateway.stop_failures:  # the exit code tells `tandem up`'s supervisor, which has the reason logged
+        failures = "; ".join(gateway.stop_failures)
+        raise SystemExit(1 if args.quiet else f"{args.service} stopped, not cleanly: {failures}")
     if not args.quiet:
         print(f"{args.service} stopped cleanly: consumer committed, outbox drained", flush=True)
 

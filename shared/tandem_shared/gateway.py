@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import json
@@ -12,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
+from tandem_shared import log_throttle
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE
 from tandem_shared.settings import SERVICES
 
@@ -29,6 +31,7 @@ class Gateway:
 
     def __init__(self, apps: dict[str, FastAPI]) -> None:
         self.apps = apps
+        self.stop_failures: list[str] = []  # services whose shutdown did not finish, with why
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -48,23 +51,38 @@ class Gateway:
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
-        stack = AsyncExitStack()
+        log_throttle.install()  # a broker outage is one line per kind of error and a summary, not hundreds a second
+        stacks: list[tuple[str, AsyncExitStack]] = []
         try:
-            for app in self.apps.values():
+            for name, app in self.apps.items():
+                stack = AsyncExitStack()
                 await stack.enter_async_context(app.router.lifespan_context(app))
+                stacks.append((name, stack))
         except Exception as exc:  # noqa: BLE001 - reported to the server, which exits
-            await stack.aclose()
+            await self._stop(stacks)
             await send({"type": "lifespan.startup.failed", "message": repr(exc)})
             return
         freeze_startup_heap()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
-        try:
-            await stack.aclose()
-        except Exception as exc:  # noqa: BLE001
-            await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
+        await self._stop(stacks)
+        if self.stop_failures:
+            await send({"type": "lifespan.shutdown.failed", "message": "; ".join(self.stop_failures)})
             return
         await send({"type": "lifespan.shutdown.complete"})
+
+    async def _stop(self, stacks: list[tuple[str, AsyncExitStack]]) -> None:
+        """Stop each service, the last started first; one that fails to stop cleanly does not keep the others up."""
+        for name, stack in reversed(stacks):
+            try:
+                await stack.aclose()
+            except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - a Kafka client cancelled inside
+                # One line, not a traceback: what did not finish is what the operator needs (the inbox and the
+                # outbox make the next start pick up whatever was left).
+                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                reason = f"{name}: stopping did not finish ({why})"
+                log.error("%s; what it had not committed or published is taken up again on the next start", reason)
+                self.stop_failures.append(reason)
 
 
 async def _answer(app: FastAPI, scope: Scope, receive: Receive, send: Send) -> None:
