@@ -10,6 +10,7 @@ from tandem_change.bookings.routes import router as bookings_router
 from tandem_change.changes.routes import router
 from tandem_change.cmdb.impact_routes import router as impact_router
 from tandem_change.cmdb.routes import router as cmdb_router
+from tandem_change.feeds.routes import router as feeds_router
 from tandem_change.handlers import HANDLERS
 from tandem_change.risk.routes import router as risk_router
 from tandem_change.scheduling.routes import router as scheduling_router
@@ -24,7 +25,7 @@ SPEC = ServiceSpec(
     "catalogue and team change success scores; a CMDB with impact analysis, conflict checks, next free "
     "windows and a change calendar. Authorised changes book the implementer's hours in capacity.",
     routers=[router, approvals_router, risk_router, standard_router, scores_router, cmdb_router, impact_router,
-             scheduling_router, bookings_router],
+             scheduling_router, feeds_router, bookings_router],
     handlers=HANDLERS,
 )
 

@@ -74,7 +74,8 @@ async def test_calendar_json_filters_and_ics_feed(databases, backend):
         assert cut["truncated"] is True and len(cut["changes"]) == 2
 
         for query, field in [
-            ("to=2055-04-01T00:00:00Z", "from"),
+            ("to=2055-04-01T00:00:00Z", "to"),  # from defaults to 30 days ago: over a year before to
+            ("from=2055-03-01T22:00:00", "from"),  # a datetime needs an offset
             ("from=2055-04-01T00:00:00Z&to=2055-03-01T00:00:00Z", "to"),
             ("from=2055-01-01T00:00:00Z&to=2056-01-03T00:00:00Z", "to"),
             (f"{MARCH}&service={web}", "service"),

@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from tandem_shared.api import SessionDep, UTCDatetime
+from pydantic import BeforeValidator, WithJsonSchema
+from tandem_shared.api import SessionDep
 from tandem_shared.auth import CurrentActor, require_roles
-from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 from tandem_shared.bounds import PlanDatetime
+from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 
 from tandem_change.record.repository import ChangeRepository
 from tandem_change.scheduling import service
+from tandem_change.scheduling.calendar_range import DATE_OR_DATETIME, day_start, default_range
 from tandem_change.scheduling.ics import calendar_ics
 from tandem_change.scheduling.repository import BUSINESS_SERVICE, ScheduleRepository
 from tandem_change.scheduling.schemas import CalendarRead, ConflictList, ConflictRead, NextWindowsRead
@@ -62,9 +64,10 @@ async def next_windows(
 
 
 async def _calendar_view(
-    session: SessionDep, start: datetime, end: datetime, service_id: uuid.UUID | None, ci: uuid.UUID | None,
-    team: str | None, limit: int,
+    session: SessionDep, start: datetime | None, end: datetime | None, service_id: uuid.UUID | None,
+    ci: uuid.UUID | None, team: str | None, limit: int,
 ) -> dict[str, Any]:
+    start, end = default_range(start, end, now=datetime.now(UTC))
     if end <= start:
         raise ValidationProblem.field("to", "must be after from")
     if end - start > MAX_CALENDAR_RANGE:
@@ -77,8 +80,12 @@ async def _calendar_view(
     return await service.calendar(session, start=start, end=end, service=service_id, ci=ci, team=team, limit=limit)
 
 
-From = Annotated[UTCDatetime, Query(alias="from", description="Start of the range (inclusive).")]
-To = Annotated[UTCDatetime, Query(alias="to", description="End of the range (exclusive); at most 366 days after from.")]
+RANGE_NOTE = "A date-time with an offset, or a date (its start in UTC)"
+From = Annotated[PlanDatetime | None, BeforeValidator(day_start), WithJsonSchema(DATE_OR_DATETIME), Query(
+    alias="from", description=f"Start of the range (inclusive). {RANGE_NOTE}; default: 30 days ago.")]
+To = Annotated[PlanDatetime | None, BeforeValidator(day_start), WithJsonSchema(DATE_OR_DATETIME), Query(
+    alias="to", description=f"End of the range (exclusive), at most 366 days after from. {RANGE_NOTE}; default: "
+    "180 days from now (210 days after from when only from is given).")]
 ServiceFilter = Annotated[uuid.UUID | None, Query(
     alias="service",
     description="A business service CI: changes on CIs that support it, its blackouts and global ones.")]
@@ -91,8 +98,9 @@ Limit = Annotated[int, Query(ge=1, le=5000, description="At most this many chang
 @router.get("/calendar", response_model=CalendarRead, summary="The change calendar",
             description="Changes in authorize, scheduled, implement, review or closed whose window overlaps the range, "
             "each with its state, and the blackout windows overlapping it. Filters combine.")
-async def calendar(session: SessionDep, _actor: CurrentActor, start: From, end: To, service_id: ServiceFilter = None,
-                   ci: CiFilter = None, team: TeamFilter = None, limit: Limit = 1000) -> CalendarRead:
+async def calendar(session: SessionDep, _actor: CurrentActor, start: From = None, end: To = None,
+                   service_id: ServiceFilter = None, ci: CiFilter = None, team: TeamFilter = None,
+                   limit: Limit = 1000) -> CalendarRead:
     return CalendarRead.model_validate(await _calendar_view(session, start, end, service_id, ci, team, limit))
 
 
@@ -101,9 +109,15 @@ async def calendar(session: SessionDep, _actor: CurrentActor, start: From, end: 
             "scheduled on, TENTATIVE while in authorize) and per blackout window (TRANSP OPAQUE), times in UTC.",
             response_class=Response,
             responses={200: {"content": {"text/calendar": {}}, "description": "A VCALENDAR."}})
-async def calendar_feed(request: Request, session: SessionDep, _actor: CurrentActor, start: From, end: To,
-                        service_id: ServiceFilter = None, ci: CiFilter = None, team: TeamFilter = None,
-                        limit: Limit = 1000) -> Response:
+async def calendar_feed(request: Request, session: SessionDep, _actor: CurrentActor, start: From = None,
+                        end: To = None, service_id: ServiceFilter = None, ci: CiFilter = None,
+                        team: TeamFilter = None, limit: Limit = 1000) -> Response:
+    return await ics_response(request, session, start, end, service_id, ci, team, limit)
+
+
+async def ics_response(request: Request, session: SessionDep, start: datetime | None, end: datetime | None,
+                       service_id: uuid.UUID | None, ci: uuid.UUID | None, team: str | None, limit: int) -> Response:
+    """The calendar as a text/calendar response (also served to subscribers through their feed URL)."""
     view = await _calendar_view(session, start, end, service_id, ci, team, limit)
     body = calendar_ics(view, change_url=lambda cid: str(request.url_for("get_change", change_id=cid)),
                         stamp=datetime.now(UTC))
