@@ -28,6 +28,7 @@ from tandem_shared.openapi import operation_id, problem_response, service_openap
 from tandem_shared.prometheus import METRICS_PATH, HttpMetricsMiddleware, service_registry
 from tandem_shared.runtime import BackgroundTask, ServiceRuntime
 from tandem_shared.settings import PlatformSettings, ServiceSettings, platform_settings, service_settings
+from tandem_shared.tracing import ServiceTracing, TracingMiddleware
 
 
 @dataclass
@@ -80,7 +81,7 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = ServiceRuntime(spec.name, handlers=spec.handlers, settings=settings, platform=platform,
-                                 background=spec.background)
+                                 background=spec.background, tracing=app.state.tracing)
         app.state.runtime = runtime
         app.state.authenticator = Authenticator(platform)
         await runtime.start(workers=workers)
@@ -109,6 +110,9 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
     app.state.metrics_registry = registry = service_registry(spec.name, lambda: getattr(app.state, "runtime", None))
     app.add_middleware(HttpMetricsMiddleware, service=spec.name, registry=registry)
     app.add_middleware(LogContextMiddleware, service=spec.name)  # log lines name the service of their request
+    # Outermost: the request's span covers the other layers and is current where its events are recorded (OTEL_*).
+    app.state.tracing = ServiceTracing.from_env(spec.name)
+    app.add_middleware(TracingMiddleware, tracing=app.state.tracing)
     configure_production_logging(platform.environment, platform.log_format, platform.log_level, service=spec.name)
     install_problem_handlers(app)
 

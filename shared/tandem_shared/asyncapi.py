@@ -35,10 +35,12 @@ The readable catalogue is docs/events.md.
 
 Every message is a CloudEvents 1.0 event in structured mode: the Kafka record's value is the JSON envelope
 (`specversion`, `id`, `source` = `/tandem/<service>`, `type` = the message name, `subject` = the entity id, `time`,
-`datacontenttype`, `correlationid`, `traceparent`, `actor`, `data`), its `content-type` header is
+`datacontenttype`, `correlationid`, `traceparent`, `tracestate`, `actor`, `data`), its `content-type` header is
 `application/cloudevents+json` and its key is the `subject`, so the events of one entity stay ordered in one
-partition. Delivery is at least once (transactional outbox); consumers deduplicate on (`source`, `id`). A consumer
-that cannot apply an event after a few tries sends it to its dead-letter topic `<prefix>.<consumer>.dlq`."""
+partition. With tracing on, `traceparent`/`tracestate` in the envelope are the W3C context where the event was
+recorded, and the headers of the same names the relay's send span. Delivery is at least once (transactional
+outbox); consumers deduplicate on (`source`, `id`). A consumer that cannot apply an event after a few tries sends it
+to its dead-letter topic `<prefix>.<consumer>.dlq`."""
 
 
 def _message_key(spec: EventSpec) -> str:
@@ -74,7 +76,10 @@ def _message(spec: EventSpec, data_ref: str) -> dict[str, Any]:
         "headers": {
             "type": "object",
             "description": "Kafka record headers (the CloudEvents attributes travel in the structured-mode value).",
-            "properties": {"content-type": {"type": "string", "const": CONTENT_TYPE}},
+            "properties": {"content-type": {"type": "string", "const": CONTENT_TYPE},
+                           # Optional: present while tracing is on (the relay's send span, W3C trace context).
+                           "traceparent": {"type": "string", "description": "W3C traceparent of the send."},
+                           "tracestate": {"type": "string", "description": "W3C tracestate of the send."}},
         },
         "payload": {
             "allOf": [

@@ -27,6 +27,9 @@ Every event is a CloudEvents 1.0 structured-mode JSON message (`content-type: ap
 | `time` | when it happened (ISO 8601, UTC) |
 | `datacontenttype` | `application/json` |
 | `correlationid` | the request or event that caused it (from `X-Correlation-ID`) |
+| `traceparent`, `tracestate` | optional (null while tracing is off): the W3C trace context of the span that \
+recorded the event (CloudEvents distributed-tracing extension); the record's Kafka headers of the same names carry \
+the relay's send span |
 | `actor` | who did it (token subject), when a person did |
 | `data` | the type's payload, below |
 

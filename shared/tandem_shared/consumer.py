@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar, cast
@@ -26,6 +26,7 @@ from tandem_shared.events import CloudEvent, EventData, correlation_id_var, dead
 from tandem_shared.failures import DETERMINISTIC, TRANSIENT, UNDECODABLE, classify
 from tandem_shared.logs import actor_var
 from tandem_shared.tables import inbox
+from tandem_shared.tracing import TRACING_OFF, ServiceTracing
 from tandem_shared.uow import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class Delivery:
     offset: int
     value: bytes
     key: bytes | None
+    headers: Sequence[tuple[str, bytes]] = ()  # the record's Kafka headers (the relay's `traceparent`)
 
 
 class _Stopping(BaseException):
@@ -142,8 +144,10 @@ class EventConsumer:
         fetch_max_wait_ms: int = 10,
         dead_letter_topic: str | None = None,
         inbox_retention: timedelta | None = None,
+        tracing: ServiceTracing = TRACING_OFF,
     ) -> None:
         self.name = name
+        self.tracing = tracing
         self.group_id = group_id
         self.topics = topics
         self.handlers = handlers
@@ -293,7 +297,7 @@ class EventConsumer:
             for tp, messages in more.items():
                 batches.setdefault(tp, []).extend(messages)
             count += sum(map(len, more.values()))
-        deliveries = [Delivery(tp.topic, tp.partition, m.offset, m.value, m.key)
+        deliveries = [Delivery(tp.topic, tp.partition, m.offset, m.value, m.key, m.headers)
                       for tp, messages in batches.items() for m in messages]
         self._busy = True
         try:
@@ -386,7 +390,7 @@ class EventConsumer:
                         prefetch.setdefault(event.type, []).append(event_data)
                 for event_type, items in prefetch.items():
                     await self.handlers[event_type].prefetch(uow, items)  # type: ignore[attr-defined]
-                for event, handler, data in parsed:
+                for delivery, (event, handler, data) in zip(deliveries, parsed, strict=True):
                     if handler is None or data is None:
                         outcomes.append("ignored")
                         continue
@@ -396,7 +400,8 @@ class EventConsumer:
                     claimed.discard((event.source, event.id))  # the same event twice in one batch is applied once
                     token, actor = correlation_id_var.set(event.correlationid), actor_var.set(event.actor)
                     try:
-                        await handler(uow, event, data)
+                        with self.tracing.applying(self.name, event, delivery.topic, delivery.headers):
+                            await handler(uow, event, data)
                     finally:
                         actor_var.reset(actor)
                         correlation_id_var.reset(token)
@@ -510,7 +515,8 @@ class EventConsumer:
             if not await self._claim(uow.session, delivery, event, "applied"):
                 await uow.session.execute(self._touch_statement([event.id]))
                 return "duplicate"
-            await handler(uow, event, data)
+            with self.tracing.applying(self.name, event, delivery.topic, delivery.headers):
+                await handler(uow, event, data)
         self.metrics.applied_in("message", started)
         return "applied"
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from tandem_shared.db import new_id, utcnow
+from tandem_shared.tracing import current_context
 
 correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 
@@ -44,6 +45,10 @@ class EventData(BaseModel):
         return str(getattr(self, self.subject_field))
 
 
+TRACEPARENT = ("W3C `traceparent` of the span the event was recorded under (CloudEvents distributed-tracing "
+               "extension); null while tracing is off.")
+
+
 class CloudEvent(BaseModel):
     """The CloudEvents 1.0 structured-mode envelope Tandem publishes."""
 
@@ -57,7 +62,9 @@ class CloudEvent(BaseModel):
     time: datetime = Field(default_factory=utcnow)
     datacontenttype: str = "application/json"
     correlationid: str | None = None
-    traceparent: str | None = None
+    # CloudEvents' distributed-tracing extension: the W3C context of the span the event was recorded under.
+    traceparent: str | None = Field(default=None, description=TRACEPARENT)
+    tracestate: str | None = Field(default=None, description="W3C `tracestate` that goes with `traceparent`.")
     actor: str | None = None
     data: dict[str, Any]
 
@@ -120,6 +127,7 @@ def event_type(name: str, *, topic: str | None = None) -> Callable[[E], E]:
 def build_envelope(data: EventData, *, actor: str | None = None) -> CloudEvent:
     """Wrap event data in an envelope with a new id, the current time and correlation id."""
     spec = REGISTRY[data.event_type]
+    trace_context = current_context()  # traceparent and tracestate while a span records (tracing on), else empty
     return CloudEvent(
         source=f"/tandem/{spec.service}",
         type=spec.type,
@@ -127,6 +135,8 @@ def build_envelope(data: EventData, *, actor: str | None = None) -> CloudEvent:
         correlationid=correlation_id_var.get() or str(new_id()),
         actor=actor,
         data=data.model_dump(mode="json"),
+        traceparent=trace_context.get("traceparent"),
+        tracestate=trace_context.get("tracestate"),
     )
 
 

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tandem_shared.db import utcnow
 from tandem_shared.tables import outbox, relay_lease
+from tandem_shared.tracing import TRACING_OFF, ServiceTracing
 
 log = logging.getLogger(__name__)
-HEADERS = [("content-type", b"application/cloudevents+json")]
 PENDING_COUNT_CAP = 10_000  # readiness counts the backlog up to here: a long outage must not make the probe slow
 STATS_INTERVAL = 5.0
 
@@ -65,8 +65,10 @@ class OutboxRelay:
         retry_base: float = 0.2,
         retry_max: float = 10.0,
         lease_seconds: float = 5.0,
+        tracing: ServiceTracing = TRACING_OFF,
     ) -> None:
         self.service = service
+        self.tracing = tracing
         self.engine = engine
         self.read_engine = read_engine or engine
         self.producer_factory = producer_factory
@@ -281,22 +283,28 @@ class OutboxRelay:
         """Send rows in order; return the rows the broker acknowledged and, per key, the first row that failed."""
         producer = await self._producer()
         sent: list[tuple[Any, asyncio.Future[Any]]] = []
+        spans: list[Any] = []  # the sends' producer spans, None each while tracing is off
         failures: list[tuple[Any, BaseException]] = []
         refused_keys: set[str] = set()
         for row in rows:
             if row.key in refused_keys:
                 continue  # per-key order: the key's later rows wait behind its refused row
+            span, headers = self.tracing.start_send(row.topic, row.key, row.payload)
             try:
                 future = await producer.send(row.topic, value=row.payload.encode(), key=row.key.encode(),
-                                             headers=HEADERS)
+                                             headers=headers)
             except Exception as exc:  # noqa: BLE001 - refused before sending (e.g. too large), or the broker is away
+                self.tracing.end_send(span, exc)
                 failures.append((row, exc))
                 if is_transient(exc):
                     break  # the rest of the batch would wait out the same timeout
                 refused_keys.add(row.key)
                 continue
             sent.append((row, future))
+            spans.append(span)
         results = await asyncio.gather(*(future for _, future in sent), return_exceptions=True)
+        for span, result in zip(spans, results, strict=True):
+            self.tracing.end_send(span, result)
         # A row acknowledged after an earlier row of its key failed (another produce request) is delivered: marked.
         acknowledged = [row for (row, _), result in zip(sent, results, strict=True)
                         if not isinstance(result, BaseException)]

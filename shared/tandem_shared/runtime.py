@@ -19,6 +19,7 @@ from tandem_shared.events import REGISTRY, TOPIC_PREFIX_KEY, dead_letter_topic_o
 from tandem_shared.logs import service_var
 from tandem_shared.outbox import OutboxRelay
 from tandem_shared.settings import PlatformSettings, ServiceSettings, check_retention, database_url
+from tandem_shared.tracing import TRACING_OFF, ServiceTracing
 from tandem_shared.uow import OUTBOX_SIGNAL, install_session_hooks
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,11 @@ class ServiceRuntime:
     """Engine, sessions, relay and consumer of one service; started and stopped by its lifespan."""
 
     def __init__(self, service: str, *, handlers: dict[str, Handler], settings: ServiceSettings,
-                 platform: PlatformSettings, background: Sequence[BackgroundTask] = ()) -> None:
+                 platform: PlatformSettings, background: Sequence[BackgroundTask] = (),
+                 tracing: ServiceTracing = TRACING_OFF) -> None:
         check_retention(service, settings, platform)  # before anything is opened: a settings error, nothing else
         self.service = service
+        self.tracing = tracing
         self.background = list(background)
         self._commit_waiters: dict[str, Callable[[], None]] = {}
         self._background_tasks: list[asyncio.Task[None]] = []
@@ -120,6 +123,7 @@ class ServiceRuntime:
             max_attempts=self.settings.relay_max_attempts,
             retry_max=self.settings.relay_retry_max_seconds,
             lease_seconds=self.settings.relay_lease_seconds,
+            tracing=self.tracing,
         )
         self.relay.start()
         self.wake_after_commit(OUTBOX_SIGNAL, self.relay.wake)
@@ -136,6 +140,7 @@ class ServiceRuntime:
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
                 dead_letter_topic=dead_letters,
                 inbox_retention=timedelta(hours=self.settings.inbox_retention_hours),
+                tracing=self.tracing,
             )
             self.consumer.start()
         self._background_tasks = [asyncio.create_task(task(self), name=f"{self.service}-{task.__name__}")
@@ -159,6 +164,7 @@ class ServiceRuntime:
             await self.relay.stop()
         if self._dlq_producer is not None:
             await self._dlq_producer.stop()
+        await self.tracing.flush()  # the relay's last sends included
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
