@@ -201,3 +201,18 @@ async def test_an_unreachable_issuer_is_a_503_problem_and_hs256_development_toke
         response = await client.get("/change/v1/cis", headers=bearer(token))
         assert response.status_code == 503, response.text
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_oidc_refuses_shared_secret_algorithms_and_maps_roles_only_through_the_mapping() -> None:
+    with pytest.raises(ValueError, match="must be asymmetric"):
+        PlatformSettings(auth_oidc_issuer="https://sso.example/realms/t", auth_algorithms=["RS256", "HS256"])
+    assert PlatformSettings(auth_jwks_url="https://sso.example/keys").auth_algorithms == ["RS256", "ES256"]
+    assert PlatformSettings().auth_algorithms == ["HS256"]  # development tokens are unchanged without OIDC
+    known = frozenset({"viewer", "cab_member", "admin"})
+    keycloak = {"realm_access": {"roles": ["cab_member", "offline_access"]}}
+    assert oidc.claimed_roles(keycloak, PlatformSettings(), known) == {"cab_member"}
+    assert oidc.claimed_roles({"roles": "viewer admin"}, PlatformSettings(), known) == {"viewer", "admin"}
+    mapped = PlatformSettings(auth_roles_claim="resource_access.tandem.roles",
+                              auth_role_mapping={"cab": ["cab_member", "wizard"]})
+    claims = {"resource_access": {"tandem": {"roles": ["cab", "admin"]}}, "roles": ["admin"]}
+    assert oidc.claimed_roles(claims, mapped, known) == {"cab_member"}
