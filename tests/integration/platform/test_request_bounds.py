@@ -57,6 +57,13 @@ async def test_change_dates_windows_effort_and_depth_are_bounded(databases, back
         for depth in ("11", "99999999999999999999999999", "1e309", "-1"):
             _refused(await client.post(f"{path}/impact?depth={depth}", headers=MANAGER), "depth")
         _refused(await client.get("/change/v1/changes?planned_to=0.5", headers=REQUESTER), "planned_to")
+        _refused(await client.post("/change/v1/blackout-windows", headers=MANAGER, json={
+            "name": "Freeze", "scope": "global", "start": "9999-12-30T00:00:00Z", "end": "9999-12-31T00:00:00Z"}),
+            "start")
+        ci = (await client.post("/change/v1/cis", headers=MANAGER, json={
+            "name": "db1", "ci_class": "server", "criticality": 3, "environment": "production"})).json()["id"]
+        _refused(await client.post(f"/change/v1/cis/{ci}/maintenance-windows", headers=MANAGER, json={
+            "rrule": "FREQ=YEARLY", "starts_at": "9999-12-31T00:00:00Z", "duration_minutes": 60}), "starts_at")
         _refused(await client.get(f"/change/v1/calendar?from=0&to={_at(30)}", headers=REQUESTER), "from")
         assert (await client.get(f"{path}/next-windows?after={_at(1).replace('+00:00', 'Z')}",
                                  headers=REQUESTER)).status_code == 200

@@ -8,7 +8,8 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
-from tandem_shared.api import Page, UTCDatetime
+from tandem_shared.api import Page
+from tandem_shared.bounds import PlanDatetime
 from tandem_shared.db import utcnow
 
 from tandem_change.cmdb.maintenance import normalise_rrule
@@ -156,7 +157,7 @@ class MaintenanceWindowCreate(BaseModel):
         "description": "Saturday night",
     }]})
 
-    starts_at: UTCDatetime = Field(description="Start of the first occurrence (DTSTART).")
+    starts_at: PlanDatetime = Field(description="Start of the first occurrence (DTSTART).")
     rrule: str = Field(max_length=1000, description="RFC 5545 RRULE (FREQ HOURLY..YEARLY), e.g. FREQ=WEEKLY;BYDAY=SA.")
     duration_minutes: int = Field(gt=0, le=60 * 24 * 31, description="Length of each occurrence.")
     description: str | None = Field(None, max_length=500)
@@ -191,8 +192,8 @@ class BlackoutCreate(BaseModel):
 
     name: Name
     reason: str | None = Field(None, max_length=5_000)
-    start: UTCDatetime
-    end: UTCDatetime
+    start: PlanDatetime
+    end: PlanDatetime
     scope: BlackoutScope = Field(description="global: everything; service: a business service (ci_id); ci: one CI.")
     ci_id: uuid.UUID | None = Field(None, validate_default=True,
                                     description="The business service (scope service) or CI (scope ci).")
@@ -221,8 +222,8 @@ class BlackoutUpdate(BaseModel):
 
     name: Name | None = None
     reason: str | None = Field(None, max_length=5_000)
-    start: UTCDatetime | None = None
-    end: UTCDatetime | None = None
+    start: PlanDatetime | None = None
+    end: PlanDatetime | None = None
     scope: BlackoutScope | None = None
     ci_id: uuid.UUID | None = None
 
