@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 
 import sqlalchemy as sa
 from opentelemetry.sdk.trace import ReadableSpan
@@ -10,6 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from tandem_shared.contracts.change import ChangeApproved
+from tandem_shared.logs import JsonFormatter
 from tandem_shared.tables import outbox
 
 from tests.integration.change.flows import MANAGER, REQUESTER, act, raise_change, set_members
@@ -124,3 +127,32 @@ async def test_off_by_default_no_provider_no_context_in_events_or_headers(databa
         assert envelope["traceparent"] is None and envelope["tracestate"] is None
         [record] = await eventually(lambda: read_topic(broker.bootstrap, topic("capacity")))
         assert record.headers == (("content-type", b"application/cloudevents+json"),)
+
+
+async def test_a_callers_traceparent_is_continued_and_json_log_lines_carry_the_span(databases):
+    exporter = InMemorySpanExporter()
+    app = create_app("capacity", database_url=await databases.fresh("capacity", "sqlite"), bootstrap=None,
+                     workers=False)
+    app.state.tracing.use(SimpleSpanProcessor(exporter))
+
+    async def noisy() -> dict[str, str]:
+        logging.getLogger("tandem.tracing-test").warning("inside the request")
+        return {}
+
+    app.add_api_route("/capacity/noisy", noisy, methods=["GET"])
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger("tandem.tracing-test").addHandler(handler)
+    caller = "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"
+    try:
+        async with running(app) as client:
+            assert (await client.get("/capacity/noisy", headers={"traceparent": caller})).status_code == 200
+            assert (await client.get("/capacity/healthz")).status_code == 200  # probes are not traced
+    finally:
+        logging.getLogger("tandem.tracing-test").removeHandler(handler)
+    [span] = exporter.get_finished_spans()
+    assert span.name == "GET /capacity/noisy" and span.parent.span_id == int("cd" * 8, 16)
+    [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert line["trace_id"] == "ab" * 16 == f"{span.context.trace_id:032x}"
+    assert line["span_id"] == f"{span.context.span_id:016x}"
