@@ -63,9 +63,10 @@ def test_events_not_yet_applied_at_shutdown_are_applied_after_a_restart_and_noth
                 "name": "Rae Start", "team": "Ops", "skills": [], "weekly_hours": 40}).json()["id"]
             model = client.post("/change/v1/change-models", headers=auth("mo.manager", "change_manager"),
                                 json={"name": "Restart a service"}).json()["id"]
+            start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=8, minute=0, second=0, microsecond=0)
             body = {"title": "Restart-proof change", "type": "standard", "model_id": model, "assignee_id": person,
-                    "effort_hours": 5,
-                    "planned_start": "2055-05-03T08:00:00+00:00", "planned_end": "2055-05-03T13:00:00+00:00"}
+                    "effort_hours": 5,  # within the planning horizon (TANDEM_PLANNING_HORIZON_YEARS)
+                    "planned_start": start.isoformat(), "planned_end": (start + timedelta(hours=5)).isoformat()}
             change = _until(lambda: (r := client.post("/change/v1/changes", headers=REQUESTER, json=body)).status_code
                             == 201 and r.json())
             # Stop right after the commit: the approval may not have reached capacity or metrics yet.
