@@ -103,13 +103,50 @@ def _message(spec: EventSpec, data_ref: str) -> dict[str, Any]:
     }
 
 
+DEAD_LETTER = "tandem.dead_letter"
+_HEADER = {"type": "string"}
+
+
+def _dead_letter_message() -> dict[str, Any]:
+    """What a consumer sends to its dead-letter topic: the original record, and headers saying where and why."""
+    return {
+        "name": DEAD_LETTER,
+        "title": "Dead letter",
+        "summary": "A message a consumer could not apply, as it was received, with where it came from and why.",
+        "description": "Written by a consumer after `TANDEM_<SVC>_CONSUMER_MAX_ATTEMPTS` deterministic failures, or "
+                       "at once for a message it cannot decode; read and applied again by `tandem dlq list`, `show` "
+                       "and `replay` once the cause is fixed. Transient failures are never dead-lettered.",
+        "headers": {
+            "type": "object",
+            "required": ["tandem-original-topic", "tandem-original-partition", "tandem-original-offset",
+                         "tandem-error", "tandem-failure-kind", "tandem-consumer"],
+            "properties": {
+                "tandem-original-topic": {**_HEADER, "description": "The topic the message was read from."},
+                "tandem-original-partition": {**_HEADER, "pattern": "^[0-9]+$"},
+                "tandem-original-offset": {**_HEADER, "pattern": "^[0-9]+$"},
+                "tandem-error": {**_HEADER, "description": "The last error (at most 4,000 characters)."},
+                "tandem-error-type": {**_HEADER, "description": "The exception's class name."},
+                "tandem-failure-kind": {**_HEADER, "enum": ["deterministic", "undecodable"]},
+                "tandem-attempts": {**_HEADER, "pattern": "^[0-9]+$"},
+                "tandem-dead-lettered-at": {**_HEADER, "format": "date-time"},
+                "tandem-consumer": {**_HEADER, "description": "The consumer that gave up on it."},
+            },
+        },
+        "payload": {"description": "The original record's value, unchanged: usually a CloudEvents envelope of one "
+                                   "of the types above, or the bytes that could not be decoded."},
+        "bindings": {"kafka": {"key": {"type": "string", "description": "The original record's key."},
+                               "bindingVersion": KAFKA_BINDING_VERSION}},
+    }
+
+
 def build_document(service: str | None = None, consumes: Iterable[str] = (), *,
                    prefix: str = DEFAULT_TOPIC_PREFIX, version: str = "0.1.0") -> dict[str, Any]:
     """The AsyncAPI 3 document of the whole platform, or of one service: what it publishes and what it consumes.
 
     For the platform every producer has a send operation and every service the receive operation of the inbound
     types it takes in; a service's own view adds a receive operation per topic it consumes from (`consumes` names
-    the event types of its handlers; types this registry does not know are left out).
+    the event types of its handlers; types this registry does not know are left out). Every consumer (each service,
+    or the one) sends what it cannot apply to its dead-letter channel.
     """
     if service is not None and service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
@@ -141,6 +178,27 @@ def build_document(service: str | None = None, consumes: Iterable[str] = (), *,
         if service is not None and spec.type in consumed and spec.service != service:
             received.setdefault(f"{service}.receive.{topic}", []).append(spec)
 
+    dead_letters: dict[str, Any] = {}
+    for consumer in (SERVICES if service is None else (service,)):
+        topic = dead_letter_topic_of(consumer, prefix)
+        channels[_channel_key(topic)] = {
+            "address": topic,
+            "title": topic,
+            "description": f"Messages the {consumer} consumer could not apply.",
+            "messages": {DEAD_LETTER: {"$ref": f"#/components/messages/{DEAD_LETTER}"}},
+            "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA_BINDING_VERSION}},
+        }
+        channel_ref = f"#/channels/{_escape(_channel_key(topic))}"
+        dead_letters[f"{consumer}.dead_letter.{topic}"] = {
+            "action": "send",
+            "title": f"{consumer} dead-letters to {topic}",
+            "summary": f"The {consumer} service's consumer gives up on a message; `tandem dlq replay {consumer}` "
+                       "applies it later.",
+            "channel": {"$ref": channel_ref},
+            "messages": [{"$ref": f"{channel_ref}/messages/{DEAD_LETTER}"}],
+        }
+    messages[DEAD_LETTER] = _dead_letter_message()
+
     operations: dict[str, Any] = {}
     for action, grouped in (("send", sent), ("receive", received)):
         for operation_id, types in sorted(grouped.items()):
@@ -170,7 +228,7 @@ def build_document(service: str | None = None, consumes: Iterable[str] = (), *,
             }
         },
         "channels": dict(sorted(channels.items())),
-        "operations": operations,
+        "operations": {**operations, **dict(sorted(dead_letters.items()))},
         "components": {"schemas": schemas, "messages": dict(sorted(messages.items()))},
     }
 

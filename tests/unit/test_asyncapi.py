@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tandem_shared.asyncapi import build_document, main, render
+from tandem_shared.asyncapi import DEAD_LETTER, build_document, main, render
 from tandem_shared.events import REGISTRY
 from tandem_shared.gateway import load_service_app
 from tandem_shared.settings import SERVICES
@@ -37,8 +37,27 @@ def test_every_event_type_is_a_message_on_its_topic_with_its_data_schema() -> No
 
 
 def operation_types(document: dict[str, Any], action: str) -> set[str]:
+    """The event types of a document's operations of one action (dead letters aside)."""
     return {ref["$ref"].rsplit("/", 1)[1] for op in document["operations"].values() if op["action"] == action
-            for ref in op["messages"]}
+            for ref in op["messages"]} - {DEAD_LETTER}
+
+
+def test_every_consumer_dead_letters_to_its_own_topic() -> None:
+    platform = build_document()
+    for service in SERVICES:
+        for document in (platform, build_document(service)):
+            topic = f"tandem.{service}.dlq"
+            assert document["channels"][topic]["messages"] == {
+                DEAD_LETTER: {"$ref": f"#/components/messages/{DEAD_LETTER}"}}
+            operation = document["operations"][f"{service}.dead_letter.{topic}"]
+            assert operation["action"] == "send" and operation["channel"] == {"$ref": f"#/channels/{topic}"}
+    headers = platform["components"]["messages"][DEAD_LETTER]["headers"]
+    # The headers the consumer writes (tandem_shared.consumer) and `tandem dlq` reads.
+    assert set(headers["properties"]) == {
+        "tandem-original-topic", "tandem-original-partition", "tandem-original-offset", "tandem-error",
+        "tandem-error-type", "tandem-failure-kind", "tandem-attempts", "tandem-dead-lettered-at", "tandem-consumer"}
+    assert headers["properties"]["tandem-failure-kind"]["enum"] == ["deterministic", "undecodable"]
+    assert [t for t in build_document("change")["channels"] if t.endswith(".dlq")] == ["tandem.change.dlq"]
 
 
 def test_the_platform_document_sends_every_published_type() -> None:
@@ -49,7 +68,7 @@ def test_the_platform_document_sends_every_published_type() -> None:
 
 def test_a_topic_prefix_renames_the_channels() -> None:
     document = build_document("change", ["capacity.booking.created.v1"], prefix="staging")
-    assert set(document["channels"]) == {"staging.change", "staging.capacity"}
+    assert set(document["channels"]) == {"staging.change", "staging.capacity", "staging.change.dlq"}
 
 
 def test_cli_writes_the_document(tmp_path: Path) -> None:
