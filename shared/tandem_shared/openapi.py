@@ -36,10 +36,25 @@ CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 MAX_OPERATION_ID = 40
 
 
+# What an operation id starts with: a generated client's method names read as what they do (`listBookings`).
+VERBS = frozenset({
+    "accept", "add", "amend", "approve", "assess", "assign", "baseline", "cancel", "cast", "check", "close", "commit",
+    "compare", "complete", "confirm", "create", "decide", "defer", "delete", "diff", "discard", "find", "get", "give",
+    "import", "issue", "list", "move", "open", "post", "put", "realise", "recompute", "reject", "release", "remove",
+    "replace", "reschedule", "resume", "retire", "revise", "revoke", "search", "start", "submit", "terminate",
+    "update", "vote", "withdraw",
+})
+
+
 def operation_id(route: APIRoute) -> str:
-    """The route function's name in camelCase (`approve_change` → `approveChange`): short, and stable as code is."""
-    first, *rest = route.name.strip("_").split("_")
-    return first + "".join(word[:1].upper() + word[1:] for word in rest if word)
+    """The route function's name in camelCase (`approve_change` → `approveChange`): short, and stable as code is.
+
+    A read named by what it returns (`heatmap`, `change_history`) is a get: `getHeatmap`, `getChangeHistory`.
+    """
+    words = [word for word in route.name.strip("_").split("_") if word]
+    if words[0] not in VERBS and (route.methods or set()) <= {"GET", "HEAD"}:
+        words.insert(0, "get")
+    return words[0] + "".join(word[:1].upper() + word[1:] for word in words[1:])
 
 
 def problem_response(description: str) -> dict[str, Any]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections import Counter
 from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE
-from tandem_shared.openapi import CAMEL_CASE, MAX_OPERATION_ID, operation_id, service_openapi
+from tandem_shared.openapi import CAMEL_CASE, MAX_OPERATION_ID, VERBS, operation_id, service_openapi
 from tandem_shared.settings import SERVICES
 
 WRITES = {"post", "put", "patch", "delete"}
@@ -42,10 +43,13 @@ def document(request: pytest.FixtureRequest) -> dict[str, Any]:
     return _document(request.param)
 
 
-def test_operation_ids_are_short_unique_camel_case(document: dict[str, Any]) -> None:
+def test_operation_ids_are_short_unique_camel_case_verbs(document: dict[str, Any]) -> None:
     ids = [operation["operationId"] for _, _, operation in _operations(document)]
     assert [i for i in ids if not CAMEL_CASE.match(i) or len(i) > MAX_OPERATION_ID] == []
     assert [i for i, count in Counter(ids).items() if count > 1] == []
+    # A verb, then what it acts on: `submitArticle`, not `submit` (a flat generated client has one namespace).
+    words = {i: re.findall(r"[A-Z]?[a-z0-9]+", i) for i in ids}
+    assert [i for i, w in words.items() if w[0] not in VERBS or len(w) < 2] == []
 
 
 def test_every_operation_has_a_tag_the_document_describes_or_names(document: dict[str, Any]) -> None:

@@ -78,8 +78,8 @@ def _read(booking) -> dict:
 
 @router.post("/scenarios/{scenario_id}/moves", response_model=MoveResult, tags=["scenarios"], dependencies=PLANNERS,
              summary="Move, add or remove a booking inside the scenario (live bookings are untouched)")
-async def move(scenario_id: uuid.UUID, body: Annotated[Move, Body()], session: SessionDep,
-               actor: CurrentActor) -> MoveResult:
+async def add_scenario_move(scenario_id: uuid.UUID, body: Annotated[Move, Body()], session: SessionDep,
+                            actor: CurrentActor) -> MoveResult:
     scenario = await service.get_scenario(session, scenario_id)
     booking = await service.apply_move(session, actor=actor, scenario=scenario, move=body)
     return MoveResult(action=body.action,
@@ -88,7 +88,9 @@ async def move(scenario_id: uuid.UUID, body: Annotated[Move, Body()], session: S
 
 @router.get("/scenarios/{scenario_id}/comparison", response_model=Comparison, tags=["scenarios"],
             summary="Utilisation per person and week, live against the scenario, with over-allocations of each")
-async def comparison(scenario_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
-                     team: Annotated[str | None, Query(description="Only this team's people.")] = None) -> Comparison:
+async def compare_scenario(
+    scenario_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+    team: Annotated[str | None, Query(description="Only this team's people.")] = None,
+) -> Comparison:
     scenario = await service.get_scenario(session, scenario_id)
     return Comparison.model_validate(await service.compare(session, scenario, team))

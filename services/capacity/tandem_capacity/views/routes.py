@@ -124,7 +124,7 @@ async def list_alerts(
 
 @router.get("/finder", response_model=FinderResult, tags=["views"],
             summary="Rank people for work: skill match, then free hours in the window, then name")
-async def finder(
+async def find_people(
     session: SessionDep, _actor: CurrentActor, from_: FromQ = None, to: ToQ = None,
     skill: Annotated[str | None, Query(description="The skill wanted (case-insensitive).")] = None,
     min_proficiency: Proficiency = 1,

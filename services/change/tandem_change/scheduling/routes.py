@@ -109,9 +109,9 @@ async def calendar(session: SessionDep, _actor: CurrentActor, start: From = None
             "scheduled on, TENTATIVE while in authorize) and per blackout window (TRANSP OPAQUE), times in UTC.",
             response_class=Response,
             responses={200: {"content": {"text/calendar": {}}, "description": "A VCALENDAR."}})
-async def calendar_feed(request: Request, session: SessionDep, _actor: CurrentActor, start: From = None,
-                        end: To = None, service_id: ServiceFilter = None, ci: CiFilter = None,
-                        team: TeamFilter = None, limit: Limit = 1000) -> Response:
+async def get_calendar_ics(request: Request, session: SessionDep, _actor: CurrentActor, start: From = None,
+                           end: To = None, service_id: ServiceFilter = None, ci: CiFilter = None,
+                           team: TeamFilter = None, limit: Limit = 1000) -> Response:
     return await ics_response(request, session, start, end, service_id, ci, team, limit)
 
 

@@ -109,8 +109,8 @@ async def update_article(article_id: uuid.UUID, body: ArticleUpdate, uow: UnitOf
              description="A pending revision (the next version number) starts as a copy of the published text; "
              "readers keep the published version until the revision is reviewed and published. Publishes "
              "`knowledge.article.revision_started.v1`.")
-async def revise(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor, request: Request,
-                 response: Response) -> ArticleRead:
+async def revise_article(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor, request: Request,
+                         response: Response) -> ArticleRead:
     article = await service.get_article(uow, article_id, lock=True)
     check_if_match(request, article.version)
     await service.revise(uow, actor=actor, article=article)
@@ -131,8 +131,8 @@ async def discard_revision(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: Cur
              summary="Retire an article",
              description="A published article (or a draft never to be published) is retired; a draft revision is "
              "dropped. Publishes `knowledge.article.retired.v1` with the article's links.")
-async def retire(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor, request: Request,
-                 response: Response, body: RetireBody | None = None) -> ArticleRead:
+async def retire_article(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor, request: Request,
+                         response: Response, body: RetireBody | None = None) -> ArticleRead:
     article = await service.get_article(uow, article_id, lock=True)
     check_if_match(request, article.version)
     await service.retire(uow, actor=actor, article=article, reason=body.reason if body else None)

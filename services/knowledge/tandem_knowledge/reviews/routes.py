@@ -104,8 +104,8 @@ async def _answer(uow: UnitOfWork, review: ArticleReview, article: Article, resp
              "kind's policy (GET /review-policies) less the version's authors, frozen now (409 when too few remain "
              "for the quorum). The text is frozen until the review decides. Publishes "
              "`knowledge.article.submitted.v1`.")
-async def submit(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor, request: Request,
-                 response: Response, body: SubmitBody | None = None) -> ReviewRead:
+async def submit_article(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor, request: Request,
+                         response: Response, body: SubmitBody | None = None) -> ReviewRead:
     article = await articles.get_article(uow, article_id, lock=True)
     check_if_match(request, article.version)
     review = await service.submit(uow, actor=actor, article=article, comment=body.comment if body else None)
@@ -116,8 +116,8 @@ async def submit(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor,
 @router.post(ARTICLE + "/withdraw", response_model=ReviewRead, dependencies=[require_roles(*AUTHOR_ROLES)],
              summary="Take the version under review back to draft",
              description="Publishes `knowledge.article.returned_to_draft.v1` (reason withdrawn).")
-async def withdraw(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor, request: Request,
-                   response: Response) -> ReviewRead:
+async def withdraw_article(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor, request: Request,
+                           response: Response) -> ReviewRead:
     article = await articles.get_article(uow, article_id, lock=True)
     check_if_match(request, article.version)
     review = await service.withdraw(uow, actor=actor, article=article)
@@ -131,8 +131,8 @@ async def withdraw(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActo
              "from the kind's interval; `knowledge.article.published.v1`); once the quorum cannot be reached it "
              "returns to draft with every reviewer's comment (`knowledge.article.returned_to_draft.v1`). Each vote "
              "publishes `knowledge.article.vote_cast.v1`.")
-async def vote(article_id: uuid.UUID, body: VoteCreate, uow: UnitOfWorkDep, actor: CurrentActor,
-               response: Response) -> ReviewRead:
+async def vote_on_article(article_id: uuid.UUID, body: VoteCreate, uow: UnitOfWorkDep, actor: CurrentActor,
+                          response: Response) -> ReviewRead:
     article = await articles.get_article(uow, article_id, lock=True)
     review = await service.vote(uow, actor=actor, article=article, decision=body.decision, comment=body.comment)
     return await _answer(uow, review, article, response)

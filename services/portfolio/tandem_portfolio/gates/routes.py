@@ -144,8 +144,8 @@ async def get_review(project_id: uuid.UUID, gate: Gate, review_id: uuid.UUID, uo
              "be reached, the most common other vote decides (a tie holds): hold → on_hold, recycle → stays for a new "
              "review, kill → terminated. Publishes `portfolio.gate.vote_cast.v1`, and on a decision "
              "`portfolio.gate.decided.v1` and `portfolio.project.stage_changed.v1`.")
-async def vote(project_id: uuid.UUID, gate: Gate, review_id: uuid.UUID, body: VoteCreate, uow: UnitOfWorkDep,
-               actor: CurrentActor) -> ReviewRead:
+async def vote_on_gate_review(project_id: uuid.UUID, gate: Gate, review_id: uuid.UUID, body: VoteCreate,
+                              uow: UnitOfWorkDep, actor: CurrentActor) -> ReviewRead:
     project = await projects.get_project(uow, project_id)
     review = await service.get_review(uow, project, gate, review_id, for_vote=True)
     await service.cast_vote(uow, actor=actor, project=project, review=review, vote=body.vote, comment=body.comment)

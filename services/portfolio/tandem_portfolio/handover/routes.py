@@ -46,8 +46,8 @@ async def get_readiness(project_id: uuid.UUID, uow: UnitOfWorkDep, _actor: Curre
              "project is in transition (409 otherwise, and for a second acceptance). Measures the transition time "
              "from the go-live change's implementation and publishes `portfolio.project.handover_completed.v1`; the "
              "closure gate's `service_owner_accepted` criterion is then met.")
-async def accept(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor,
-                 body: AcceptanceCreate | None = None) -> AcceptanceRead:
+async def accept_handover(project_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor,
+                          body: AcceptanceCreate | None = None) -> AcceptanceRead:
     project = await get_project(uow, project_id)
     acceptance = await service.accept_handover(uow, actor=actor, project=project,
                                                comment=body.comment if body else None, now=utcnow())

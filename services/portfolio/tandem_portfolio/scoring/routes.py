@@ -80,7 +80,7 @@ async def delete_model(model_id: uuid.UUID, request: Request, uow: UnitOfWorkDep
              summary="Rescore every project under a model",
              description="Scores follow inputs and model changes by themselves; strategic alignment follows the "
              "objectives, which change elsewhere: this brings it up to date.")
-async def recompute(model_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor) -> dict[str, int]:
+async def recompute_scores(model_id: uuid.UUID, uow: UnitOfWorkDep, actor: CurrentActor) -> dict[str, int]:
     scored, changed = await service.recompute(uow, actor=actor, model_id=model_id)
     return {"scored": scored, "changed": changed}
 
