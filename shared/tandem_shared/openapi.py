@@ -30,6 +30,7 @@ PROBLEM_SCHEMA = {
 }
 # Statuses any operation with a request body can answer, whatever its router declares (shared layers answer them).
 REQUEST_BODY_RESPONSES: dict[str, str] = {
+    "413": "The body is over the size limit (TANDEM_MAX_BODY_BYTES; imports: their own byte and row limits)",
     "422": "Validation failed (lists the offending fields)",
 }
 CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z0-9]*$")

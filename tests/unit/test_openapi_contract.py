@@ -63,6 +63,12 @@ def test_every_write_documents_its_validation_problem(document: dict[str, Any]) 
     assert missing == []
 
 
+def test_every_operation_with_a_body_documents_the_size_limit(document: dict[str, Any]) -> None:
+    missing = [f"{m} {p}" for m, p, operation in _operations(document) if "requestBody" in operation
+               and PROBLEM_MEDIA_TYPE not in operation["responses"].get("413", {}).get("content", {})]
+    assert missing == []
+
+
 def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
     wrong = [f"{m} {p} {status}" for m, p, operation in _operations(document)
              for status, response in operation["responses"].items()
