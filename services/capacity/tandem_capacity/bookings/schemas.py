@@ -91,7 +91,9 @@ class BookingCreate(BaseModel):
 class BookingMove(BaseModel):
     """A booking's new window, person or hours; what is left out stays as it is."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "start": "2027-05-03T08:00:00Z", "end": "2027-05-07T17:00:00Z", "hours": 24,
+        "reason": "Vendor delivery slipped a week"}]})
 
     person_id: uuid.UUID | None = None
     start: PlanDatetime | None = None

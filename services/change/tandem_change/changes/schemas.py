@@ -131,7 +131,8 @@ class RiskRequest(BaseModel):
 class RescheduleRequest(_Window):
     """A new planned window, and optionally a new assignee or effort."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "planned_start": "2027-03-21T22:00:00Z", "planned_end": "2027-03-22T02:00:00Z", "effort_hours": 6}]})
 
     planned_start: PlanDatetime = Field(description=WINDOW_NOTE)
     planned_end: PlanDatetime = Field(description=WINDOW_NOTE)
@@ -157,6 +158,11 @@ class IncidentCaused(BaseModel):
 
 class CompleteRequest(TransitionRequest):
     """The implementation's outcome; actual_end defaults to now."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "outcome": "successful_with_issues", "actual_end": "2027-03-14T23:40:00Z",
+        "incidents_caused": [{"priority": 3}],
+        "comment": "Failover took 12 minutes instead of 5; one P3 ticket from the service desk."}]})
 
     outcome: Outcome
     actual_end: PlanDatetime | None = None
