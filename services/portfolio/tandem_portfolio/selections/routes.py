@@ -119,7 +119,7 @@ async def get_selection(selection_id: uuid.UUID, uow: UnitOfWorkDep, _actor: Cur
 
 @router.get("/selections/{selection_id}/history", response_model=list[AuditEntry],
             summary="Who created, solved and committed a run")
-async def selection_history(selection_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor) -> list[AuditEntry]:
+async def get_selection_history(selection_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor) -> list[AuditEntry]:
     await uow.repo(SelectionRepository).get_or_404(selection_id)
     return await audit_trail(uow.session, service.ENTITY, selection_id)
 
