@@ -1,7 +1,8 @@
 """Why a selection problem has no solution: the constraints that must give, found by relaxing every family at once.
 
 Each capacity, budget, balance, dependency and exclusion row gets a slack that lets it be broken, priced at the
-relative size of the break (hours over a skill-week's capacity / that capacity, money over a budget / that budget,
+relative size of the break (hours over a skill-week's capacity / that capacity, money over a budget / that budget
+(budget rows are built as shares of their budget),
 share below a minimum, a dependency or exclusion broken counts 1). Minimising the total keeps the must-do projects in
 and names the rows that cannot hold with them: those are the conflicts, described with the projects that fill them.
 """
@@ -26,13 +27,12 @@ def conflicts(model: Model, time_limit: float | None = None) -> list[str]:
     lower = np.asarray(rows.lower, dtype=np.float64)
     upper = np.asarray(rows.upper, dtype=np.float64)
     weight = np.ones(n_slack, dtype=np.float64)
-    total_cost = sum(abs(c.total_cost) for c in problem.candidates) or 1.0
     for n, r in enumerate(relaxed):
         family = rows.family[r]
-        if family in ("capacity", "budget"):
+        if family == "capacity":
             weight[n] = 1.0 / max(abs(upper[r]), 1.0)
-        elif family == "balance":
-            weight[n] = 1.0 / total_cost
+        elif family == "balance":  # its row is in units of the largest candidate's cost (or count)
+            weight[n] = 1.0 / max(len(problem.candidates), 1)
     # A slack column per relaxed row: -1 in a <= row, +1 in a >= row (balance minimums).
     sign = np.where(np.isfinite(upper[relaxed]), -1.0, 1.0)
     n_col = model.num_col + n_slack
@@ -45,8 +45,8 @@ def conflicts(model: Model, time_limit: float | None = None) -> list[str]:
     # A tiny price on choosing optional projects keeps them out unless they help (a balance minimum).
     optional = np.zeros(model.num_col)
     for p, candidate in enumerate(problem.candidates):
-        if model.y_col(p) >= 0 and not candidate.must:
-            optional[model.y_col(p)] = 1e-6
+        if not candidate.must:
+            optional[model.cols(p).start:model.cols(p).stop] = 1e-6
     lp.col_cost_ = np.concatenate([optional, weight])
     lp.col_lower_ = np.concatenate([model.col_lower, np.zeros(n_slack)])
     lp.col_upper_ = np.concatenate([model.col_upper, np.full(n_slack, np.inf)])
@@ -65,7 +65,7 @@ def conflicts(model: Model, time_limit: float | None = None) -> list[str]:
     solver.passModel(lp)
     solver.run()
     if solver.getInfo().primal_solution_status != 2:
-        return []  # the order rows or the must-do bounds alone conflict: precheck names those
+        return []  # the must-do choices alone conflict: precheck names those
     solution = np.asarray(solver.getSolution().col_value, dtype=np.float64)
     values, slack = solution[: model.num_col], solution[model.num_col:]
     return describe(model, values, {relaxed[n]: float(slack[n]) for n in np.flatnonzero(slack > EPS * 10)})

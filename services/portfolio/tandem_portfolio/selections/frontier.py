@@ -21,10 +21,11 @@ def frontier(problem: SelectionProblem, budget_factors: Sequence[float],
     """The optimum at every budget factor x capacity factor, capacity-major, budgets in the order given."""
     if not budget_factors or not capacity_factors:
         return []
-    model = build(problem, capacity_factor=min(capacity_factors), budget_factor=min(budget_factors))
+    model = build(problem, capacity_factor=min(capacity_factors), budget_factor=min(budget_factors),
+                  fix_misfits=False)
     _, capacity = skill_capacity(problem)
-    budget_rows = [(r, problem.budget_by_period[label[1]]) for r, label in enumerate(model.rows.label)
-                   if label[0] == "budget"]
+    budget_rows = [(r, problem.budget_by_period[label[1]] / model.budget_scale[label[1]])
+                   for r, label in enumerate(model.rows.label) if label[0] == "budget"]
     cells = np.flatnonzero(model.capacity_row.ravel() >= 0)
     capacity_rows = model.capacity_row.ravel()[cells]
     total_budget = sum(problem.budget_by_period.values())
