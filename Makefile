@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/heatmap.py
 	$(BIN)/python bench/capacity_consumer.py
 	$(BIN)/python bench/portfolio_lists.py
+	$(BIN)/python bench/portfolio_selection.py
 	$(BIN)/python bench/metrics_rebuild.py
 	$(BIN)/python bench/knowledge_search.py
 
