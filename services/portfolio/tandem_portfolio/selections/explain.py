@@ -16,7 +16,7 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-from tandem_portfolio.selections.model import EPS, FloatArray, Model, add_profile, balance_broken, highs
+from tandem_portfolio.selections.model import EPS, FloatArray, Model, balance_broken, balance_sums, highs
 from tandem_portfolio.selections.problem import Binding, Candidate, ScarceSkillWeek
 
 
@@ -32,15 +32,16 @@ def explain(model: Model, selected: dict[str, int]) -> dict[str, Binding]:
     requires: dict[str, list[str]] = {}
     for dep in problem.dependencies:
         requires.setdefault(dep.project, []).append(dep.requires)
+    sums = balance_sums(chosen, problem.balance)
     out: dict[str, Binding] = {}
-    for p, c in enumerate(problem.candidates):
+    for c in problem.candidates:
         if c.id not in selected:
-            out[c.id] = _binding(model, p, c, selected, used, spend, chosen, requires)
+            out[c.id] = _binding(model, c, selected, used, spend, chosen, sums, requires)
     return out
 
 
-def _binding(model: Model, p: int, c: Candidate, selected: dict[str, int], used: FloatArray,
-             spend: dict[str, float], chosen: list[Candidate], requires: dict[str, list[str]]) -> Binding:
+def _binding(model: Model, c: Candidate, selected: dict[str, int], used: FloatArray, spend: dict[str, float],
+             chosen: list[Candidate], sums: list[tuple[float, float]], requires: dict[str, list[str]]) -> Binding:
     """One excluded candidate's binding constraint."""
     problem = model.problem
     weeks = problem.weeks
@@ -66,31 +67,42 @@ def _binding(model: Model, p: int, c: Candidate, selected: dict[str, int], used:
                        f"{selected[blocker] + problem.candidates[model.index[blocker]].duration}), later than its "
                        f"latest start {c.latest_start}", other=blocker)
 
-    # Capacity: the start needing the fewest extra hours beside the selection (the earliest of equals).
-    best_start, best_over = first, None
-    empty = np.zeros_like(used)
+    # Capacity: the start needing the fewest extra hours beside the selection (the earliest of equals), looked at
+    # only in the project's own skills and weeks.
+    n_weeks = len(weeks)
+    profile = [(model.skills.index(skill), np.asarray(hours, dtype=np.float64))
+               for skill, hours in c.demand.items() if any(hours)]
+    best_start, best_total = first, np.inf
+    best_over: dict[int, tuple[int, FloatArray]] = {}  # skill -> (first week, hours short per week from there)
     fits_alone = False
     for start in range(first, last + 1):
-        trial = used.copy()
-        add_profile(trial, model.skills, c, start)
-        over = np.clip(trial - model.capacity, 0.0, None)
-        if best_over is None or over.sum() < best_over.sum() - EPS:
-            best_start, best_over = start, over
-        alone = empty.copy()
-        add_profile(alone, model.skills, c, start)
-        fits_alone = fits_alone or bool((alone <= model.capacity + EPS).all())
+        over: dict[int, tuple[int, FloatArray]] = {}
+        total, alone = 0.0, True
+        for k, hours in profile:
+            end = min(n_weeks, start + len(hours))
+            if end <= start:
+                continue
+            need, free = hours[: end - start], model.capacity[k, start:end]
+            short = np.clip(used[k, start:end] + need - free, 0.0, None)
+            alone = alone and bool((need <= free + EPS).all())
+            over[k] = (start, short)
+            total += float(short.sum())
+        fits_alone = fits_alone or alone
+        if total < best_total - EPS:
+            best_start, best_total, best_over = start, total, over
     reasons: list[Binding] = []
-    if best_over is not None and best_over.sum() > EPS:
-        k = int(np.argmax(best_over.sum(axis=1)))
-        short = [w for w in range(len(weeks)) if best_over[k, w] > EPS]
-        hours = float(best_over[k].sum())
-        others = [model.skills[j] for j in np.flatnonzero(best_over.sum(axis=1) > EPS) if j != k]
-        span = weeks[short[0]] if len(short) == 1 else f"{weeks[short[0]]}..{weeks[short[-1]]}"
-        detail = (f"{c.id} needs {hours:.1f} h more {model.skills[k]} in {span} at its best start "
+    if best_total > EPS:
+        k, (begin, short) = max(best_over.items(), key=lambda item: float(item[1][1].sum()))
+        short_weeks = [begin + int(w) for w in np.flatnonzero(short > EPS)]
+        hours_short = float(short.sum())
+        others = [model.skills[j] for j, (_, o) in best_over.items() if j != k and o.sum() > EPS]
+        span = (weeks[short_weeks[0]] if len(short_weeks) == 1
+                else f"{weeks[short_weeks[0]]}..{weeks[short_weeks[-1]]}")
+        detail = (f"{c.id} needs {hours_short:.1f} h more {model.skills[k]} in {span} at its best start "
                   f"{weeks[best_start]}" + (f" (also short of {', '.join(others)})" if others else "")
                   + ("" if fits_alone else "; it does not fit even on its own"))
-        reasons.append(Binding("capacity", detail, skill=model.skills[k], weeks=[weeks[w] for w in short],
-                               shortfall=hours))
+        reasons.append(Binding("capacity", detail, skill=model.skills[k], weeks=[weeks[w] for w in short_weeks],
+                               shortfall=hours_short))
     overs = {period: spend[period] + c.cost_by_period.get(period, 0.0) - budget
              for period, budget in problem.budget_by_period.items()}
     short_periods = {period: over for period, over in overs.items() if over > EPS}
@@ -98,7 +110,7 @@ def _binding(model: Model, p: int, c: Candidate, selected: dict[str, int], used:
         period = max(short_periods, key=lambda k: short_periods[k])
         reasons.append(Binding("budget", f"{c.id} costs {short_periods[period]:,.2f} more than the budget left in "
                                f"{period}", period=period, shortfall=short_periods[period]))
-    broken = balance_broken([*chosen, c], problem.balance)
+    broken = balance_broken(chosen, problem.balance, extra=c, sums=sums)
     if broken:
         n, side = broken[0]
         rule = problem.balance[n]

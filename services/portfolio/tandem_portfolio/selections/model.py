@@ -181,13 +181,27 @@ def share(chosen: list[Candidate], rule: BalanceRule) -> float:
     return sum(b for b, c in zip(basis, chosen, strict=True) if c.category == rule.category) / total if total else 0.0
 
 
-def balance_broken(chosen: list[Candidate], rules: list[BalanceRule]) -> list[tuple[int, str]]:
-    """The (rule index, "min" or "max") a selection breaks, with the MILP's tolerance."""
-    broken: list[tuple[int, str]] = []
-    for n, rule in enumerate(rules):
+def balance_sums(chosen: list[Candidate], rules: list[BalanceRule]) -> list[tuple[float, float]]:
+    """Each rule's (category basis, total basis) over a selection."""
+    sums = []
+    for rule in rules:
         basis = [c.total_cost if rule.basis == "cost" else 1.0 for c in chosen]
-        total = sum(basis)
-        inside = sum(b for b, c in zip(basis, chosen, strict=True) if c.category == rule.category)
+        sums.append((sum(b for b, c in zip(basis, chosen, strict=True) if c.category == rule.category), sum(basis)))
+    return sums
+
+
+def balance_broken(chosen: list[Candidate], rules: list[BalanceRule], extra: Candidate | None = None,
+                   sums: list[tuple[float, float]] | None = None) -> list[tuple[int, str]]:
+    """The (rule index, "min" or "max") a selection (plus `extra`) breaks, with the MILP's tolerance.
+
+    `sums` are balance_sums(chosen, rules) when the caller already has them.
+    """
+    broken: list[tuple[int, str]] = []
+    for n, (rule, (inside, total)) in enumerate(zip(rules, sums or balance_sums(chosen, rules), strict=True)):
+        if extra is not None:
+            amount = extra.total_cost if rule.basis == "cost" else 1.0
+            inside += amount if extra.category == rule.category else 0.0
+            total += amount
         tolerance = 1e-6 * max(1.0, abs(total))
         if inside - rule.minimum * total < -tolerance:
             broken.append((n, "min"))
