@@ -16,6 +16,7 @@ from tandem_shared.errors import PreconditionFailed, ValidationProblem
 from tandem_shared.uow import UnitOfWork, unit_of_work
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+STALE_IF_MATCH = "tandem_stale_if_match"  # on request.state: the 412 a write answers if nothing else fails
 
 
 async def _request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
@@ -24,6 +25,9 @@ async def _request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     maker = runtime.read_sessionmaker if request.method in SAFE_METHODS else runtime.sessionmaker
     async with unit_of_work(maker) as uow:
         yield uow
+        stale: PreconditionFailed | None = getattr(request.state, STALE_IF_MATCH, None)
+        if stale is not None:
+            raise stale  # the endpoint would have succeeded: 412, and its writes roll back with the unit
 
 
 # scope="function" commits before the response is sent, so a failed commit is the client's error too.
@@ -91,10 +95,15 @@ def etag(version: int) -> str:
 
 
 def check_if_match(request: Request, version: int) -> None:
-    """412 when If-Match is given and names another version than the current one."""
+    """412 when If-Match is given and names another version than the current one.
+
+    Answered when the request would otherwise succeed, before its unit of work commits (nothing is written): a
+    request that fails anyway answers that failure (RFC 9110, 13.2.1), so who may act (403) and what the state
+    allows (409) are decided first, and someone refused learns nothing of the current version.
+    """
     header = request.headers.get("if-match")
     if header and header.strip() != "*" and etag(version) not in [h.strip() for h in header.split(",")]:
-        raise PreconditionFailed(
+        setattr(request.state, STALE_IF_MATCH, PreconditionFailed(
             f"If-Match {header} does not match the current ETag {etag(version)}; re-read and retry",
             current_etag=etag(version),
-        )
+        ))

@@ -62,3 +62,12 @@ def test_every_state_changing_route_has_a_role_gate_or_says_who_it_admits(servic
 def test_the_list_names_only_routes_that_exist() -> None:
     existing = {(service, method, path) for service in SERVICES for method, path, _ in _writes(service)}
     assert set(DECIDED_BY_THE_ENTITY) <= existing, set(DECIDED_BY_THE_ENTITY) - existing
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_state_changing_route_runs_in_the_request_unit_of_work(service: str) -> None:
+    # A stale If-Match is answered when the unit of work closes (tandem_shared.api.check_if_match): a write outside
+    # it would never answer the 412.
+    outside = [f"{method} {path}" for method, path, route in _writes(service)
+               if "_request_unit_of_work" not in _calls(route.dependant)]
+    assert outside == []

@@ -86,3 +86,27 @@ async def test_a_review_vote_by_a_non_reviewer_is_403_whatever_the_articles_stat
         missing = await client.post(f"/knowledge/v1/articles/{uuid.uuid4()}/votes", headers=VIEWER,
                                     json={"decision": "approve"})
         assert missing.status_code in (403, 404), missing.text
+
+
+async def test_who_may_act_is_decided_before_the_version(databases, backend):
+    app = create_app("portfolio", database_url=await databases.fresh("portfolio", backend), bootstrap=None,
+                     workers=False)
+    pm = auth("pia", "project_manager")
+    async with running(app) as client:
+        project = (await client.post("/portfolio/v1/projects", headers=pm, json={"name": "Portal relaunch"})).json()
+        path = f"/portfolio/v1/projects/{project['id']}"
+        milestone = (await client.post(f"{path}/milestones", headers=pm, json={
+            "name": "Design signed off", "forecast_date": "2027-03-01"})).json()
+        for target, body in ((path, {"name": "Renamed"}),
+                             (f"{path}/milestones/{milestone['id']}", {"forecast_date": "2027-03-08"})):
+            # Someone who may not edit it learns neither the version nor anything else: 403.
+            _forbidden(await client.patch(target, headers={**VIEWER, **STALE}, json=body), target)
+            # Its owner with a stale ETag: 412, and nothing is written.
+            stale = await client.patch(target, headers={**pm, **STALE}, json=body)
+            assert stale.status_code == 412 and stale.json()["current_etag"] == 'W/"1"', stale.text
+            # A request that fails anyway answers that failure, not the precondition (RFC 9110, 13.2.1).
+            bad = await client.patch(target, headers={**pm, **STALE}, json={"name": ""})
+            assert bad.status_code == 422, bad.text
+        assert (await client.get(path, headers=VIEWER)).json()["name"] == "Portal relaunch"
+        got = await client.get(f"{path}/milestones/{milestone['id']}", headers=VIEWER)
+        assert got.json()["forecast_date"] == "2027-03-01", got.text
