@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE
 from tandem_shared.openapi import CAMEL_CASE, MAX_OPERATION_ID, VERBS, operation_id, service_openapi
 from tandem_shared.settings import SERVICES
@@ -83,6 +84,38 @@ def test_create_operations_show_an_example_body(document: dict[str, Any]) -> Non
                for mt, media in operation.get("requestBody", {}).get("content", {}).items()
                if not _has_example(document, media)]
     assert missing == []
+
+
+def _models(service: str) -> dict[str, type[BaseModel]]:
+    """The service's pydantic models by class name (the names its document's schemas have)."""
+    found: dict[str, type[BaseModel]] = {}
+    pending = list(BaseModel.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith(f"tandem_{service}."):
+            found[cls.__name__] = cls
+    return found
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_documented_request_examples_are_bodies_the_service_accepts(service: str) -> None:
+    doc, models = _document(service), _models(service)
+    checked = 0
+    for _, _, operation in _operations(doc):
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            schema = media.get("schema", {})
+            refs = [schema.get("$ref", "")] + [s.get("$ref", "") for s in schema.get("anyOf", [])]
+            name = next((ref.rsplit("/", 1)[-1] for ref in refs if ref), None)
+            model = models.get(name or "")
+            if model is None:
+                continue
+            values = [example["value"] for example in (media.get("examples") or {}).values()]
+            values += doc["components"]["schemas"][model.__name__].get("examples", [])
+            for value in values:
+                model.model_validate(value)  # raises, naming the field, if the example is not a valid body
+                checked += 1
+    assert checked > 0
 
 
 def _router_approving_at(path: str) -> APIRouter:

@@ -17,7 +17,8 @@ from tandem_knowledge.articles.schemas import FeedbackSummary
 class IntervalWrite(BaseModel):
     """How long a published article of the kind stays current."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"days": 60}, {"days": None}]})
+    # No {"days": null} example: FastAPI drops nulls from the document, which would show an invalid {}.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"days": 60}]})
 
     days: int | None = Field(ge=1, le=MAX_INTERVAL_DAYS,
                              description="Days from publication to the next review; null: never due.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from tandem_shared.api import PageDep, SessionDep, UnitOfWorkDep, check_if_match, encode_cursor, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
@@ -37,19 +37,35 @@ BATCH_DESCRIPTION = (
 ServiceId = Annotated[str, Path(min_length=1, max_length=200, description="The business service's id.")]
 
 
+def _batch(summary: str, source: str, row: dict[str, object]) -> dict[str, dict[str, object]]:
+    """One documented example of a batch of one row."""
+    return {"one": {"summary": summary, "value": {"source_system": source, "items": [row]}}}
+
+
+IncidentBatch = Annotated[SignalBatch, Body(openapi_examples=_batch("A P2 incident caused by a change", "servicenow", {
+    "external_id": "INC0012345", "service_id": "payments", "ci_id": "pay-db-01", "priority": "P2",
+    "opened_at": "2027-03-15T06:12:00Z", "resolved_at": "2027-03-15T07:05:00Z",
+    "caused_by_change_id": "6f1c2a9e-8d3b-4c51-9e7a-2b0d4f6a8c13"}))]
+OutageBatch = Annotated[SignalBatch, Body(openapi_examples=_batch("An unplanned outage of 25 minutes", "prometheus", {
+    "external_id": "OUT-7781", "service_id": "payments", "start": "2027-03-15T06:10:00Z",
+    "end": "2027-03-15T06:35:00Z", "planned": False}))]
+CsatBatch = Annotated[SignalBatch, Body(openapi_examples=_batch("A survey answer on a 1-5 scale", "qualtrics", {
+    "external_id": "SURVEY-991", "service_id": "payments", "score": 4, "responded_at": "2027-03-16T09:30:00Z"}))]
+
+
 @router.post("/signals/incidents", response_model=BatchResult, dependencies=FEEDERS,
              summary="Take in incidents from an ITSM tool", description=BATCH_DESCRIPTION + (
                  " Rows: external_id, source_system, service_id and/or ci_id (ci_ids), priority P1-P4, opened_at, "
                  "resolved_at, caused_by_change_id, caused_by_project_id. An incident without a named cause is "
                  "linked by the rule (docs/kpis.md) and metrics.incident.linked.v1 is published."))
-async def post_incidents(body: SignalBatch, uow: UnitOfWorkDep, actor: CurrentActor) -> BatchResult:
+async def post_incidents(body: IncidentBatch, uow: UnitOfWorkDep, actor: CurrentActor) -> BatchResult:
     return await service.ingest_incidents(uow, body.items, source_system=body.source_system, actor=actor.sub)
 
 
 @router.post("/signals/outages", response_model=BatchResult, dependencies=FEEDERS,
              summary="Take in outages from a monitoring tool", description=BATCH_DESCRIPTION + (
                  " Rows: external_id, source_system, service_id, start, end, planned (default false)."))
-async def post_outages(body: SignalBatch, uow: UnitOfWorkDep, actor: CurrentActor) -> BatchResult:
+async def post_outages(body: OutageBatch, uow: UnitOfWorkDep, actor: CurrentActor) -> BatchResult:
     return await service.ingest_outages(uow, body.items, source_system=body.source_system, actor=actor.sub)
 
 
@@ -57,7 +73,7 @@ async def post_outages(body: SignalBatch, uow: UnitOfWorkDep, actor: CurrentActo
              summary="Take in customer satisfaction responses", description=BATCH_DESCRIPTION + (
                  " Rows: external_id, source_system, service_id, score (1-5, or 0-100 with scale `0-100`), "
                  "responded_at or period (an ISO week or a month)."))
-async def post_csat(body: SignalBatch, uow: UnitOfWorkDep, actor: CurrentActor) -> BatchResult:
+async def post_csat(body: CsatBatch, uow: UnitOfWorkDep, actor: CurrentActor) -> BatchResult:
     return await service.ingest_csat(uow, body.items, source_system=body.source_system, actor=actor.sub)
 
 
