@@ -84,9 +84,9 @@ async def _database(status: ServiceStatus, engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         status.revision = (await conn.execute(sa.text(
             f"SELECT version_num FROM {version_table(status.service)}"))).scalar()
-        counts: dict[str, int] = dict((await conn.execute(
-            sa.select(inbox.c.status, sa.func.count()).where(inbox.c.consumer == status.service)
-            .group_by(inbox.c.status))).tuples().all())
+        rows = await conn.execute(sa.select(inbox.c.status, sa.func.count()).where(inbox.c.consumer == status.service)
+                                  .group_by(inbox.c.status))
+        counts: dict[str, int] = {row[0]: row[1] for row in rows}
     status.inbox_applied = counts.get("applied", 0)
     status.dead_letters = counts.get("dead_lettered", 0)
     stats = await outbox_stats(engine)

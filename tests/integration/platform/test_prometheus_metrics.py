@@ -62,7 +62,9 @@ async def test_requests_outbox_and_consumed_events_are_measured(databases, backe
             done = ((value(samples, "tandem_outbox_published_total", service="capacity") or 0) >= 2
                     and value(samples, "tandem_consumer_dead_letters_total", service="capacity",
                               kind="deterministic") == 1
-                    and lags and all(lag == 0 for lag in lags))
+                    and lags and all(lag == 0 for lag in lags)
+                    # Counted by the relay every 5 s: a count taken while the booking's event waited may stand a while.
+                    and value(samples, "tandem_outbox_pending", service="capacity") == 0)
             return samples if done else None
 
         samples = await eventually(settled, timeout=20)
@@ -102,8 +104,11 @@ async def test_requests_outbox_and_consumed_events_are_measured(databases, backe
         assert value(samples, "tandem_consumer_healthy", service="capacity") == 1
 
         # Database pools: the writer's size and its connections by state.
-        assert value(samples, "tandem_db_pool_size", service="capacity", engine="write") >= 1
-        assert value(samples, "tandem_db_pool_connections", service="capacity", engine="write", state="in_use") == 0
+        size = value(samples, "tandem_db_pool_size", service="capacity", engine="write")
+        pool = {state: value(samples, "tandem_db_pool_connections", service="capacity", engine="write", state=state)
+                for state in ("in_use", "idle", "overflow")}
+        # The relay and consumer use the writer now and then: a connection may be in use while the scrape reads.
+        assert size >= 1 and None not in pool.values() and pool["in_use"] <= size and pool["in_use"] + pool["idle"] >= 1
 
 
 async def test_each_app_has_its_own_registry_beside_the_metrics_services_api(databases):
