@@ -10,9 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 TYPE_BASE = "https://tandem.dev/problems/"
 
 
@@ -108,6 +110,18 @@ def _field_name(loc: Sequence[Any]) -> str:
     return ".".join(parts) if parts else "body"
 
 
+def _allowed_methods(request: Request, answered: str | None) -> str | None:
+    """Every method the document lists for the request's path; Starlette's 405 names the first route's only."""
+    paths = request.app.openapi().get("paths", {})
+    # A literal segment wins over a parameter, as the routes are declared (`/articles/search` before `/{id}`).
+    matching = sorted((template.count("{"), template) for template in paths
+                      if compile_path(template)[0].match(request.scope["path"]))
+    if not matching:
+        return answered
+    methods = {method.upper() for method in paths[matching[0][1]] if method.upper() in HTTP_METHODS}
+    return ", ".join(sorted(methods | ({"HEAD"} if "GET" in methods else set())))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of the app a problem+json response."""
 
@@ -131,7 +145,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem.status = exc.status_code
         problem.slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         problem.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-        return problem_response(problem, request, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        allow = _allowed_methods(request, (headers or {}).get("Allow")) if exc.status_code == 405 else None
+        if allow:
+            headers = {**(headers or {}), "Allow": allow}
+        return problem_response(problem, request, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

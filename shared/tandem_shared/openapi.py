@@ -30,6 +30,7 @@ PROBLEM_SCHEMA = {
 }
 # Statuses any operation with a request body can answer, whatever its router declares (shared layers answer them).
 REQUEST_BODY_RESPONSES: dict[str, str] = {
+    "400": "The body could not be read as JSON text (e.g. it is not UTF-8)",
     "413": "The body is over the size limit (TANDEM_MAX_BODY_BYTES; imports: their own byte and row limits)",
     "422": "Validation failed (lists the offending fields)",
 }

@@ -98,6 +98,7 @@ async def list_services(
              "transaction; each invalid row is reported with its 1-based row number, field and reason. At most "
              f"TANDEM_CHANGE_IMPORT_MAX_ROWS rows (default {importing.DEFAULT_MAX_ROWS}; a 413 problem naming the "
              "limit beyond, sent as soon as the body passes it) and TANDEM_MAX_IMPORT_BODY_BYTES (default 10 MiB).",
+             responses={415: {"description": "The body is neither text/csv nor application/json"}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "text/csv": {"schema": {"type": "string"}},
                  "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/CICreate"}}},

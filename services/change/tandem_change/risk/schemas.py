@@ -73,7 +73,7 @@ class AnswerIn(BaseModel):
 
     key: Key
     text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-    weight: float = Field(ge=0, le=1000)
+    weight: float = Field(ge=0, le=1000, strict=True)  # strict: `true` is not a weight
 
 
 class QuestionIn(BaseModel):
@@ -97,8 +97,8 @@ class Questionnaire(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     questions: list[QuestionIn] = Field(max_length=50)
-    moderate_from: float = Field(ge=0)
-    high_from: float = Field(ge=0)
+    moderate_from: float = Field(ge=0, strict=True)  # strict: `false` is not a threshold of 0
+    high_from: float = Field(ge=0, strict=True)
 
     @model_validator(mode="after")
     def _consistent(self) -> Questionnaire:
