@@ -23,7 +23,9 @@ def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("tandem-up")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
-    env.update(TANDEM_DATA_DIR=str(data), TANDEM_ENVIRONMENT="development")
+    env.update(TANDEM_DATA_DIR=str(data), TANDEM_ENVIRONMENT="development",
+               # The flows plan in the 2050s, beyond the default horizon (tests/conftest.py sets the suite's).
+               TANDEM_PLANNING_HORIZON_YEARS=os.environ["TANDEM_PLANNING_HORIZON_YEARS"])
     tandem = Path(sys.executable).with_name("tandem")
     log = open(data / "tandem.log", "wb")  # noqa: SIM115
     process = subprocess.Popen([str(tandem), "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
