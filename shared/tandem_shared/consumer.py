@@ -400,7 +400,7 @@ class EventConsumer:
                     claimed.discard((event.source, event.id))  # the same event twice in one batch is applied once
                     token, actor = correlation_id_var.set(event.correlationid), actor_var.set(event.actor)
                     try:
-                        with self.tracing.applying(self.name, event, delivery.topic, delivery.headers):
+                        with self.tracing.applying(self.group_id, event, delivery.topic, delivery.headers):
                             await handler(uow, event, data)
                     finally:
                         actor_var.reset(actor)
@@ -515,7 +515,7 @@ class EventConsumer:
             if not await self._claim(uow.session, delivery, event, "applied"):
                 await uow.session.execute(self._touch_statement([event.id]))
                 return "duplicate"
-            with self.tracing.applying(self.name, event, delivery.topic, delivery.headers):
+            with self.tracing.applying(self.group_id, event, delivery.topic, delivery.headers):
                 await handler(uow, event, data)
         self.metrics.applied_in("message", started)
         return "applied"

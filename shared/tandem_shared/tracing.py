@@ -144,15 +144,15 @@ class ServiceTracing:
 
     # The consumer's apply.
 
-    def applying(self, consumer: str, event: CloudEvent, topic: str,
+    def applying(self, group: str, event: CloudEvent, topic: str,
                  headers: Iterable[tuple[str, bytes]] = ()) -> AbstractContextManager[Any]:
-        """The consumer span of one event's apply, current while its handler runs (its events carry it on)."""
+        """The consumer span of one event's apply (by this consumer group), current while its handler runs."""
         if not self.enabled:
             return _NOTHING
-        return self._applying(consumer, event, topic, headers)
+        return self._applying(group, event, topic, headers)
 
     @contextmanager
-    def _applying(self, consumer: str, event: CloudEvent, topic: str,
+    def _applying(self, group: str, event: CloudEvent, topic: str,
                   headers: Iterable[tuple[str, bytes]]) -> Iterator[trace.Span]:
         hop = W3C.extract({k: v.decode("latin-1") for k, v in headers or () if k in ("traceparent", "tracestate")},
                           Context())
@@ -166,7 +166,7 @@ class ServiceTracing:
         with self.tracer.start_as_current_span(
             f"process {event.type}", context=parent, kind=SpanKind.CONSUMER, links=links,
             attributes={"messaging.system": "kafka", "messaging.operation.type": "process",
-                        "messaging.destination.name": topic, "messaging.consumer.group.name": consumer,
+                        "messaging.destination.name": topic, "messaging.consumer.group.name": group,
                         "messaging.message.id": str(event.id), "cloudevents.event_id": str(event.id),
                         "cloudevents.event_type": event.type, "cloudevents.event_source": event.source,
                         "cloudevents.event_subject": event.subject},

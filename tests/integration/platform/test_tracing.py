@@ -105,6 +105,7 @@ async def test_an_approval_is_one_trace_across_change_kafka_capacity_and_metrics
         assert [link.context.span_id for link in applied.links] == [request.context.span_id]
         assert applied.attributes["cloudevents.event_id"] == envelope["id"]
         assert applied.attributes["messaging.destination.name"] == topic("change")
+        assert applied.attributes["messaging.consumer.group.name"] == apps["capacity"].state.runtime.consumer.group_id
         # The booking it made is published under the apply, so metrics' apply of it is in the same trace.
         capacity_sends = in_trace(f"send {topic('capacity')}", "tandem-capacity")
         assert capacity_sends and all(s.parent.span_id == applied.context.span_id for s in capacity_sends)
