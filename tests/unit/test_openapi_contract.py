@@ -78,6 +78,13 @@ def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
     assert "HTTPValidationError" not in document["components"]["schemas"]  # FastAPI's default 422, not ours
 
 
+def test_schema_names_are_type_names(document: dict[str, Any]) -> None:
+    # Generated clients name their types after these: no `Page_X_` (an unnamed generic), no `X-Input`/`X-Output`
+    # (one model read and written whose two forms differ: give the read its own XRead).
+    names = document["components"]["schemas"]
+    assert [name for name in names if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name)] == []
+
+
 def test_create_operations_show_an_example_body(document: dict[str, Any]) -> None:
     missing = [f"{m} {p} ({mt})" for m, p, operation in _operations(document)
                if m == "post" and "201" in operation["responses"]

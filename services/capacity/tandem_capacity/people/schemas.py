@@ -36,6 +36,13 @@ class CostRate(BaseModel):
     currency: Currency = Field(description="ISO 4217 code, e.g. `EUR`.")
 
 
+class CostRateRead(BaseModel):
+    """A person's hourly cost as stored (its own model: one schema per name in the document, not -Input/-Output)."""
+
+    amount: Decimal = Field(description="Per hour, a decimal string, e.g. `85.50`.")
+    currency: str = Field(description="ISO 4217 code.")
+
+
 class PersonCreate(BaseModel):
     """A new person in the capacity pool."""
 
@@ -76,7 +83,7 @@ class PersonRead(BaseModel):
     skills: list[Skill]
     weekly_hours: float
     location: str | None = Field(None, description="Where the person works: its public holidays apply.")
-    cost_rate: CostRate | None = None
+    cost_rate: CostRateRead | None = None
     created_at: datetime
 
     @model_validator(mode="before")

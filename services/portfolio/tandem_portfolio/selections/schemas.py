@@ -349,7 +349,8 @@ class SelectionSummary(BaseModel):
     committed_at: datetime | None
 
 
-SelectionPage = Page[SelectionSummary]
+class SelectionPage(Page[SelectionSummary]):
+    """A page of selection runs, newest first."""
 
 
 class SelectionCommit(BaseModel):
