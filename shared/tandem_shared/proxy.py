@@ -9,8 +9,10 @@ from typing import Protocol, cast, runtime_checkable
 import httpcore
 from starlette.types import Receive, Scope, Send
 
-from tandem_shared.errors import PROBLEM_MEDIA_TYPE
+from tandem_shared.errors import PROBLEM_MEDIA_TYPE, Problem
 from tandem_shared.gateway import freeze_startup_heap, send_json, send_unrouted
+from tandem_shared.limits import BodyLimitMiddleware
+from tandem_shared.settings import platform_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,14 @@ TIMEOUTS = {"timeout": {"connect": 5.0}}  # no read timeout: responses stream
 class ProxyGateway:
     """An ASGI app that streams each request, unchanged, to the service owning its first path segment."""
 
-    def __init__(self, upstreams: dict[str, str]) -> None:
+    def __init__(self, upstreams: dict[str, str], *, max_body_bytes: int | None = None,
+                 import_max_bytes: int | None = None) -> None:
         self.upstreams = upstreams
+        # The services' own body limits, enforced here first: a service refusing a body it has not read closes the
+        # connection while the front door is still sending it, and its 413 is lost with the connection (a 502).
+        platform = platform_settings()
+        self._limited = BodyLimitMiddleware(self._route, max_bytes=max_body_bytes or platform.max_body_bytes,
+                                            import_max_bytes=import_max_bytes or platform.max_import_body_bytes)
         # httpcore (what httpx is built on) without httpx's request and response models: a few hundred microseconds
         # less per request, which every call through the embedded default pays.
         self.pool = httpcore.AsyncConnectionPool(max_connections=200, max_keepalive_connections=50)
@@ -42,6 +50,9 @@ class ProxyGateway:
             return
         if scope["type"] != "http":
             return
+        await self._limited(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         prefix = scope["path"].lstrip("/").split("/", 1)[0]
         upstream = self.upstreams.get(prefix)
         if upstream is None:
@@ -69,12 +80,20 @@ class ProxyGateway:
                 content = whole
             else:
                 content = _body(receive)
+                if length is None:  # chunked (hop-by-hop, dropped above): re-framed the same way for the service
+                    headers.append((b"transfer-encoding", b"chunked"))
         try:
             response = await self._send(scope["method"], url, headers, content)
         except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
             await _unavailable(send, service, exc)
             return
         except (httpcore.NetworkError, httpcore.ProtocolError) as exc:  # read, write, dropped, garbled
+            await _broken(send, service, exc)
+            return
+        except Problem:
+            raise  # the body limit's 413, answered by BodyLimitMiddleware
+        except Exception as exc:  # h11's own errors (a body not matching its framing) and the like
+            log.exception("forwarding to the %s service failed", service)
             await _broken(send, service, exc)
             return
         try:

@@ -207,3 +207,34 @@ async def test_unknown_prefixes_are_404_problems_and_the_root_lists_the_services
     assert "capacity, metrics, change" in missing.json()["detail"]
     index = (await front.get("/")).json()["services"]
     assert list(index) == ["capacity", "metrics", "change"] and index["capacity"]["docs"] == "/capacity/docs"
+
+
+async def _chunks(total: int, size: int = 16 * 1024) -> AsyncIterator[bytes]:
+    for start in range(0, total, size):
+        yield b"x" * min(size, total - start)
+
+
+async def test_a_chunked_upload_reaches_its_service_whole(upstream: str) -> None:
+    async with _served(ProxyGateway({"capacity": upstream}), lifespan="on") as url, \
+            httpx.AsyncClient(base_url=url, timeout=10) as client:
+        response = await client.post("/capacity/v1/import", content=_chunks(300 * 1024))
+        assert response.status_code == 201, response.text
+        assert len(response.json()["body"]) == 300 * 1024
+
+
+async def test_a_body_over_the_limit_is_a_413_problem_from_the_front_door_and_the_next_requests_pass(
+        upstream: str) -> None:
+    """The service would refuse it too, but unread: its 413 would be lost with the connection (a 502)."""
+    limit = 64 * 1024
+    gateway = ProxyGateway({"capacity": upstream}, max_body_bytes=limit, import_max_bytes=4 * limit)
+    async with _served(gateway, lifespan="on") as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        declared = await client.post("/capacity/v1/teams", content=b"x" * (3 * limit),
+                                     headers={"content-type": "application/json"})
+        chunked = await client.post("/capacity/v1/teams", content=_chunks(3 * limit))
+        for refused in (declared, chunked):
+            assert refused.status_code == 413 and refused.headers["content-type"] == PROBLEM_MEDIA_TYPE
+            assert refused.json()["max_bytes"] == limit
+        imported = await client.post("/capacity/v1/cis/import", content=b"x" * (3 * limit))
+        assert imported.status_code == 201  # imports have their own, larger limit
+        after = [await client.get(f"/capacity/v1/people/{i}") for i in range(10)]
+        assert [r.status_code for r in after] == [200] * 10
