@@ -1,4 +1,5 @@
-"""Who may steer a project's execution records (milestones, risks, scope, costs, status), and when."""
+"""Who may steer a project (its stage, demand and execution records: milestones, risks, scope, costs, status), and
+when."""
 
 from __future__ import annotations
 
@@ -10,19 +11,26 @@ from tandem_shared.errors import Conflict, Forbidden
 if TYPE_CHECKING:
     from tandem_portfolio.projects.models import Project
 
-STEWARD_ROLES = ("project_manager", "pmo")
+# Act on every project (and admin); a project manager acts on the projects they created or that name them.
+STEWARD_ROLES = ("pmo",)
 # Stages after which a project's execution records are history: read-only.
 FINISHED_STAGES = frozenset({"closed", "terminated"})
 
 
-def ensure_steward(actor: Actor, project: Project, action: str) -> None:
-    """403 unless the actor is a project manager, PMO (or admin), or this project's sponsor or named manager."""
-    if actor.has_any(*STEWARD_ROLES):
-        return
-    if actor.sub in {project.sponsor, project.project_manager} - {None}:
-        return
-    raise Forbidden(f"{action} needs the project's sponsor or manager, or one of the roles: "
-                    f"{', '.join(STEWARD_ROLES)}", required_roles=list(STEWARD_ROLES))
+def owns(actor: Actor, project: Project) -> bool:
+    """The project's creator, sponsor and named manager own it; the PMO and admins act on every project."""
+    return actor.has_any(*STEWARD_ROLES) or actor.sub in {project.created_by, project.sponsor,
+                                                          project.project_manager} - {None}
+
+
+def ensure_owner(actor: Actor, project: Project, action: str) -> None:
+    """403 naming who may act, unless the actor owns the project."""
+    if not owns(actor, project):
+        raise Forbidden(f"{action} needs the project's creator, sponsor or project manager, or one of the roles: "
+                        f"{', '.join(STEWARD_ROLES)}", reason="not_owner", required_roles=list(STEWARD_ROLES))
+
+
+ensure_steward = ensure_owner  # the execution records follow their project's ownership
 
 
 def ensure_active(project: Project, action: str) -> None:

@@ -41,6 +41,8 @@ class Booking(Base):
     skill: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     role: Mapped[str | None] = mapped_column(sa.String(100))
     source_line: Mapped[str | None] = mapped_column(sa.String(100))
+    # Who booked it (by hand, or the actor of the event that did): a project manager acts on their own bookings only.
+    booked_by: Mapped[str | None] = mapped_column(sa.String(200))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     weeks: Mapped[list[BookingWeek]] = relationship(

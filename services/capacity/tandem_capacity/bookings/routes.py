@@ -122,7 +122,7 @@ async def list_bookings(
              summary="Confirm a soft booking (soft → hard)")
 async def confirm_booking(booking_id: uuid.UUID, request: Request, uow: UnitOfWorkDep, actor: CurrentActor,
                           response: Response) -> BookingRead:
-    booking = await service.get_booking(uow, booking_id)
+    booking = await service.booking_to_change(uow, actor=actor, booking_id=booking_id, action="confirm")
     check_if_match(request, booking.version)
     return _read(await service.confirm_booking(uow, actor=actor.sub, booking=booking), response)
 
@@ -132,7 +132,7 @@ async def confirm_booking(booking_id: uuid.UUID, request: Request, uow: UnitOfWo
              description="Rebuilds its weeks and publishes `capacity.booking.moved.v1` with old and new weeks.")
 async def move_booking(booking_id: uuid.UUID, body: BookingMove, request: Request, uow: UnitOfWorkDep,
                        actor: CurrentActor, response: Response) -> BookingRead:
-    booking = await service.get_booking(uow, booking_id)
+    booking = await service.booking_to_change(uow, actor=actor, booking_id=booking_id, action="move")
     check_if_match(request, booking.version)
     start, end = body.start or booking.start, body.end or booking.end
     try:
@@ -151,7 +151,7 @@ async def move_booking(booking_id: uuid.UUID, body: BookingMove, request: Reques
              dependencies=[require_roles(*BOOKER_ROLES)], summary="Release a booking; its hours are free again")
 async def release_booking(booking_id: uuid.UUID, request: Request, uow: UnitOfWorkDep, actor: CurrentActor,
                           response: Response, body: Annotated[BookingRelease | None, Body()] = None) -> BookingRead:
-    booking = await service.get_booking(uow, booking_id)
+    booking = await service.booking_to_change(uow, actor=actor, booking_id=booking_id, action="release")
     check_if_match(request, booking.version)
     reason = (body or BookingRelease()).reason
     released = await service.release_booking_by_hand(uow, actor=actor.sub, booking=booking, reason=reason)

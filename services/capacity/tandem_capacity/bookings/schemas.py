@@ -140,6 +140,9 @@ class BookingRead(BaseModel):
     role: str | None = Field(description="Role the person plays (from a project's demand line).")
     source_line: str | None = Field(
         description="The demand line (project), the person's share (run work) or the turn (rotation) it books.")
+    booked_by: str | None = Field(description=(
+        "Who booked it, by hand or through the event that did (null: not recorded). A project manager confirms, "
+        "moves and releases only their own bookings; resource managers act on every booking."))
     version: int
     weeks: list[WeekHours]
 

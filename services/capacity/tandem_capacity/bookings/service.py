@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from tandem_shared.auth import Actor
 from tandem_shared.contracts.capacity import (
     BookingConfirmed,
     BookingCreated,
@@ -15,7 +16,7 @@ from tandem_shared.contracts.capacity import (
     WeekHours,
 )
 from tandem_shared.db import new_id, utcnow
-from tandem_shared.errors import Conflict, InvalidTransition
+from tandem_shared.errors import Conflict, Forbidden, InvalidTransition
 from tandem_shared.uow import UnitOfWork
 
 from tandem_capacity.availability.service import available_by_person
@@ -28,10 +29,26 @@ from tandem_capacity.people.models import Person
 from tandem_capacity.people.repository import PersonRepository, TeamRepository
 from tandem_capacity.snapshots.repository import mark_snapshot_dirty
 
+ANY_BOOKING_ROLES = ("resource_manager",)  # and admin (Actor.has_any)
+
 
 async def get_booking(uow: UnitOfWork, booking_id: uuid.UUID) -> Booking:
     """The booking, or 404."""
     return await uow.repo(BookingRepository).get_or_404(booking_id)
+
+
+def may_change(actor: Actor, booking: Booking) -> bool:
+    """Resource managers (and admins) act on every booking; the other booking roles on the bookings they made."""
+    return actor.has_any(*ANY_BOOKING_ROLES) or (booking.booked_by is not None and booking.booked_by == actor.sub)
+
+
+async def booking_to_change(uow: UnitOfWork, *, actor: Actor, booking_id: uuid.UUID, action: str) -> Booking:
+    """The booking an actor is to change by hand, or 404; 403 when it is someone else's, before its state counts."""
+    booking = await get_booking(uow, booking_id)
+    if not may_change(actor, booking):
+        raise Forbidden(f"only whoever booked it ({booking.booked_by or 'unknown'}) or a resource manager may "
+                        f"{action} this booking", reason="not_owner", required_roles=list(ANY_BOOKING_ROLES))
+    return booking
 
 
 def _weeks(booking: Booking) -> list[WeekHours]:
@@ -79,7 +96,8 @@ async def _book(
     row = {
         "id": new_id(), "person_id": person_id, "source": source, "source_id": source_id, "kind": kind,
         "start": start, "end": end, "hours": hours, "status": "active", "created_at": utcnow(), "released_at": None,
-        "release_reason": None, "skill": skill, "role": role, "source_line": source_line, "version": 1,
+        "release_reason": None, "skill": skill, "role": role, "source_line": source_line, "booked_by": actor,
+        "version": 1,
     }
     booking = await uow.repo(BookingRepository).insert(
         row, [{"booking_id": row["id"], "week": s.week, "hours": s.hours} for s in shares], attach=attach)

@@ -10,7 +10,7 @@ from tandem_shared.auth import Actor, CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 
 from tandem_portfolio.decisions.schemas import DecisionCreate, DecisionRead
-from tandem_portfolio.decisions.service import decide, decisions_of
+from tandem_portfolio.decisions.service import decide_by_hand, decisions_of
 from tandem_portfolio.projects import service as projects
 from tandem_portfolio.projects.lifecycle import DEFER, RESUME, TERMINATE
 
@@ -22,7 +22,7 @@ async def _decide(action: str, project_id: uuid.UUID, body: DecisionCreate, requ
                   actor: Actor, response: Response) -> DecisionRead:
     project = await projects.get_project(uow, project_id)
     check_if_match(request, project.version)
-    decision = await decide(uow, actor=actor.sub, project=project, action=action, reason=body.reason)
+    decision = await decide_by_hand(uow, actor=actor, project=project, action=action, reason=body.reason)
     response.headers["ETag"] = etag(project.version)
     return DecisionRead.model_validate(decision)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
+from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectDeferred, ProjectStageChanged, ProjectTerminated
 from tandem_shared.db import new_id, utcnow
 from tandem_shared.uow import UnitOfWork
@@ -19,8 +20,10 @@ from tandem_portfolio.decisions.repository import DecisionRepository
 from tandem_portfolio.demand.service import republish_plan
 from tandem_portfolio.projects.lifecycle import RESUME, ProjectStage, next_stage
 from tandem_portfolio.projects.models import Project
+from tandem_portfolio.stewardship import ensure_owner
 
 RECYCLE = "recycle"
+DOING = {"defer": "deferring", "resume": "resuming", "terminate": "terminating"}
 # Work other packages do when a project leaves a stage (gates cancels the review open for it), registered when they
 # are imported: decisions depends on none of them. Called with the unit, the project and the deciding review's id.
 StageLeft = Callable[[UnitOfWork, Project, "uuid.UUID | None"], Awaitable[None]]
@@ -48,6 +51,12 @@ async def decide(uow: UnitOfWork, *, actor: str, project: Project, action: str, 
         # Holding released the project's bookings in capacity; its plan, sent again, books them again.
         await republish_plan(uow, actor=actor, project=project)
     return decision
+
+
+async def decide_by_hand(uow: UnitOfWork, *, actor: Actor, project: Project, action: str, reason: str) -> Decision:
+    """Defer, resume or terminate a project through the API: its owners and the PMO only, before its stage counts."""
+    ensure_owner(actor, project, f"{DOING.get(action, action)} a project")
+    return await decide(uow, actor=actor.sub, project=project, action=action, reason=reason)
 
 
 async def recycle(uow: UnitOfWork, *, actor: str, project: Project, reason: str, gate: str,

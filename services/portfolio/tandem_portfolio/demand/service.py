@@ -15,12 +15,14 @@ from tandem_portfolio.demand.repository import DemandRepository
 from tandem_portfolio.demand.schemas import DemandPlan
 from tandem_portfolio.projects.lifecycle import accepts_demand, refuse
 from tandem_portfolio.projects.models import Project
+from tandem_portfolio.stewardship import ensure_owner
 
 FIELDS = ("role", "skill", "min_proficiency", "person_id", "hours_per_week", "start", "end", "kind")
 
 
 async def plan_demand(uow: UnitOfWork, *, actor: Actor, project: Project, body: DemandPlan) -> list[DemandLine]:
     """Replace the project's demand lines (kept by id, changed in place, new, or gone) and publish the plan."""
+    ensure_owner(actor, project, "planning a project's demand")
     if not accepts_demand(project.stage):
         raise refuse(project.stage, "plan demand")
     session = uow.session
