@@ -86,6 +86,15 @@ async def test_a_review_vote_by_a_non_reviewer_is_403_whatever_the_articles_stat
         missing = await client.post(f"/knowledge/v1/articles/{uuid.uuid4()}/votes", headers=VIEWER,
                                     json={"decision": "approve"})
         assert missing.status_code in (403, 404), missing.text
+        # An author who is no reviewer, voting on their own article under review, hears the reason that says more.
+        sam = auth("sam", "requester")
+        own = (await client.post("/knowledge/v1/articles", headers=sam,
+                                 json={"title": "Rotate the keys", "kind": "runbook", "body": "Steps"})).json()
+        submitted = await client.post(f"/knowledge/v1/articles/{own['id']}/submit", headers=sam, json={})
+        assert submitted.status_code == 201, submitted.text
+        voted = await client.post(f"/knowledge/v1/articles/{own['id']}/votes", headers=sam,
+                                  json={"decision": "approve"})
+        assert voted.status_code == 403 and voted.json()["reason"] == "own_article", voted.text
 
 
 async def test_who_may_act_is_decided_before_the_version(databases, backend):
