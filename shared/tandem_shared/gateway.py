@@ -93,19 +93,26 @@ async def _answer(app: FastAPI, scope: Scope, receive: Receive, send: Send) -> N
     sent on that kept-alive connection meanwhile is lost unanswered, perhaps after the service acted on it.
     """
     answered = False
+    status = 0
 
     async def tracked(message: Message) -> None:
-        nonlocal answered
+        nonlocal answered, status
         await send(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
             answered = True
 
     try:
         await app(scope, receive, tracked)
-    except Exception:
+    except Exception as exc:
         if not answered:
             raise  # uvicorn answers 500 with Connection: close, or cuts a partial answer off
-        log.exception("%s %s failed after answering", scope["method"], scope["path"])
+        if status == 500:  # the problem handler's answer: it has logged the traceback already
+            log.debug("%s %s: the 500 went out; the connection stays open (%s)", scope["method"], scope["path"],
+                      type(exc).__name__)
+        else:  # e.g. a background task that failed after its response
+            log.exception("%s %s failed after answering", scope["method"], scope["path"])
 
 
 def freeze_startup_heap() -> None:
