@@ -130,17 +130,23 @@ def _binding(model: Model, c: Candidate, selected: dict[str, int], used: FloatAr
                                                                    " within the accepted optimality gap"))
 
 
-def scarce_skill_weeks(model: Model, used: FloatArray, limit: int = 50) -> list[ScarceSkillWeek]:
-    """The capacity rows with the highest shadow prices in the LP relaxation, highest first (at most `limit`)."""
+def scarce_skill_weeks(model: Model, used: FloatArray, duals: FloatArray | None = None,
+                       limit: int = 50) -> list[ScarceSkillWeek]:
+    """The capacity rows with the highest shadow prices in the LP relaxation, highest first (at most `limit`).
+
+    `duals` are the relaxation's row duals when the caller solved it already.
+    """
     rows = np.flatnonzero(model.capacity_row.ravel() >= 0)
     if model.num_col == 0 or len(rows) == 0:
         return []
-    solver = highs(model.problem.time_limit_seconds)
-    solver.passModel(model.lp(integral=False))
-    solver.run()
-    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return []
-    dual = np.abs(np.asarray(solver.getSolution().row_dual, dtype=np.float64))
+    if duals is None:
+        solver = highs(model.problem.time_limit_seconds)
+        solver.passModel(model.lp(integral=False))
+        solver.run()
+        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return []
+        duals = np.asarray(solver.getSolution().row_dual, dtype=np.float64)
+    dual = np.abs(duals)
     n_weeks = model.capacity.shape[1]
     prices = [(float(dual[model.capacity_row.ravel()[cell]]), int(cell)) for cell in rows]
     prices = sorted((price, cell) for price, cell in prices if price > 1e-9)
