@@ -45,6 +45,7 @@ KAFKA_HEADERS = [("content-type", b"application/cloudevents+json")]  # of every 
 UNTRACED_PATHS = ("/healthz", "/readyz", "/internal/metrics")  # probes and scrapes: a span each would be noise
 # The extension attributes in an outbox row's stored JSON text, where they come before `data` (a JSON column keeps
 # the text as written): the relay sends that text as it is and does not decode it, so the context is found in it.
+_ON_ANYWHERE = [False]  # whether any app in this process turned tracing on: if none did, no span can be current
 _PAYLOAD_CONTEXT = re.compile(rb'"(traceparent|tracestate)":\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -108,7 +109,7 @@ class ServiceTracing:
             provider.add_span_processor(processor)
         self.provider = provider
         self.tracer = provider.get_tracer("tandem_shared.tracing")
-        self.enabled = True
+        self.enabled = _ON_ANYWHERE[0] = True
 
     async def flush(self, wait_seconds: float = 5.0) -> None:
         """Export what the batch processors still hold (on shutdown), in a thread: a slow collector blocks no loop."""
@@ -191,6 +192,8 @@ def event_context(event: CloudEvent) -> dict[str, str]:
 
 def current_context() -> dict[str, str]:
     """The current span's W3C context, for the envelope of an event recorded under it (empty when there is none)."""
+    if not _ON_ANYWHERE[0]:
+        return {}  # tracing off in every app of the process: skip the context lookup (every event pays this call)
     span = trace.get_current_span()
     if not span.get_span_context().is_valid:
         return {}
