@@ -85,7 +85,7 @@ async def test_ci_crud_filters_search_etag_and_retire(databases, backend, broker
 async def test_relationships_both_directions_and_refusals(databases, backend, broker):
     app = await _app(databases, backend, broker, workers=False)
     async with running(app) as client:
-        app_ci = await _ci(client, "shop-app", "application")
+        app_ci = await _ci(client, "shop-app", "application", service_owner="sol")  # sol relates what sol owns
         vm = await _ci(client, "shop-vm", "virtual_machine")
         sw1, sw2 = await _ci(client, "sw1", "network_device"), await _ci(client, "sw2", "network_device")
         gone = await _ci(client, "old-vm", "virtual_machine")
@@ -189,7 +189,7 @@ async def test_maintenance_and_blackout_windows(databases, backend, broker):
 async def test_bulk_import_applies_valid_rows_and_reports_each_invalid_one(databases, backend, broker):
     app = await _app(databases, backend, broker, workers=False)
     async with running(app) as client:
-        existing = await _ci(client, "web-01", "server", criticality=3, owner_team="Web")
+        existing = await _ci(client, "web-01", "server", criticality=3, owner_team="Web", service_owner="sol")
         csv_text = (
             "name,ci_class,criticality,environment,owner_team,service_owner,min_up,description\n"
             "web-01,server,2,,,,,\n"                      # 1: update criticality, keep owner_team

@@ -79,3 +79,48 @@ async def test_a_project_manager_moves_and_releases_only_the_bookings_they_made(
         assert (await client.post(f"{mine}/release", headers=pia)).json()["status"] == "released"
         released = await client.post(f"{other}/release", headers=rm)
         assert released.status_code == 200 and released.json()["status"] == "released", released.text
+
+
+async def test_a_service_owner_changes_only_their_own_configuration_items_and_windows(databases, backend):
+    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=None, workers=False)
+    sofia, sam, cm = auth("sofia", "service_owner"), auth("sam", "service_owner"), auth("carl", "change_manager")
+    async with running(app) as client:
+        async def ci(name: str, headers: dict[str, str], **fields) -> str:
+            created = await client.post("/change/v1/cis", headers=headers,
+                                        json={"name": name, "ci_class": "server", **fields})
+            assert created.status_code == 201, created.text
+            return created.json()["id"]
+
+        mine, named, other = await ci("mail-01", sofia), await ci("mail-02", cm, service_owner="sofia"), \
+            await ci("wiki-01", sam)
+        window = {"rrule": "FREQ=DAILY", "starts_at": "2030-01-01T02:00:00Z", "duration_minutes": 60}
+        mw = await client.post(f"/change/v1/cis/{mine}/maintenance-windows", headers=sofia, json=window)
+        rel = await client.post(f"/change/v1/cis/{mine}/relationships", headers=sofia,
+                                json={"target_id": other, "type": "runs_on"})
+        bw = await client.post("/change/v1/blackout-windows", headers=sofia, json={
+            "name": "Mail freeze", "scope": "ci", "ci_id": mine, "start": "2030-01-01T00:00:00Z",
+            "end": "2030-01-02T00:00:00Z"})
+        assert (mw.status_code, rel.status_code, bw.status_code) == (201, 201, 201), (mw.text, rel.text, bw.text)
+
+        _forbidden(await client.patch(f"/change/v1/cis/{mine}", headers=sam, json={"criticality": 1}), "edit")
+        _forbidden(await client.delete(f"/change/v1/cis/{mine}", headers=sam), "retire")
+        _forbidden(await client.post(f"/change/v1/cis/{mine}/relationships", headers=sam,
+                                     json={"target_id": named, "type": "runs_on"}), "relate")
+        _forbidden(await client.delete(f"/change/v1/relationships/{rel.json()['id']}", headers=sam), "unrelate")
+        _forbidden(await client.post(f"/change/v1/cis/{mine}/maintenance-windows", headers=sam, json=window), "mw")
+        _forbidden(await client.delete(f"/change/v1/maintenance-windows/{mw.json()['id']}", headers=sam), "mw off")
+        blackout = f"/change/v1/blackout-windows/{bw.json()['id']}"
+        _forbidden(await client.patch(blackout, headers=sam, json={"name": "Mine"}), "blackout")
+        _forbidden(await client.delete(blackout, headers=sam), "blackout off")
+        imported = await client.post("/change/v1/cis/import", headers=sam,
+                                     json=[{"name": "mail-01", "ci_class": "server", "criticality": 1}])
+        assert [e["field"] for e in imported.json()["errors"]] == ["name"], imported.text
+        current = (await client.get(f"/change/v1/cis/{mine}", headers=sam)).json()
+        assert (current["status"], current["criticality"]) == ("active", 3), current
+
+        # The CI's named service owner, its registrar and change managers act on it.
+        assert (await client.patch(f"/change/v1/cis/{named}", headers=sofia, json={"criticality": 2})).is_success
+        assert (await client.patch(f"/change/v1/cis/{mine}", headers=sofia, json={"criticality": 2})).is_success
+        assert (await client.patch(blackout, headers=sofia, json={"name": "Mail freeze 2"})).is_success
+        assert (await client.patch(f"/change/v1/cis/{other}", headers=cm, json={"criticality": 2})).is_success
+        assert (await client.delete(blackout, headers=cm)).status_code == 204

@@ -184,6 +184,11 @@ async def import_cis(session: AsyncSession, *, actor: Actor, rows: list[Any]) ->
             errors.append(ImportRowError(row=number, field="name",
                                          message=f"'{ci.name}' is retired and cannot be updated"))
             continue
+        if not service.may_change_ci(actor, ci):
+            errors.append(ImportRowError(row=number, field="name", message=(
+                f"'{ci.name}' is not yours to update: its service owner, whoever registered it or a change manager "
+                f"may")))
+            continue
         update = CIUpdate.model_validate({f: getattr(body, f) for f in given if f != "name"})
         version = ci.version
         await service.update_ci(session, actor=actor, ci=ci, body=update, unique_checked=True)

@@ -21,7 +21,7 @@ from tandem_shared.contracts.change import (
     MaintenanceWindowCreated,
     MaintenanceWindowDeleted,
 )
-from tandem_shared.errors import Conflict, InvalidTransition, ValidationProblem
+from tandem_shared.errors import Conflict, Forbidden, InvalidTransition, ValidationProblem
 from tandem_shared.repository import record_audit
 from tandem_shared.uow import record_event
 
@@ -47,8 +47,29 @@ from tandem_change.cmdb.schemas import (
 from tandem_change.record.models import Change
 
 WRITER_ROLES = ("change_manager", "service_owner")
+ANY_CI_ROLES = ("change_manager",)  # act on every CI and window (and admin); service owners on their own
 ACTIVE, RETIRED = "active", "retired"
 CI_FIELDS = ("name", "ci_class", "criticality", "environment", "owner_team", "service_owner", "min_up", "description")
+
+
+def may_change_ci(actor: Actor, ci: ConfigurationItem) -> bool:
+    """Change managers (and admins) act on every CI; a service owner on the CIs they own or registered."""
+    return actor.has_any(*ANY_CI_ROLES) or actor.sub in {ci.service_owner, ci.created_by}
+
+
+def require_ci_owner(actor: Actor, ci: ConfigurationItem, action: str) -> None:
+    """403 naming who may act, unless the actor may change the CI."""
+    if not may_change_ci(actor, ci):
+        raise Forbidden(f"only the CI's service owner ({ci.service_owner or 'none named'}), whoever registered it "
+                        f"({ci.created_by}) or a change manager may {action} '{ci.name}'", reason="not_owner",
+                        required_roles=list(ANY_CI_ROLES))
+
+
+def require_blackout_owner(actor: Actor, window: BlackoutWindow, action: str) -> None:
+    """403 unless the actor declared the blackout window or is a change manager (or admin)."""
+    if not (actor.has_any(*ANY_CI_ROLES) or actor.sub == window.created_by):
+        raise Forbidden(f"only whoever declared it ({window.created_by}) or a change manager may {action} this "
+                        f"blackout window", reason="not_owner", required_roles=list(ANY_CI_ROLES))
 
 
 def _plain(value: Any) -> Any:
@@ -89,6 +110,7 @@ async def create_ci(session: AsyncSession, *, actor: Actor, body: CICreate,
 async def update_ci(session: AsyncSession, *, actor: Actor, ci: ConfigurationItem, body: CIUpdate,
                     unique_checked: bool = False) -> ConfigurationItem:
     """Change fields of an active CI; records and publishes only the fields that changed."""
+    require_ci_owner(actor, ci, "change")
     if ci.status == RETIRED:
         raise InvalidTransition(entity="configuration item", state=ci.status, action="update", allowed=[])
     changes = {f: _plain(getattr(body, f)) for f in body.model_fields_set if _plain(getattr(body, f)) != getattr(ci, f)}
@@ -109,6 +131,7 @@ async def update_ci(session: AsyncSession, *, actor: Actor, ci: ConfigurationIte
 
 async def retire_ci(session: AsyncSession, *, actor: Actor, ci: ConfigurationItem) -> ConfigurationItem:
     """Retire a CI: it leaves impact analysis and new changes; its relationships stay for history."""
+    require_ci_owner(actor, ci, "retire")
     if ci.status == RETIRED:
         raise InvalidTransition(entity="configuration item", state=ci.status, action="retire", allowed=[])
     ci.status = RETIRED
@@ -132,6 +155,7 @@ async def _active_ci(session: AsyncSession, ci_id: uuid.UUID, field: str) -> Con
 async def add_relationship(session: AsyncSession, *, actor: Actor, source: ConfigurationItem,
                            body: RelationshipCreate) -> tuple[CIRelationship, ConfigurationItem]:
     """Link source (the dependent) to target (the provider); no self-links, no duplicates."""
+    require_ci_owner(actor, source, "relate")
     if source.status != ACTIVE:
         raise InvalidTransition(entity="configuration item", state=source.status, action="relate", allowed=[])
     if body.target_id == source.id:
@@ -154,7 +178,10 @@ async def add_relationship(session: AsyncSession, *, actor: Actor, source: Confi
 
 
 async def delete_relationship(session: AsyncSession, *, actor: Actor, rel: CIRelationship) -> None:
-    """Remove a relationship."""
+    """Remove a relationship (its source's owners: the dependent says what it depends on)."""
+    source = await CIRepository(session).get(rel.source_id)
+    if source is not None:
+        require_ci_owner(actor, source, "remove a relationship of")
     await session.delete(rel)
     await session.flush()
     mark_cmdb_changed(session)
@@ -168,6 +195,7 @@ async def delete_relationship(session: AsyncSession, *, actor: Actor, rel: CIRel
 async def add_maintenance_window(session: AsyncSession, *, actor: Actor, ci: ConfigurationItem,
                                  body: MaintenanceWindowCreate) -> MaintenanceWindow:
     """Define a recurring maintenance window on an active CI (the RRULE was validated by the schema)."""
+    require_ci_owner(actor, ci, "add a maintenance window to")
     if ci.status != ACTIVE:
         raise InvalidTransition(entity="configuration item", state=ci.status, action="add a maintenance window to",
                                 allowed=[])
@@ -183,7 +211,10 @@ async def add_maintenance_window(session: AsyncSession, *, actor: Actor, ci: Con
 
 
 async def delete_maintenance_window(session: AsyncSession, *, actor: Actor, window: MaintenanceWindow) -> None:
-    """Remove a maintenance window."""
+    """Remove a maintenance window (its CI's owners)."""
+    ci = await CIRepository(session).get(window.ci_id)
+    if ci is not None:
+        require_ci_owner(actor, ci, "remove a maintenance window of")
     await session.delete(window)
     await session.flush()
     await record_audit(session, actor=actor.sub, action="delete", entity_type="maintenance_window",
@@ -225,6 +256,7 @@ async def create_blackout(session: AsyncSession, *, actor: Actor, body: Blackout
 async def update_blackout(session: AsyncSession, *, actor: Actor, window: BlackoutWindow,
                           body: BlackoutUpdate) -> BlackoutWindow:
     """Change a blackout window; the result must still be a valid window."""
+    require_blackout_owner(actor, window, "change")
     for name in ("name", "start", "end", "scope"):
         if name in body.model_fields_set and getattr(body, name) is None:
             raise ValidationProblem.field(name, "cannot be null")
@@ -248,6 +280,7 @@ async def update_blackout(session: AsyncSession, *, actor: Actor, window: Blacko
 
 async def delete_blackout(session: AsyncSession, *, actor: Actor, window: BlackoutWindow) -> None:
     """Remove a blackout window."""
+    require_blackout_owner(actor, window, "remove")
     await session.delete(window)
     await session.flush()
     await record_audit(session, actor=actor.sub, action="delete", entity_type="blackout_window", entity_id=window.id,
