@@ -124,3 +124,27 @@ async def test_a_service_owner_changes_only_their_own_configuration_items_and_wi
         assert (await client.patch(blackout, headers=sofia, json={"name": "Mail freeze 2"})).is_success
         assert (await client.patch(f"/change/v1/cis/{other}", headers=cm, json={"criticality": 2})).is_success
         assert (await client.delete(blackout, headers=cm)).status_code == 204
+
+
+async def test_a_planner_changes_and_deletes_only_the_scenarios_they_made(databases, backend):
+    app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=None,
+                     workers=False)
+    pia, omar, rm = auth("pia", "project_manager"), auth("omar", "pmo"), auth("rae", "resource_manager")
+    async with running(app) as client:
+        person = await client.post("/capacity/v1/people", headers=rm,
+                                   json={"name": "Dana Kim", "team": "Platform", "weekly_hours": 40})
+        scenarios = []
+        for _ in range(2):
+            made = await client.post("/capacity/v1/scenarios", headers=pia, json={
+                "name": "Hire later", "from": "2030-01-07", "to": "2030-03-31"})
+            assert made.status_code == 201, made.text
+            scenarios.append(f"/capacity/v1/scenarios/{made.json()['id']}")
+        mine, other = scenarios
+        add = {"action": "add", "person_id": person.json()["id"], "source": "operations", "source_id": "on-call",
+               "kind": "soft", "start": "2030-01-07T00:00:00Z", "end": "2030-01-12T00:00:00Z", "hours": 8}
+        _forbidden(await client.post(f"{mine}/moves", headers=omar, json=add), "move")
+        _forbidden(await client.delete(mine, headers=omar), "delete")
+        assert (await client.get(mine, headers=omar)).status_code == 200
+        assert (await client.post(f"{mine}/moves", headers=pia, json=add)).status_code == 200
+        assert (await client.delete(mine, headers=pia)).status_code == 204
+        assert (await client.delete(other, headers=rm)).status_code == 204  # resource managers act on every one

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
-from tandem_shared.errors import ValidationProblem
+from tandem_shared.errors import Forbidden, ValidationProblem
 from tandem_shared.repository import record_audit
 
 from tandem_capacity.availability.service import available_by_person
@@ -21,6 +21,8 @@ from tandem_capacity.scenarios.models import Scenario, ScenarioBooking
 from tandem_capacity.scenarios.repository import ScenarioRepository
 from tandem_capacity.scenarios.schemas import AddBooking, MoveBooking, RemoveBooking, ScenarioCreate
 from tandem_capacity.views.repository import PersonFilter, ViewRepository
+
+ANY_SCENARIO_ROLES = ("resource_manager",)  # and admin; the other planners change the scenarios they made
 
 
 def _window(scenario: Scenario) -> list[tuple[str, date]]:
@@ -54,8 +56,16 @@ async def get_scenario(session: AsyncSession, scenario_id: uuid.UUID) -> Scenari
     return await ScenarioRepository(session).get_or_404(scenario_id)
 
 
+def require_scenario_owner(actor: Actor, scenario: Scenario, action: str) -> None:
+    """403 unless the actor made the scenario or is a resource manager (or admin)."""
+    if not (actor.has_any(*ANY_SCENARIO_ROLES) or actor.sub == scenario.created_by):
+        raise Forbidden(f"only whoever made it ({scenario.created_by}) or a resource manager may {action} this "
+                        f"scenario", reason="not_owner", required_roles=list(ANY_SCENARIO_ROLES))
+
+
 async def delete_scenario(session: AsyncSession, *, actor: Actor, scenario: Scenario) -> None:
     """Drop a scenario and its bookings."""
+    require_scenario_owner(actor, scenario, "delete")
     await ScenarioRepository(session).delete(scenario)
     await record_audit(session, actor=actor.sub, action="delete", entity_type="scenario", entity_id=scenario.id,
                        detail={"name": scenario.name})
@@ -69,6 +79,7 @@ async def _person_exists(session: AsyncSession, person_id: uuid.UUID) -> None:
 async def apply_move(session: AsyncSession, *, actor: Actor, scenario: Scenario,
                      move: MoveBooking | AddBooking | RemoveBooking) -> ScenarioBooking | None:
     """Move, add or remove a booking of the scenario; returns the booking as it is now (None when removed)."""
+    require_scenario_owner(actor, scenario, "change")
     repo = ScenarioRepository(session)
     if isinstance(move, AddBooking):
         await _person_exists(session, move.person_id)
