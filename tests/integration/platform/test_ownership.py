@@ -148,3 +148,28 @@ async def test_a_planner_changes_and_deletes_only_the_scenarios_they_made(databa
         assert (await client.post(f"{mine}/moves", headers=pia, json=add)).status_code == 200
         assert (await client.delete(mine, headers=pia)).status_code == 204
         assert (await client.delete(other, headers=rm)).status_code == 204  # resource managers act on every one
+
+
+async def test_a_service_owner_redefines_and_deletes_only_the_operations_work_they_defined(databases, backend):
+    app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=None,
+                     workers=False)
+    sofia, sam, rm = auth("sofia", "service_owner"), auth("sam", "service_owner"), auth("rae", "resource_manager")
+    async with running(app) as client:
+        person = (await client.post("/capacity/v1/people", headers=rm,
+                                    json={"name": "Dana Kim", "team": "Ops", "weekly_hours": 40})).json()["id"]
+        work = {"person_id": person, "hours_per_week": 4, "start": "2030-01-07", "end": "2030-01-25",
+                "description": "Mail queue triage"}
+        rotation = {"team": "Ops", "members": [person], "rotation_weeks": 1, "hours_per_week": 10,
+                    "start": "2030-01-07", "end": "2030-01-27", "description": "Mail on-call"}
+        definitions = []
+        for path, body in (("run-work", work), ("rotations", rotation)):
+            made = await client.post(f"/capacity/v1/operations/{path}", headers=sofia, json=body)
+            assert made.status_code == 201, made.text
+            definitions.append((f"/capacity/v1/operations/{path}/{made.json()['id']}", body))
+        for url, body in definitions:
+            _forbidden(await client.put(url, headers=sam, json={**body, "hours_per_week": 1}), ("redefine", url))
+            _forbidden(await client.delete(url, headers=sam), ("delete", url))
+            assert (await client.get(url, headers=sam)).json()["hours_per_week"] == body["hours_per_week"]
+            redefined = await client.put(url, headers=sofia, json={**body, "hours_per_week": 2})
+            assert redefined.status_code == 200, redefined.text
+            assert (await client.delete(url, headers=rm)).status_code == 204  # resource managers act on all

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
-from tandem_shared.errors import ValidationProblem
+from tandem_shared.errors import Forbidden, ValidationProblem
 from tandem_shared.repository import record_audit
 from tandem_shared.uow import UnitOfWork
 
@@ -21,6 +21,7 @@ from tandem_capacity.people.repository import PersonRepository
 OPERATIONS = "operations"
 REGENERATED = "operations definition changed"
 DELETED = "operations definition deleted"
+ANY_DEFINITION_ROLES = ("resource_manager",)  # and admin; service owners change the definitions they made
 
 
 async def _run_work_plan(session: AsyncSession, work: RunWork) -> dict[str, Planned]:
@@ -64,6 +65,14 @@ async def _check_people(session: AsyncSession, field: str, people: list[uuid.UUI
             raise ValidationProblem.field(name, f"no person with id {person_id}")
 
 
+def require_definer(actor: Actor, item: RunWork | Rotation, action: str) -> None:
+    """403 unless the actor defined the run work or rotation, or is a resource manager (or admin)."""
+    if not (actor.has_any(*ANY_DEFINITION_ROLES) or actor.sub == item.created_by):
+        noun = "run work" if isinstance(item, RunWork) else "rotation"
+        raise Forbidden(f"only whoever defined it ({item.created_by}) or a resource manager may {action} this {noun}",
+                        reason="not_owner", required_roles=list(ANY_DEFINITION_ROLES))
+
+
 def _audit_detail(body: RunWorkWrite | RotationWrite) -> dict:
     return body.model_dump(mode="json")
 
@@ -71,6 +80,8 @@ def _audit_detail(body: RunWorkWrite | RotationWrite) -> dict:
 async def save_run_work(session: AsyncSession, *, actor: Actor, body: RunWorkWrite,
                         work: RunWork | None = None) -> RunWork:
     """Create or redefine run work and regenerate its bookings (unchanged weeks stay untouched)."""
+    if work is not None:
+        require_definer(actor, work, "redefine")
     if body.person_id is not None:
         await _check_people(session, "person_id", [body.person_id])
     values = body.model_dump()
@@ -89,6 +100,8 @@ async def save_run_work(session: AsyncSession, *, actor: Actor, body: RunWorkWri
 async def save_rotation(session: AsyncSession, *, actor: Actor, body: RotationWrite,
                         rotation: Rotation | None = None) -> Rotation:
     """Create or redefine a rotation and regenerate its bookings (unchanged turns stay untouched)."""
+    if rotation is not None:
+        require_definer(actor, rotation, "redefine")
     await _check_people(session, "members", body.members)
     values = {**body.model_dump(), "members": [str(m) for m in body.members]}
     if rotation is None:
@@ -105,6 +118,7 @@ async def save_rotation(session: AsyncSession, *, actor: Actor, body: RotationWr
 
 async def delete(session: AsyncSession, *, actor: Actor, item: RunWork | Rotation) -> None:
     """Delete a definition and release its bookings (they stay as history)."""
+    require_definer(actor, item, "delete")
     await _sync(session, actor.sub, item, {}, DELETED)
     noun = "run_work" if isinstance(item, RunWork) else "rotation"
     await record_audit(session, actor=actor.sub, action="delete", entity_type=noun, entity_id=item.id)
