@@ -26,7 +26,8 @@ async def test_a_worker_process_applies_events_publishes_the_outbox_and_stops_cl
         env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
         env.update(TANDEM_ENVIRONMENT="test", TANDEM_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
                    TANDEM_KAFKA_TOPIC_PREFIX=support.topic_prefix, TANDEM_CAPACITY_DATABASE_URL=url,
-                   TANDEM_CAPACITY_CONSUMER_GROUP=f"worker-{uuid.uuid4().hex[:8]}", TANDEM_LOG_LEVEL="INFO")
+                   TANDEM_CAPACITY_CONSUMER_GROUP=f"worker-{uuid.uuid4().hex[:8]}", TANDEM_LOG_LEVEL="INFO",
+                   TANDEM_PLANNING_HORIZON_YEARS=os.environ["TANDEM_PLANNING_HORIZON_YEARS"])  # it plans in 2055
         log = tmp_path / "worker.log"
         with open(log, "wb") as out:  # noqa: ASYNC230 - a local file, opened once, the worker's output
             worker = await asyncio.create_subprocess_exec(
