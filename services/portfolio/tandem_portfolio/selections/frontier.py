@@ -1,8 +1,10 @@
 """The efficient frontier: the best value at each budget level (and capacity multiplier), as points a UI can plot.
 
-The model is built once, at the smallest factors (so every row that can bind at any level is in it), and passed to
-HiGHS once; each point only moves the budget and capacity rows' bounds. Points run budget-ascending, and each starts
-from the previous point's selection, which still fits a larger budget: HiGHS begins with it as its incumbent.
+The model is built once, at the smallest factors (so every row that can bind at any level is in it, and no start is
+fixed out for want of capacity or budget); each point only moves the budget and capacity rows' bounds and is solved
+as solve() does (relaxation, neighbourhoods, fixing, branch and bound). Points run budget-ascending, and each starts
+from the previous point's selection when it still fits (it does at a larger budget): HiGHS takes it as its first
+incumbent (setSolution) and the reduced-cost fixing measures against it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tandem_portfolio.selections.model import FloatArray, build, highs, skill_capacity
-from tandem_portfolio.selections.optimizer import run
+from tandem_portfolio.selections.model import FloatArray, build, skill_capacity
+from tandem_portfolio.selections.optimizer import optimise
 from tandem_portfolio.selections.problem import FrontierPoint, SelectionProblem
 
 
@@ -29,29 +31,22 @@ def frontier(problem: SelectionProblem, budget_factors: Sequence[float],
     cells = np.flatnonzero(model.capacity_row.ravel() >= 0)
     capacity_rows = model.capacity_row.ravel()[cells]
     total_budget = sum(problem.budget_by_period.values())
-    solver = highs(problem.time_limit_seconds, problem.mip_gap)
-    if model.num_col:
-        solver.passModel(model.lp())
     points: dict[tuple[int, int], FrontierPoint] = {}
     previous: FloatArray | None = None
     for c, capacity_factor in enumerate(capacity_factors):
         for r, hours in zip(capacity_rows.tolist(), (capacity.ravel()[cells] * capacity_factor).tolist(),
                             strict=True):
-            solver.changeRowBounds(r, -np.inf, hours)
+            model.rows.upper[r] = hours
         for b in sorted(range(len(budget_factors)), key=lambda n: budget_factors[n]):
             factor = budget_factors[b]
             for r, budget in budget_rows:
-                solver.changeRowBounds(r, -np.inf, budget * factor)
-            if model.num_col:
-                outcome = run(solver, model, previous)
-                values, objective, gap = outcome.values, outcome.objective, outcome.gap
-            else:
-                values, objective, gap = np.zeros(0), 0.0, 0.0
-            feasible = values is not None
-            if feasible:
-                previous = values
-            count = len(model.decode(values)) if values is not None else 0
+                model.rows.upper[r] = budget * factor
+            outcome = optimise(model, previous)  # the previous point's selection, when it still fits
+            feasible = outcome.values is not None
+            if outcome.values is not None:
+                previous = outcome.values
+            count = len(model.decode(outcome.values)) if outcome.values is not None else 0
             points[c, b] = FrontierPoint(budget_factor=factor, capacity_factor=capacity_factor,
-                                         budget=total_budget * factor, objective=objective if feasible else 0.0,
-                                         selected_count=count, gap=gap, feasible=feasible)
+                                         budget=total_budget * factor, objective=outcome.objective if feasible else 0.0,
+                                         selected_count=count, gap=outcome.gap if feasible else 0.0, feasible=feasible)
     return [points[c, b] for c in range(len(capacity_factors)) for b in range(len(budget_factors))]

@@ -146,6 +146,17 @@ class Model:
                 np.add.at(out, row, val * values[col])
         return out
 
+    def feasible(self, values: FloatArray, tolerance: float = 1e-6) -> bool:
+        """Whether column values are a selection that keeps every row and bound."""
+        outside = (values < self.col_lower - tolerance) | (values > self.col_upper + tolerance)
+        if len(values) != self.num_col or outside.any():
+            return False
+        activity = self.row_activity(values)
+        lower = np.asarray(self.rows.lower, dtype=np.float64)
+        upper = np.asarray(self.rows.upper, dtype=np.float64)
+        slack = tolerance * np.maximum(1.0, np.abs(np.where(np.isfinite(upper), upper, 0.0)))
+        return bool(((activity >= lower - slack) & (activity <= upper + slack)).all())
+
     def load(self, selected: dict[str, int]) -> FloatArray:
         """Hours used per skill per week by a selection (skills x weeks)."""
         used = np.zeros_like(self.capacity)

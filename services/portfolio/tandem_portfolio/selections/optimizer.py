@@ -129,6 +129,8 @@ def optimise(model: Model, start: FloatArray | None = None) -> Outcome:
         return Outcome("optimal", np.zeros(0), 0.0, 0.0, 0.0)
     problem = model.problem
     began = time.perf_counter()
+    if start is not None and not model.feasible(start):
+        start = None  # only a selection that keeps every constraint may serve as the incumbent
     relaxation = relax(model)
     duals = relaxation.duals if relaxation is not None else None
     lp = model.lp()
