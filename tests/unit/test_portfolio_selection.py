@@ -302,3 +302,20 @@ def test_a_frontier_point_the_must_do_projects_do_not_fit_is_marked_infeasible()
     low, high = frontier(problem, [0.5, 1.0])
     assert (low.feasible, low.objective) == (False, 0.0)
     assert (high.feasible, high.objective, high.selected_count) == (True, 8.0, 2)
+
+
+@pytest.mark.parametrize("seed", range(60, 90))
+def test_the_reported_gap_bounds_the_distance_to_the_optimum(seed: int) -> None:
+    # With the default 0.1 % gap the search may stop early (on the relaxation's bound or HiGHS's): what it reports
+    # must still be a true bound on how far the brute-force optimum is.
+    problem = replace(random_problem(seed), mip_gap=0.001)
+    best = brute_force(problem)
+    if best is None:
+        with pytest.raises(SelectionInfeasible):
+            solve(problem)
+        return
+    result = solve(problem)
+    assert feasible(problem, result.selected)
+    assert result.objective <= best[0] + 1e-9
+    assert result.gap <= 0.001 + 1e-9 and result.status == "optimal"
+    assert best[0] - result.objective <= result.gap * max(abs(result.objective), 1e-9) + 1e-6
