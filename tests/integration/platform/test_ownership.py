@@ -3,6 +3,7 @@ a kind act on all of it; someone else's entity is a 403 problem that changes not
 
 from __future__ import annotations
 
+from tests.integration.change.flows import MANAGER, REQUESTER, known_person, raise_change
 from tests.support import auth, create_app, running
 
 
@@ -45,6 +46,7 @@ async def test_a_project_manager_defers_and_terminates_only_their_own_projects(d
         _forbidden(await client.put(f"{mine}/demand", headers=paul, json={"lines": []}), "demand")
         milestone = {"name": "Cut-over", "forecast_date": "2030-03-01"}
         _forbidden(await client.post(f"{mine}/milestones", headers=paul, json=milestone), "milestone")
+        _forbidden(await client.patch(mine, headers=paul, json={"description": "Mine now"}), "edit")
         assert (await client.get(mine, headers=paul)).json()["stage"] == "idea"
         deferred = await client.post(f"{mine}/defer", headers=pia, json={"reason": "Budget freeze"})
         assert deferred.status_code == 201, deferred.text
@@ -173,3 +175,18 @@ async def test_a_service_owner_redefines_and_deletes_only_the_operations_work_th
             redefined = await client.put(url, headers=sofia, json={**body, "hours_per_week": 2})
             assert redefined.status_code == 200, redefined.text
             assert (await client.delete(url, headers=rm)).status_code == 204  # resource managers act on all
+
+
+async def test_a_requester_edits_submits_and_cancels_only_the_changes_they_raised(databases, backend):
+    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=None, workers=False)
+    other = auth("rob", "requester")
+    async with running(app) as client:
+        change = await raise_change(client, assignee_id=str(await known_person(app)), effort_hours=2)
+        path = f"/change/v1/changes/{change['id']}"
+        _forbidden(await client.patch(path, headers=other, json={"title": "Mine now"}), "edit")
+        _forbidden(await client.post(f"{path}/submit", headers=other), "submit")
+        _forbidden(await client.post(f"{path}/cancel", headers=other, json={"comment": "Not needed"}), "cancel")
+        assert (await client.get(path, headers=other)).json()["state"] == "new"
+        assert (await client.patch(path, headers=REQUESTER, json={"title": "Patch the mail relays"})).is_success
+        canceled = await client.post(f"{path}/cancel", headers=MANAGER, json={"comment": "Duplicate"})
+        assert canceled.status_code == 200 and canceled.json()["state"] == "canceled", canceled.text
