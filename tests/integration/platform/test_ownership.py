@@ -186,7 +186,10 @@ async def test_a_requester_edits_submits_and_cancels_only_the_changes_they_raise
         _forbidden(await client.patch(path, headers=other, json={"title": "Mine now"}), "edit")
         _forbidden(await client.post(f"{path}/submit", headers=other), "submit")
         _forbidden(await client.post(f"{path}/cancel", headers=other, json={"comment": "Not needed"}), "cancel")
+        _forbidden(await client.post(f"{path}/impact?depth=0", headers=other), "impact")
+        _forbidden(await client.post(f"{path}/impact", headers=auth("sofia", "service_owner")), "impact")
         assert (await client.get(path, headers=other)).json()["state"] == "new"
+        assert (await client.post(f"{path}/impact", headers=auth("cara", "cab_member"))).status_code == 200
         assert (await client.patch(path, headers=REQUESTER, json={"title": "Patch the mail relays"})).is_success
         canceled = await client.post(f"{path}/cancel", headers=MANAGER, json={"comment": "Duplicate"})
         assert canceled.status_code == 200 and canceled.json()["state"] == "canceled", canceled.text

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ChangeImpactAssessed
 from tandem_shared.db import utcnow
-from tandem_shared.errors import InvalidTransition, NotFound
+from tandem_shared.errors import Forbidden, InvalidTransition, NotFound
 from tandem_shared.repository import record_audit
 from tandem_shared.uow import record_event
 
@@ -22,6 +22,9 @@ from tandem_change.record.models import Change
 COMPUTED, CONFIRMED, EXCLUDED = "computed", "confirmed", "excluded"
 CLOSED_STATES = ("closed", "canceled")
 CRITICAL = 2  # business services at or above this criticality (1..2) weigh on risk
+# Assess the impact of every change (and admin); the other assessing roles, of the changes they raised: a depth or
+# criticality cut-off chosen by someone else would drop computed CIs, and with them risk.
+ANY_CHANGE_ASSESSORS = ("change_manager", "cab_member")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ def _open(change: Change, action: str) -> None:
 async def assess_impact(session: AsyncSession, *, actor: Actor, change: Change, depth: int = DEFAULT_DEPTH,
                         max_criticality: int | None = None) -> ImpactResult:
     """Compute and store the change's impact; decisions already taken on CIs (confirmed, excluded) are kept."""
+    if not (actor.has_any(*ANY_CHANGE_ASSESSORS) or actor.sub == change.requested_by):
+        raise Forbidden(f"only the change's requester ({change.requested_by}), a change manager or a CAB member may "
+                        f"assess its impact", reason="not_owner", required_roles=list(ANY_CHANGE_ASSESSORS))
     _open(change, "assess the impact of")
     affected = await ChangeCIRepository(session).ci_ids(change.id)
     result = await walk_impact(session, affected, depth=depth, max_criticality=max_criticality)
