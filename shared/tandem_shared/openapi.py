@@ -82,6 +82,11 @@ def service_openapi(app: FastAPI) -> dict[str, Any]:
         if "requestBody" in operation:
             for status, description in REQUEST_BODY_RESPONSES.items():
                 responses.setdefault(status, problem_response(description))
+    for model in schema["components"]["schemas"].values():
+        for field in model.get("properties", {}).values():
+            # A field that refuses null (SkipJsonSchema[None]) has no default: absent means unchanged.
+            if "default" in field and field["default"] is None and not _nullable(field):
+                del field["default"]
     if "HTTPValidationError" not in json.dumps(schema["paths"]):
         for name in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(name, None)
@@ -95,3 +100,8 @@ def service_openapi(app: FastAPI) -> dict[str, Any]:
 def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [operation for item in schema.get("paths", {}).values() for operation in item.values()
             if isinstance(operation, dict) and "operationId" in operation]
+
+
+def _nullable(field: dict[str, Any]) -> bool:
+    types = [field.get("type")] + [option.get("type") for option in field.get("anyOf", [])]
+    return "null" in types or any(isinstance(t, list) and "null" in t for t in types)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support import auth, create_app, running
@@ -74,3 +76,47 @@ async def test_an_import_without_a_csv_or_json_body_is_a_documented_415(database
         assert response.status_code == 415, response.text
         assert response.headers["content-type"] == PROBLEM
         assert PROBLEM in document["paths"]["/change/v1/cis/import"]["post"]["responses"]["415"]["content"]
+
+
+async def test_the_change_document_offers_null_only_where_an_update_takes_it(databases, backend):
+    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=None, workers=False)
+    async with running(app) as client:
+        schemas = (await client.get("/change/openapi.json")).json()["components"]["schemas"]
+        ci = (await client.post("/change/v1/cis", headers=ADMIN, json={
+            "name": "db-01", "ci_class": "server", "criticality": 3, "environment": "production"})).json()
+        window = (await client.post("/change/v1/blackout-windows", headers=ADMIN, json={
+            "name": "freeze", "scope": "ci", "ci_id": ci["id"], "start": "2026-12-01T00:00:00Z",
+            "end": "2026-12-02T00:00:00Z"})).json()
+        condition = (await client.post("/change/v1/risk-conditions", headers=ADMIN, json={
+            "name": "Many CIs", "kind": "affected_cis_at_least", "params": {"count": 2}, "risk": "moderate"})).json()
+        for model, path in (("CIUpdate", f"/change/v1/cis/{ci['id']}"),
+                            ("BlackoutUpdate", f"/change/v1/blackout-windows/{window['id']}"),
+                            ("RiskConditionUpdate", f"/change/v1/risk-conditions/{condition['id']}")):
+            for field, schema in schemas[model]["properties"].items():
+                response = await client.patch(path, headers=ADMIN, json={field: None})
+                offered = {"type": "null"} in schema.get("anyOf", [])
+                # Null refused as null (not for a rule on the other fields) exactly when the document does not offer it.
+                refused = response.status_code == 422 and f"{field}: " in response.json()["detail"] \
+                    and "cannot be null" in response.json()["detail"]
+                assert refused != offered, \
+                    (model, field, response.status_code, response.text)
+                assert "default" not in schema or offered, (model, field)
+
+
+async def test_the_metrics_document_gives_the_dimensions_and_weeks_the_api_takes(databases, backend):
+    app = create_app("metrics", database_url=await databases.fresh("metrics", backend), bootstrap=None,
+                     workers=False)
+    async with running(app) as client:
+        document = (await client.get("/metrics/openapi.json")).json()
+        parameters = {p["name"]: p["schema"] for p in document["paths"]["/metrics/v1/kpis/{key}"]["get"]["parameters"]}
+        target = document["paths"]["/metrics/v1/kpis/{key}/targets/{dimension}"]["get"]["parameters"]
+        for value, valid in (("organisation", True), ("team:Platform", True), ("category:Run", True), ("0", False),
+                             ("team:", False), ("bogus:x", False), ("team: ", False)):
+            for schema in (parameters["dimension"], next(p["schema"] for p in target if p["name"] == "dimension")):
+                assert (re.fullmatch(schema["pattern"].strip("^$"), value) is not None) == valid, schema["pattern"]
+            listed = await client.get("/metrics/v1/kpis", params={"dimension": value}, headers=ADMIN)
+            assert (listed.status_code == 200) == valid, listed.text
+            week = "2026-W40" if valid else value
+            weeks = await client.get("/metrics/v1/kpis/utilisation_total", params={"from_week": week}, headers=ADMIN)
+            assert (weeks.status_code == 200) == valid, weeks.text
+            assert (re.fullmatch(parameters["from_week"]["pattern"].strip("^$"), week) is not None) == valid

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from tandem_shared.api import Page
 from tandem_shared.bounds import PlanDatetime
 from tandem_shared.db import utcnow
@@ -80,10 +81,11 @@ class CIUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    ci_class: CIClass | None = None
-    criticality: Criticality | None = None
-    environment: Environment | None = None
+    # SkipJsonSchema: these refuse null, so the document does not offer it (absent means unchanged).
+    name: Name | SkipJsonSchema[None] = None
+    ci_class: CIClass | SkipJsonSchema[None] = None
+    criticality: Criticality | SkipJsonSchema[None] = None
+    environment: Environment | SkipJsonSchema[None] = None
     owner_team: Team | None = None
     service_owner: str | None = Field(None, max_length=200)
     min_up: MinUp | None = None
@@ -220,11 +222,11 @@ class BlackoutUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    name: Name | SkipJsonSchema[None] = None  # refused as null (cmdb.service.update_blackout)
     reason: str | None = Field(None, max_length=5_000)
-    start: PlanDatetime | None = None
-    end: PlanDatetime | None = None
-    scope: BlackoutScope | None = None
+    start: PlanDatetime | SkipJsonSchema[None] = None
+    end: PlanDatetime | SkipJsonSchema[None] = None
+    scope: BlackoutScope | SkipJsonSchema[None] = None
     ci_id: uuid.UUID | None = None
 
 

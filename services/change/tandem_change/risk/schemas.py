@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from tandem_shared.api import Page
 
 from tandem_change.risk.rules import ConditionKind, RiskLevel, check_params
@@ -42,12 +43,13 @@ class RiskConditionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    kind: ConditionKind | None = None
-    params: dict[str, Any] | None = Field(None, description=PARAMS_DOC)
-    risk: RiskLevel | None = None
-    position: int | None = Field(None, ge=0, le=1_000_000)
-    active: bool | None = None
+    # SkipJsonSchema: each refuses null (risk.service.update_condition), so the document does not offer it.
+    name: Name | SkipJsonSchema[None] = None
+    kind: ConditionKind | SkipJsonSchema[None] = None
+    params: dict[str, Any] | SkipJsonSchema[None] = Field(None, description=PARAMS_DOC)
+    risk: RiskLevel | SkipJsonSchema[None] = None
+    position: Annotated[int, Field(ge=0, le=1_000_000)] | SkipJsonSchema[None] = None
+    active: bool | SkipJsonSchema[None] = None
 
 
 class RiskConditionRead(BaseModel):

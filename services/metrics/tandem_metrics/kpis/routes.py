@@ -5,21 +5,25 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from tandem_shared.api import SessionDep, UnitOfWorkDep, check_if_match, etag
+from tandem_shared.api import PageDep, SessionDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_metrics.kpis import service
-from tandem_metrics.kpis.dimensions import KINDS, ORGANISATION, parse
+from tandem_metrics.kpis.dimensions import KINDS, ORGANISATION, name_of, parse
 from tandem_metrics.kpis.repository import KpiValues
 from tandem_metrics.kpis.schemas import DimensionList, KpiList, KpiRead, TargetRead, TargetWrite
 from tandem_metrics.periods import check_iso_week, parse_period
 
 router = APIRouter(tags=["kpis"], responses=PROBLEM_RESPONSES)
 PMO = [require_roles("pmo")]
+# What _dimension accepts, in the document (as json_schema_extra: the 422 stays the one naming the kinds).
+DIMENSION_PATTERN = r"^(organisation|(team|service|project|category):.*\S.*)$"
+ISO_WEEK_PATTERN = r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 DimensionQuery = Annotated[str, Query(
     description="`organisation` (default) or kind:value, e.g. `team:Platform`, `service:<id>`, `project:<id>`, "
-                "`category:Run`.", max_length=200)]
+                "`category:Run`.", max_length=200, json_schema_extra={"pattern": DIMENSION_PATTERN})]
 
 
 def _week(name: str, value: str | None) -> str | None:
@@ -71,8 +75,10 @@ async def get_kpi(
     granularity: Annotated[Literal["week", "month"] | None, Query(description="Kind of period of the series.")] = None,
     start: Annotated[str | None, Query(alias="from", description="First period, e.g. 2026-W01 or 2026-01.")] = None,
     end: Annotated[str | None, Query(alias="to", description="Last period, e.g. 2026-W52 or 2026-12.")] = None,
-    from_week: Annotated[str | None, Query(description="First ISO week of the stored weeks, e.g. 2026-W40.")] = None,
-    to_week: Annotated[str | None, Query(description="Last ISO week of the stored weeks, e.g. 2026-W52.")] = None,
+    from_week: Annotated[str | None, Query(description="First ISO week of the stored weeks, e.g. 2026-W40.",
+                                          json_schema_extra={"pattern": ISO_WEEK_PATTERN})] = None,
+    to_week: Annotated[str | None, Query(description="Last ISO week of the stored weeks, e.g. 2026-W52.",
+                                          json_schema_extra={"pattern": ISO_WEEK_PATTERN})] = None,
 ) -> KpiRead:
     first, last = _week("from_week", from_week), _week("to_week", to_week)
     if first and last and last < first:
@@ -83,7 +89,8 @@ async def get_kpi(
 
 
 TargetDimension = Annotated[str, Path(description="`organisation`, kind:value (`team:Platform`) or every dimension "
-                                                  "of a kind (`team:*`).")]
+                                                  "of a kind (`team:*`).",
+                                      json_schema_extra={"pattern": DIMENSION_PATTERN, "maxLength": 200})]
 
 
 @router.get("/kpis/{key}/targets/{dimension}", response_model=TargetRead,
@@ -94,6 +101,15 @@ async def get_target(key: str, dimension: TargetDimension, session: SessionDep, 
     found = await service.get_target(session, kpi, _dimension(dimension, wildcard=True))
     response.headers["ETag"] = etag(found.version)
     return found
+
+
+@router.get("/kpis/{key}/targets/{dimension}/history", response_model=AuditPage,
+            summary="Who changed a KPI's target for a dimension", description=HISTORY_DESCRIPTION)
+async def target_history(key: str, dimension: TargetDimension, session: SessionDep, _actor: CurrentActor,
+                         page: PageDep) -> AuditPage:
+    kpi = service.kpi_or_404(key)
+    return await audit_page(session, "kpi_target", f"{kpi.key}@{name_of(_dimension(dimension, wildcard=True))}",
+                            page)
 
 
 @router.put("/kpis/{key}/targets/{dimension}", response_model=TargetRead, dependencies=PMO,
