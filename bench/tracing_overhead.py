@@ -43,6 +43,11 @@ class Sink(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        if self.path != "/v1/traces":  # another signal (metrics, logs): not ours to count
+            self.send_response(404)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
         if self.headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
         try:
@@ -72,7 +77,9 @@ def environment(mode: str, endpoint: str) -> dict[str, str]:
     """The benchmark's environment without any OTEL_* variable, plus the exporter's when tracing is on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     if mode == "on":
-        env.update(OTEL_TRACES_EXPORTER="otlp", OTEL_EXPORTER_OTLP_ENDPOINT=endpoint)
+        # The traces endpoint, not OTEL_EXPORTER_OTLP_ENDPOINT: the bundled Tansu broker reads that one too and would
+        # export its own OTLP metrics to it, work that is not Tandem's tracing.
+        env.update(OTEL_TRACES_EXPORTER="otlp", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=f"{endpoint}/v1/traces")
     return env
 
 
