@@ -103,7 +103,7 @@ def measure(problem: SelectionProblem) -> dict[str, float | int | str]:
     greedied = time.perf_counter()
     selected = model.decode(outcome.values) if outcome.values is not None else {}
     explain(model, selected)
-    scarce = scarce_skill_weeks(model, model.load(selected))
+    scarce = scarce_skill_weeks(model, model.load(selected), outcome.duals)  # as solve() does: no second LP
     explained = time.perf_counter()
     value = {c.id: c.value for c in problem.candidates}
     objective = sum(value[p] for p in selected)
