@@ -79,8 +79,9 @@ class SelectionProblem:
 class Binding:
     """Why an excluded project is out: the constraint that keeps it out and what it would need to get in.
 
-    kind is one of "capacity", "budget", "balance", "dependency", "exclusion", "never", "value" (it fits but
-    adds less than it displaces); `skill` and `weeks` name the skill-weeks for "capacity", `period` the budget
+    kind is one of "capacity", "budget", "balance", "dependency", "exclusion", "never", "window" (its start window
+    lies outside the horizon), "value" (it fits beside the selection but its value is not positive, or the solver
+    stopped within the gap); `skill` and `weeks` name the skill-weeks for "capacity", `period` the budget
     period, `category` the balance rule, `other` the project of a dependency or exclusion; `shortfall` is how
     many hours (capacity) or how much money (budget) it lacks at its best start.
     """
