@@ -157,6 +157,25 @@ class ServiceProcesses:
                     self.incidents[service].restarts += 1
                     log.warning("the %s service restarted (restart %d)", service, self.incidents[service].restarts)
 
+    def restart_all(self, reason: str, timeout: float = 30.0) -> None:
+        """Stop every running service gracefully and start it again at once (not counted as a crash)."""
+        with self._lock:
+            if self._stopping:
+                return
+            running = [s for s, p in self.processes.items() if p.poll() is None and s not in self._restart_at]
+            log.warning("restarting %s: %s", ", ".join(running), reason)
+            for service in running:
+                self.processes[service].send_signal(signal.SIGINT)
+            deadline = time.monotonic() + timeout
+            for service in running:
+                process = self.processes[service]
+                try:
+                    process.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                self._spawn(service)
+
     def stop(self, timeout: float = 30.0) -> list[str]:
         """Ask each service to shut down gracefully (drain, commit), wait, kill stragglers; what did not stop well."""
         with self._lock:
@@ -207,6 +226,7 @@ class BrokerWatch:
         self._up_since = time.monotonic()
         self._stopping = False
         self.down_at_stop = False
+        self.came_back = False  # restarted since the supervisor last looked
         self._lock = threading.Lock()
 
     def supervise(self) -> None:
@@ -252,6 +272,7 @@ class BrokerWatch:
         self._up_since = time.monotonic()
         self.incidents.restarts += 1
         self.incidents.republished += queued
+        self.came_back = True
         log.warning("the bundled broker is back on %s after %.0f s: topics recreated, %d retained events queued for "
                     "re-publication (consumers skip what they had applied)", self.broker.bootstrap, down_for, queued)
 
@@ -334,10 +355,24 @@ class Supervisor:
         try:
             if self.broker is not None:
                 self.broker.supervise()
+                if self.broker.came_back:
+                    self.broker.came_back = False
+                    self._after_broker_restart()
             if self.processes is not None:
                 self.processes.supervise()
         except Exception:
             log.exception("supervising the platform failed; trying again")
+
+    def _after_broker_restart(self) -> None:
+        # The services' Kafka clients reconnect on their own, but often before the topics were recreated: the broker
+        # then creates each topic they ask for with its own default partition count (4, where Tandem creates 3), and
+        # a consumer's cached metadata keeps the old count for up to 5 minutes (metadata.max.age.ms), so it is not
+        # assigned the new partition and misses what is published there. Fresh clients see the topics as they are.
+        if self.processes is not None:
+            self.processes.restart_all("their Kafka clients must see the restarted broker's topics afresh")
+        else:
+            log.warning("the services run in this process and are not restarted: a consumer may take up to 5 minutes "
+                        "to see a topic the broker recreated with another partition count")
 
     def incidents(self) -> list[str]:
         """What stopped unexpectedly during the run, in words."""

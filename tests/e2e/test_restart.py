@@ -195,6 +195,9 @@ def test_the_bundled_broker_is_restarted_and_an_event_written_while_it_was_down_
             with pytest.raises(OSError):
                 socket.create_connection((host, int(broker_port)), timeout=1).close()  # still down after the write
 
+            # Back, topics recreated, retained events queued again, then every service restarted with fresh clients.
+            _until(lambda: "their Kafka clients must see the restarted broker's topics afresh" in _log(tmp_path),
+                   timeout=120)
             # Known to change only through capacity.person.created.v1, published after the broker came back.
             start = (datetime.now(UTC) + timedelta(days=30)).replace(hour=8, minute=0, second=0, microsecond=0)
             body = {"title": "After the outage", "type": "standard", "model_id": model,
