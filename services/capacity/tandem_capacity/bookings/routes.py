@@ -34,6 +34,8 @@ from tandem_capacity.people.repository import PersonRepository
 
 router = APIRouter(tags=["bookings"], responses=PROBLEM_RESPONSES)
 BOOKER_ROLES = ("resource_manager", "project_manager")
+OWNED = ("A project manager acts only on the bookings they made (`booked_by`; 403 otherwise); resource managers on "
+         "every booking.")
 
 
 def _read(booking: Booking, response: Response) -> BookingRead:
@@ -119,7 +121,7 @@ async def list_bookings(
 
 
 @router.post("/bookings/{booking_id}/confirm", response_model=BookingRead, dependencies=[require_roles(*BOOKER_ROLES)],
-             summary="Confirm a soft booking (soft → hard)")
+             summary="Confirm a soft booking (soft → hard)", description=OWNED)
 async def confirm_booking(booking_id: uuid.UUID, request: Request, uow: UnitOfWorkDep, actor: CurrentActor,
                           response: Response) -> BookingRead:
     booking = await service.booking_to_change(uow, actor=actor, booking_id=booking_id, action="confirm")
@@ -129,7 +131,8 @@ async def confirm_booking(booking_id: uuid.UUID, request: Request, uow: UnitOfWo
 
 @router.post("/bookings/{booking_id}/move", response_model=BookingRead, dependencies=[require_roles(*BOOKER_ROLES)],
              summary="Move a booking to another window, person or number of hours",
-             description="Rebuilds its weeks and publishes `capacity.booking.moved.v1` with old and new weeks.")
+             description="Rebuilds its weeks and publishes `capacity.booking.moved.v1` with old and new weeks. "
+             + OWNED)
 async def move_booking(booking_id: uuid.UUID, body: BookingMove, request: Request, uow: UnitOfWorkDep,
                        actor: CurrentActor, response: Response) -> BookingRead:
     booking = await service.booking_to_change(uow, actor=actor, booking_id=booking_id, action="move")
@@ -148,7 +151,8 @@ async def move_booking(booking_id: uuid.UUID, body: BookingMove, request: Reques
 
 
 @router.post("/bookings/{booking_id}/release", response_model=BookingRead,
-             dependencies=[require_roles(*BOOKER_ROLES)], summary="Release a booking; its hours are free again")
+             dependencies=[require_roles(*BOOKER_ROLES)], summary="Release a booking; its hours are free again",
+             description=OWNED)
 async def release_booking(booking_id: uuid.UUID, request: Request, uow: UnitOfWorkDep, actor: CurrentActor,
                           response: Response, body: Annotated[BookingRelease | None, Body()] = None) -> BookingRead:
     booking = await service.booking_to_change(uow, actor=actor, booking_id=booking_id, action="release")

@@ -31,7 +31,8 @@ async def _decide(action: str, project_id: uuid.UUID, body: DecisionCreate, requ
              dependencies=DECIDERS, summary="Put a project on hold (stage on_hold), with the reason",
              description="Publishes `portfolio.project.stage_changed.v1` and `portfolio.project.deferred.v1`; "
              "capacity releases the project's bookings. 409 names the allowed actions when the stage does not allow "
-             "it. `resume` returns it to the stage it left.")
+             "it. `resume` returns it to the stage it left. A project manager defers only the projects they created "
+             "or that name them as sponsor or manager (403 otherwise); the PMO any.")
 async def defer_project(project_id: uuid.UUID, body: DecisionCreate, request: Request, uow: UnitOfWorkDep,
                         actor: CurrentActor, response: Response) -> DecisionRead:
     return await _decide(DEFER, project_id, body, request, uow, actor, response)
@@ -49,7 +50,8 @@ async def resume_project(project_id: uuid.UUID, body: DecisionCreate, request: R
 @router.post("/projects/{project_id}/terminate", status_code=status.HTTP_201_CREATED, response_model=DecisionRead,
              dependencies=DECIDERS, summary="Stop a project for good (stage terminated), with the reason",
              description="Publishes `portfolio.project.stage_changed.v1` and `portfolio.project.terminated.v1`; "
-             "capacity releases the project's bookings.")
+             "capacity releases the project's bookings. A project manager terminates only the projects they created "
+             "or that name them as sponsor or manager (403 otherwise); the PMO any.")
 async def terminate_project(project_id: uuid.UUID, body: DecisionCreate, request: Request, uow: UnitOfWorkDep,
                             actor: CurrentActor, response: Response) -> DecisionRead:
     return await _decide(TERMINATE, project_id, body, request, uow, actor, response)
