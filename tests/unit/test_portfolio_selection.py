@@ -319,3 +319,12 @@ def test_the_reported_gap_bounds_the_distance_to_the_optimum(seed: int) -> None:
     assert result.objective <= best[0] + 1e-9
     assert result.gap <= 0.001 + 1e-9 and result.status == "optimal"
     assert best[0] - result.objective <= result.gap * max(abs(result.objective), 1e-9) + 1e-6
+
+
+def test_a_conflict_names_ten_projects_then_counts_the_rest() -> None:
+    problem = problem_of(*(candidate(f"M{n:02d}", 1, {"dba": [1]}, must=True) for n in range(12)))
+    with pytest.raises(SelectionInfeasible) as raised:
+        solve(problem)
+    (conflict,) = raised.value.conflicts
+    assert conflict.startswith("capacity of dba in 2027-W01: M00, M01, M02, M03, M04, M05, M06, M07, M08, M09 "
+                               "and 2 more need 2.0 h more than is free")

@@ -89,15 +89,15 @@ def describe(model: Model, values: FloatArray, broken: dict[int, float]) -> list
             over = float(sum(used[k, w] - model.capacity[k, w] for w in run))
             who = _loading(model, selected, skill, run)
             span = problem.weeks[run[0]] if len(run) == 1 else f"{problem.weeks[run[0]]}..{problem.weeks[run[-1]]}"
-            out.append(f"capacity of {skill} in {span}: {', '.join(who)} need {over:.1f} h more than is free "
-                       f"({', '.join(p for p in who if p in musts) or 'none'} must-do)")
+            out.append(f"capacity of {skill} in {span}: {_names(who)} need {over:.1f} h more than is free "
+                       f"({_names([p for p in who if p in musts]) or 'none'} must-do)")
     for r in sorted(broken):
         label = model.rows.label[r]
         if label[0] == "budget":
             period = label[1]
             spend = sum(problem.candidates[model.index[p]].cost_by_period.get(period, 0.0) for p in selected)
             who = [p for p in selected if problem.candidates[model.index[p]].cost_by_period.get(period, 0.0)]
-            out.append(f"budget {period}: {', '.join(sorted(who))} cost {spend:,.2f} against "
+            out.append(f"budget {period}: {_names(sorted(who))} cost {spend:,.2f} against "
                        f"{problem.budget_by_period[period]:,.2f}")
         elif label[0] == "balance":
             rule = problem.balance[int(label[1])]
@@ -105,13 +105,19 @@ def describe(model: Model, values: FloatArray, broken: dict[int, float]) -> list
             got = share([problem.candidates[model.index[p]] for p in selected], rule)
             out.append(f"balance {rule.category} by {rule.basis}: the share must be "
                        f"{'at least' if label[2] == 'min' else 'at most'} {bound:.0%}, the must-do projects "
-                       f"({', '.join(musts) or 'none'}) and what can join them give {got:.0%}")
+                       f"({_names(musts) or 'none'}) and what can join them give {got:.0%}")
         elif label[0] == "dependency":
             out.append(f"dependency {label[1]} needs {label[2]}: {label[1]} cannot start after {label[2]} ends "
                        f"within its window with the other must-do projects in place")
         elif label[0] == "exclusion":
             out.append(f"exclusion {label[1]} / {label[2]}: both are needed (must-do or required by one)")
     return out
+
+
+def _names(ids: list[str], shown: int = 10) -> str:
+    """Project ids for a sentence: the first ten, then how many more."""
+    more = len(ids) - shown
+    return ", ".join(ids[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _runs(weeks: list[int]) -> list[list[int]]:
