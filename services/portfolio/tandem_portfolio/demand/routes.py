@@ -28,7 +28,8 @@ def _read(project, lines, response: Response) -> DemandRead:
             description="Replaces every line (send a line's `id` to keep it). Publishes "
             "`portfolio.project.demand_planned.v1`: capacity books named people and opens role requests for the rest. "
             "409 for projects on hold, terminated or closed; If-Match takes the project's ETag. A project manager "
-            "plans only the projects they created or that name them as sponsor or manager (403 otherwise); the PMO any.")
+            "plans only the projects they created or that name them as sponsor or manager (403 otherwise); the PMO "
+            "any.")
 async def put_demand(project_id: uuid.UUID, body: DemandPlan, request: Request, uow: UnitOfWorkDep,
                      actor: CurrentActor, response: Response) -> DemandRead:
     project = await projects.get_project(uow, project_id)
