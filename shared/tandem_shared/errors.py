@@ -132,6 +132,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        allow = _allowed_methods(request, None)
+        if allow and request.method not in allow.split(", "):
+            # `PATCH /cis/import` reached `PATCH /cis/{ci_id}` with "import" for an id: the path is the import's,
+            # which takes POST only, so the method is what is wrong.
+            return await _http(request, StarletteHTTPException(405, headers={"Allow": allow}))
         errors = [
             {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid"), "type": e.get("type")}
             for e in exc.errors()

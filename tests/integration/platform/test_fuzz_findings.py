@@ -110,13 +110,25 @@ async def test_the_metrics_document_gives_the_dimensions_and_weeks_the_api_takes
         document = (await client.get("/metrics/openapi.json")).json()
         parameters = {p["name"]: p["schema"] for p in document["paths"]["/metrics/v1/kpis/{key}"]["get"]["parameters"]}
         target = document["paths"]["/metrics/v1/kpis/{key}/targets/{dimension}"]["get"]["parameters"]
-        for value, valid in (("organisation", True), ("team:Platform", True), ("category:Run", True), ("0", False),
-                             ("team:", False), ("bogus:x", False), ("team: ", False)):
+        for value, valid in (("organisation", True), ("", True), ("team:Platform", True), ("category:Run", True),
+                             ("0", False), ("team:", False), ("bogus:x", False), ("team: ", False)):
             for schema in (parameters["dimension"], next(p["schema"] for p in target if p["name"] == "dimension")):
+                # (an empty path segment never reaches the target route)
                 assert (re.fullmatch(schema["pattern"].strip("^$"), value) is not None) == valid, schema["pattern"]
             listed = await client.get("/metrics/v1/kpis", params={"dimension": value}, headers=ADMIN)
             assert (listed.status_code == 200) == valid, listed.text
-            week = "2026-W40" if valid else value
+            week = "2026-W40" if valid else value or "2026-40"
             weeks = await client.get("/metrics/v1/kpis/utilisation_total", params={"from_week": week}, headers=ADMIN)
             assert (weeks.status_code == 200) == valid, weeks.text
             assert (re.fullmatch(parameters["from_week"]["pattern"].strip("^$"), week) is not None) == valid
+
+
+async def test_a_method_a_literal_path_does_not_take_is_a_405_not_a_bad_id(databases, backend):
+    app = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=None, workers=False)
+    async with running(app) as client:
+        # PATCH /cis/{ci_id} matched with "import" for an id and answered 422; the path is the import's (POST).
+        response = await client.patch("/change/v1/cis/import", headers=ADMIN, json={"name": "x"})
+        assert response.status_code == 405, response.text
+        assert response.headers["content-type"] == PROBLEM and response.headers["allow"] == "POST"
+        ci = await client.patch("/change/v1/cis/not-a-uuid", headers=ADMIN, json={"name": "x"})
+        assert ci.status_code == 422 and "ci_id" in ci.json()["detail"]

@@ -19,7 +19,7 @@ from tandem_metrics.periods import check_iso_week, parse_period
 router = APIRouter(tags=["kpis"], responses=PROBLEM_RESPONSES)
 PMO = [require_roles("pmo")]
 # What _dimension accepts, in the document (as json_schema_extra: the 422 stays the one naming the kinds).
-DIMENSION_PATTERN = r"^(organisation|(team|service|project|category):.*\S.*)$"
+DIMENSION_PATTERN = r"^(organisation|(team|service|project|category):.*\S.*)?$"  # empty: the organisation
 ISO_WEEK_PATTERN = r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 DimensionQuery = Annotated[str, Query(
     description="`organisation` (default) or kind:value, e.g. `team:Platform`, `service:<id>`, `project:<id>`, "
