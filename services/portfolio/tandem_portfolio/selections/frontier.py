@@ -2,9 +2,10 @@
 
 The model is built once, at the smallest factors (so every row that can bind at any level is in it, and no start is
 fixed out for want of capacity or budget); each point only moves the budget and capacity rows' bounds and is solved
-as solve() does (relaxation, neighbourhoods, fixing, branch and bound). Points run budget-ascending, and each starts
-from the previous point's selection when it still fits (it does at a larger budget): HiGHS takes it as its first
-incumbent (setSolution) and the reduced-cost fixing measures against it.
+as solve() does (relaxation, neighbourhoods, fixing, branch and bound); a point without any selection (the must-do
+projects do not fit, or none was found in the time limit) is feasible=False. Points run budget-ascending, and each
+starts from the previous point's selection when it still fits (it does at a larger budget): HiGHS takes it as its
+first incumbent (setSolution) and the reduced-cost fixing measures against it.
 """
 
 from __future__ import annotations

@@ -12,7 +12,12 @@ from tandem_portfolio.selections.diagnose import conflicts
 from tandem_portfolio.selections.explain import explain, scarce_skill_weeks
 from tandem_portfolio.selections.greedy import greedy
 from tandem_portfolio.selections.model import FloatArray, Model, build, highs
-from tandem_portfolio.selections.problem import SelectionInfeasible, SelectionProblem, SelectionResult
+from tandem_portfolio.selections.problem import (
+    SelectionInfeasible,
+    SelectionProblem,
+    SelectionResult,
+    SelectionTimeout,
+)
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,8 @@ def solve(problem: SelectionProblem) -> SelectionResult:
     if outcome.status == "infeasible":
         raise SelectionInfeasible(conflicts(model) or ["the constraints cannot all hold (no single cause found)"])
     if outcome.values is None:
-        raise SelectionInfeasible([f"no feasible selection found within {problem.time_limit_seconds:g} s"])
+        raise SelectionTimeout(f"no selection that keeps every constraint was found within "
+                               f"{problem.time_limit_seconds:g} s, and none was proven impossible")
     selected = model.decode(outcome.values)
     baseline = greedy(problem)
     used = model.load(selected)

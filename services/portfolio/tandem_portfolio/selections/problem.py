@@ -151,3 +151,7 @@ class SelectionInfeasible(Exception):
     def __init__(self, conflicts: list[str]) -> None:
         super().__init__("; ".join(conflicts))
         self.conflicts = conflicts
+
+
+class SelectionTimeout(Exception):
+    """The time limit ran out before any selection that keeps every constraint was found (none is not proven)."""
