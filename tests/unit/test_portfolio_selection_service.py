@@ -24,6 +24,7 @@ from tandem_portfolio.selections.problem import (
     SelectionInfeasible,
     SelectionProblem,
     SelectionResult,
+    SelectionTimeout,
 )
 from tandem_portfolio.selections.repository import CaseRows, SelectionRepository
 from tandem_portfolio.selections.schemas import FrontierSpec, SelectionCommit, SelectionCreate
@@ -389,6 +390,15 @@ async def test_an_infeasible_run_names_the_conflicts_and_a_faulty_solver_fails_t
 
     failed, _ = await service.create_run(uow, actor=PMO, body=_request(), solver=Broken(), today=TODAY)
     assert (failed.status, failed.error) == ("failed", "RuntimeError: solver crashed")
+
+    class Slow(StandIn):
+        def solve(self, problem):
+            raise SelectionTimeout("no selection that keeps every constraint was found within 10 s")
+
+    slow, _ = await service.create_run(uow, actor=PMO, body=_request(), solver=Slow(), today=TODAY)
+    assert (slow.status, slow.conflicts) == ("failed", None)
+    assert slow.error == ("no selection that keeps every constraint was found within 10 s (raise time_limit_seconds, "
+                          "or run it with fewer candidates)")
 
 
 def _project(pid: uuid.UUID, stage: str, held_from: str | None = None) -> Project:

@@ -28,7 +28,13 @@ from tandem_portfolio.projects.lifecycle import DEFER, LIVE, RESUME, ProjectStag
 from tandem_portfolio.projects.models import Project
 from tandem_portfolio.selections import builder
 from tandem_portfolio.selections.models import Selection
-from tandem_portfolio.selections.problem import FrontierPoint, SelectionInfeasible, SelectionProblem, SelectionResult
+from tandem_portfolio.selections.problem import (
+    FrontierPoint,
+    SelectionInfeasible,
+    SelectionProblem,
+    SelectionResult,
+    SelectionTimeout,
+)
 from tandem_portfolio.selections.repository import CandidateFilter, SelectionRepository
 from tandem_portfolio.selections.schemas import FrontierSpec, SelectionCommit, SelectionCreate
 from tandem_portfolio.selections.settings import selection_settings
@@ -164,6 +170,8 @@ async def solve(problem: SelectionProblem, meta: dict[str, Any], frontier: Front
                       objective=result.objective, selected_count=len(result.selected))
     except SelectionInfeasible as exc:
         return Solved("infeasible", conflicts=list(exc.conflicts))
+    except SelectionTimeout as exc:  # not proven infeasible: more time (or a smaller run) may find one
+        return Solved("failed", error=f"{exc} (raise time_limit_seconds, or run it with fewer candidates)")
     except Exception as exc:  # noqa: BLE001 - a solver fault fails the run, which says why, not the service
         return Solved("failed", error=f"{type(exc).__name__}: {exc}")
 
