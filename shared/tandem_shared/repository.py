@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem_shared.api import PageParams, encode_cursor
+from tandem_shared.api import Page, PageParams, encode_cursor
 from tandem_shared.errors import NotFound, ValidationProblem
 from tandem_shared.tables import audit_log
 from tandem_shared.uow import UnitOfWork
@@ -91,14 +91,34 @@ async def keyset_page(
 async def record_audit(
     session: AsyncSession, *, actor: str, action: str, entity_type: str, entity_id: Any,
     from_state: str | None = None, to_state: str | None = None, detail: dict[str, Any] | None = None,
+    changes: list[dict[str, Any]] | None = None,
 ) -> None:
     """Write who did what in the session's unit of work (see `UnitOfWork.audit`)."""
     await UnitOfWork.of(session).audit(actor=actor, action=action, entity_type=entity_type, entity_id=entity_id,
-                                       from_state=from_state, to_state=to_state, detail=detail)
+                                       from_state=from_state, to_state=to_state, detail=detail, changes=changes)
+
+
+class FieldChange(BaseModel):
+    """One field a write changed: its value before and after (JSON values; null when unset)."""
+
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+def _field_changes(detail: dict[str, Any] | None) -> list[FieldChange]:
+    """The detail's field-level difference: a list of {field, old, new}, or the older {field: {before, after}}."""
+    recorded = (detail or {}).get("changes")
+    if isinstance(recorded, list):
+        return [FieldChange.model_validate(c) for c in recorded if isinstance(c, dict) and "field" in c]
+    if isinstance(recorded, dict) and all(isinstance(v, dict) and {"before", "after"} <= v.keys()
+                                          for v in recorded.values()):
+        return [FieldChange(field=f, old=v["before"], new=v["after"]) for f, v in recorded.items()]
+    return []
 
 
 class AuditEntry(BaseModel):
-    """Who did what to an entity, when (and with which request or event)."""
+    """Who did what to an entity, when (and with which request or event), and which fields it changed."""
 
     at: datetime
     actor: str
@@ -106,7 +126,26 @@ class AuditEntry(BaseModel):
     from_state: str | None
     to_state: str | None
     detail: dict[str, Any] | None
-    correlation_id: str | None = None
+    correlation_id: str | None = Field(None, description="The X-Correlation-ID of the request (or the event's "
+                                                         "correlation id) that made the write.")
+    changes: list[FieldChange] = Field(default_factory=list, description="The fields the write changed, with their "
+                                                                          "old and new values (empty for a write "
+                                                                          "that changed no field, e.g. a vote).")
+
+    @classmethod
+    def of(cls, row: Any) -> AuditEntry:
+        """The entry of an audit_log row."""
+        values = dict(row)
+        return cls.model_validate({**values, "changes": _field_changes(values.get("detail"))})
+
+
+class AuditPage(Page[AuditEntry]):
+    """One page of an entity's history, oldest first."""
+
+
+HISTORY_DESCRIPTION = ("Every write, oldest first: who (`actor`), when (`at`), what (`action`, `from_state`, "
+                       "`to_state`, `detail`), the request's `X-Correlation-ID` (`correlation_id`) and the fields it "
+                       "changed with their old and new values (`changes`). Paginated like every list.")
 
 
 async def audit_trail(session: AsyncSession, entity_type: str, entity_id: Any) -> list[AuditEntry]:
@@ -116,7 +155,27 @@ async def audit_trail(session: AsyncSession, entity_type: str, entity_id: Any) -
         .where(audit_log.c.entity_type == entity_type, audit_log.c.entity_id == str(entity_id))
         .order_by(audit_log.c.at, audit_log.c.id)
     )
-    return [AuditEntry.model_validate(dict(row)) for row in (await session.execute(stmt)).mappings()]
+    return [AuditEntry.of(row) for row in (await session.execute(stmt)).mappings()]
+
+
+async def audit_page(session: AsyncSession, entity_type: str | Sequence[str], entity_id: Any,
+                     page: PageParams) -> AuditPage:
+    """One page of an entity's audit entries, oldest first (by time, then id); `entity_type` may name several."""
+    types = [entity_type] if isinstance(entity_type, str) else list(entity_type)
+    stmt = sa.select(audit_log).where(audit_log.c.entity_type.in_(types), audit_log.c.entity_id == str(entity_id))
+    if page.cursor is not None:
+        if len(page.cursor) != 2:
+            raise ValidationProblem.field("cursor", "not a cursor returned by this list")
+        at, row_id = _coerce(audit_log.c.at, page.cursor[0]), _coerce(audit_log.c.id, page.cursor[1])
+        stmt = stmt.where(sa.or_(audit_log.c.at > at, sa.and_(audit_log.c.at == at, audit_log.c.id > row_id)))
+    rows = (await session.execute(stmt.order_by(audit_log.c.at, audit_log.c.id).limit(page.limit + 1))).mappings()
+    rows_list = list(rows)
+    cursor = None
+    if len(rows_list) > page.limit:
+        rows_list = rows_list[: page.limit]
+        last = rows_list[-1]
+        cursor = encode_cursor((last["at"].isoformat(), str(last["id"])))
+    return AuditPage(items=[AuditEntry.of(r) for r in rows_list], next_cursor=cursor, limit=page.limit)
 
 
 _EXISTS: dict[type, sa.Select[Any]] = {}

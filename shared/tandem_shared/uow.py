@@ -94,8 +94,14 @@ class UnitOfWork:
         return envelope
 
     async def audit(self, *, actor: str, action: str, entity_type: str, entity_id: Any, from_state: str | None = None,
-                    to_state: str | None = None, detail: dict[str, Any] | None = None) -> None:
-        """Record who did what to an entity, with the request's or event's correlation id."""
+                    to_state: str | None = None, detail: dict[str, Any] | None = None,
+                    changes: list[dict[str, Any]] | None = None) -> None:
+        """Record who did what to an entity, with the request's or event's correlation id.
+
+        `changes` is the field-level difference (`tandem_shared.history.changes`), kept as the detail's `changes`.
+        """
+        if changes is not None:
+            detail = {**(detail or {}), "changes": changes}
         await self.insert(audit_log, {
             "id": new_id(), "at": utcnow(), "actor": actor, "action": action, "entity_type": entity_type,
             "entity_id": str(entity_id), "from_state": from_state, "to_state": to_state, "detail": detail,

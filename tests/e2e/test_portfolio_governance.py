@@ -344,7 +344,7 @@ def test_one_project_from_idea_to_closed_through_every_gate(platform_url: str) -
         assert final["acceptance"]["accepted_by"] == SERVICE_OWNER
 
         # The history lists every stage change with who decided it and why.
-        history = ok(client.get(f"{path}/history", headers=AS_PM))
+        history = ok(client.get(f"{path}/history", headers=AS_PM))["items"]
         moves = [e for e in history if e["from_state"] and e["to_state"] and e["from_state"] != e["to_state"]]
         assert [(e["action"], e["from_state"], e["to_state"], e["actor"]) for e in moves] == [
             ("screening", "idea", "proposed", BOARD[1]),

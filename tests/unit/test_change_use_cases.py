@@ -330,7 +330,8 @@ async def test_an_edit_is_audited_and_refused_where_the_state_forbids_it() -> No
     change = await service.create_change(uow, actor=ALICE, body=body())
     await service.update_change(uow, actor=ALICE, change=change, body=ChangeUpdate(title="Rotate every certificate"))
     assert change.title == "Rotate every certificate" and changes.flushes == 1
-    assert uow.audits[-1]["action"] == "update" and uow.audits[-1]["detail"] == {"fields": ["title"]}
+    assert uow.audits[-1]["action"] == "update" and uow.audits[-1]["detail"] == {"fields": ["title"], "changes": [
+        {"field": "title", "old": "Rotate TLS certificates", "new": "Rotate every certificate"}]}
 
     await transitions.submit_change(uow, actor=ALICE, change=change, comment=None)
     with pytest.raises(Conflict):  # the type changes only in new

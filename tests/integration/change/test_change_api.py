@@ -57,7 +57,7 @@ async def test_lifecycle_audit_and_events(databases, backend, broker):
         assert approved.status_code == 200 and approved.json()["state"] == "scheduled"
         assert approved.json()["approved_by"] == "bob"
 
-        history = (await client.get(f"/change/v1/changes/{cid}/history", headers=MANAGER)).json()
+        history = (await client.get(f"/change/v1/changes/{cid}/history", headers=MANAGER)).json()["items"]
         assert [(h["actor"], h["action"], h["to_state"]) for h in history] == [
             ("alice", "create", "new"), ("alice", "submit", "assess"), ("bob", "assess", "authorize"),
             ("bob", "vote_approve", "authorize"), ("bob", "authorize", "scheduled")]

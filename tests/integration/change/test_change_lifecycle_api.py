@@ -61,7 +61,7 @@ async def test_normal_change_from_new_to_closed_audited_and_published(databases,
         closed = await act(client, cid, "close", REQUESTER)
         assert closed["state"] == "closed" and closed["closed_at"] and closed["allowed_actions"] == []
 
-        history = (await client.get(f"/change/v1/changes/{cid}/history", headers=MANAGER)).json()
+        history = (await client.get(f"/change/v1/changes/{cid}/history", headers=MANAGER)).json()["items"]
         assert [(h["actor"], h["action"], h["from_state"], h["to_state"]) for h in history] == [
             ("alice", "create", None, "new"), ("alice", "submit", "new", "assess"),
             ("bob", "assess_impact", None, None), ("bob", "assess", "assess", "authorize"),

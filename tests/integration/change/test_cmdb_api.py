@@ -76,9 +76,11 @@ async def test_ci_crud_filters_search_etag_and_retire(databases, backend, broker
                                    json={"criticality": 5})).status_code == 409
         assert names((await client.get("/change/v1/services", headers=VIEWER)).json()) == []
         assert names((await get("status=retired")).json()) == ["Payments"]
-        history = (await client.get(f"/change/v1/cis/{db['id']}/history", headers=VIEWER)).json()
+        history = (await client.get(f"/change/v1/cis/{db['id']}/history", headers=VIEWER)).json()["items"]
         assert [h["action"] for h in history] == ["create", "update"]
-        assert history[1]["detail"]["changes"] == {"criticality": 2, "min_up": 1, "owner_team": None}
+        assert history[1]["changes"] == [{"field": "criticality", "old": 1, "new": 2},
+                                         {"field": "min_up", "old": None, "new": 1},
+                                         {"field": "owner_team", "old": "Payments", "new": None}]
         assert (await client.get(f"/change/v1/cis/{uuid.uuid4()}", headers=VIEWER)).status_code == 404
 
 

@@ -44,7 +44,7 @@ async def test_create_read_history_and_event(databases, backend, broker):
         assert owned.status_code == 201, owned.text
         assert (owned.json()["author"], owned.json()["owner"], owned.json()["body"]) == ("alice", "service-desk", "")
 
-        history = (await client.get(f"/knowledge/v1/articles/{aid}/history", headers=EDITOR)).json()
+        history = (await client.get(f"/knowledge/v1/articles/{aid}/history", headers=EDITOR)).json()["items"]
         assert [(h["actor"], h["action"], h["to_state"]) for h in history] == [("kim", "create", "draft")]
 
         async def all_published():

@@ -125,7 +125,7 @@ async def test_a_failed_change_is_reviewed_and_the_review_published(databases, b
         assert await _articles(client, f"change_id={fine}") == []
         assert [a["id"] for a in await _articles(client, "kind=change_review")] == [review["id"]]
 
-        history = (await client.get(f"/knowledge/v1/articles/{review['id']}/history", headers=VIEWER)).json()
+        history = (await client.get(f"/knowledge/v1/articles/{review['id']}/history", headers=VIEWER)).json()["items"]
         assert [(h["actor"], h["action"], h["to_state"]) for h in history] == [("tandem", "create", "draft")]
         assert history[0]["detail"]["triggered_by"] == "dana" and history[0]["detail"]["outcome"] == "failed"
         (created,) = await _outbox(app, "knowledge.article.created.v1")
@@ -181,7 +181,7 @@ async def test_a_changed_ci_flags_its_published_runbooks_until_a_new_version(dat
         assert flagged[0]["version"] == linked["version"] + 1
         assert {a["id"] for a in await _articles(client, "needs_refresh=false")} == {
             unrelated["id"], unpublished["id"]}
-        history = (await client.get(f"/knowledge/v1/articles/{linked['id']}/history", headers=VIEWER)).json()
+        history = (await client.get(f"/knowledge/v1/articles/{linked['id']}/history", headers=VIEWER)).json()["items"]
         assert [(h["actor"], h["action"]) for h in history][-1] == ("tandem", "flag_refresh")
         queue = (await client.get("/knowledge/v1/review-queue?owner=kim", headers=VIEWER)).json()["items"]
         assert [(q["id"], q["reasons"]) for q in queue] == [(linked["id"], ["needs_refresh"])]

@@ -153,7 +153,7 @@ async def test_a_runbook_is_reviewed_published_revised_and_diffed(databases, bac
         assert (await client.get(f"{path}/versions/3", headers=VERA)).status_code == 404
         assert (await client.get(f"{path}/versions/0", headers=VERA)).status_code == 422
 
-        history = (await client.get(f"{path}/history", headers=VERA)).json()
+        history = (await client.get(f"{path}/history", headers=VERA)).json()["items"]
         assert [(h["action"], h["from_state"], h["to_state"]) for h in history if h["action"] != "edit"] == [
             ("create", None, "draft"), ("submit", "draft", "in_review"), ("review_vote", None, None),
             ("return_to_draft", "in_review", "draft"), ("submit", "draft", "in_review"),

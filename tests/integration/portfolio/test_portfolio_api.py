@@ -45,7 +45,7 @@ async def test_create_read_history_and_event(databases, backend, broker):
         assert minimal.status_code == 201, minimal.text
         assert minimal.json()["category"] == "grow" and minimal.json()["budget_amount"] is None
 
-        history = (await client.get(f"/portfolio/v1/projects/{pid}/history", headers=PM)).json()
+        history = (await client.get(f"/portfolio/v1/projects/{pid}/history", headers=PM)).json()["items"]
         assert [(h["actor"], h["action"], h["to_state"]) for h in history] == [("paula", "create", "idea")]
 
         async def all_published():

@@ -289,7 +289,8 @@ async def test_an_idea_passes_its_gates_to_execution_and_waits_for_unmet_criteri
         assert "ann: go (Clear problem)" in decisions[0]["reason"]
         listed = (await client.get(f"{reviews}/screening/reviews", headers=VIEWER)).json()["items"]
         assert [r["id"] for r in listed] == [review["id"]]
-        history = [h["action"] for h in (await client.get(f"{API}/projects/{pid}/history", headers=VIEWER)).json()]
+        history = [h["action"]
+                   for h in (await client.get(f"{API}/projects/{pid}/history", headers=VIEWER)).json()["items"]]
         assert history.count("gate_vote") == 8 and history.count("open_gate_review") == 4
 
         changed = await _events(app, "portfolio.project.stage_changed.v1")

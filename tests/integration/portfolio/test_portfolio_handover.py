@@ -218,7 +218,7 @@ async def test_the_handover_gate_waits_for_operational_readiness_and_the_owner_a
             assert voted.status_code == 200, voted.text
         assert voted.json()["state"] == "passed"
         assert (await pf.get(f"{API}/projects/{pid}", headers=VIEWER)).json()["stage"] == "closed"
-        history = [h["action"] for h in (await pf.get(f"{API}/projects/{pid}/history", headers=VIEWER)).json()]
+        history = [h["action"] for h in (await pf.get(f"{API}/projects/{pid}/history", headers=VIEWER)).json()["items"]]
         assert "accept_handover" in history
 
 

@@ -62,7 +62,7 @@ async def test_plan_read_replan_and_publish(databases, backend, broker):
                                                "min_proficiency": 1}
         assert [d["role"] for d in second["data"]["demands"]] == ["Tester", "DBA"]
         assert second["data"]["planned_by"] == "omar"
-        history = (await client.get(f"/portfolio/v1/projects/{project['id']}/history", headers=VIEWER)).json()
+        history = (await client.get(f"/portfolio/v1/projects/{project['id']}/history", headers=VIEWER)).json()["items"]
         assert [(h["actor"], h["action"]) for h in history] == [
             ("paula", "create"), ("paula", "plan_demand"), ("omar", "plan_demand")]
 
@@ -130,7 +130,7 @@ async def test_defer_and_terminate_with_decision_records(databases, backend, bro
         decisions = (await client.get(f"{base}/decisions", headers=VIEWER)).json()
         assert [(d["action"], d["decided_by"], d["reason"]) for d in decisions] == [
             ("defer", "omar", "budget moved to 2028"), ("terminate", "paula", "superseded")]
-        history = (await client.get(f"{base}/history", headers=VIEWER)).json()
+        history = (await client.get(f"{base}/history", headers=VIEWER)).json()["items"]
         assert [(h["actor"], h["action"], h["from_state"], h["to_state"]) for h in history][1:] == [
             ("omar", "defer", "idea", "on_hold"), ("paula", "terminate", "on_hold", "terminated")]
         events = await _events(app)

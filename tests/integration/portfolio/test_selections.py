@@ -168,7 +168,7 @@ async def test_runs_at_once_in_the_background_infeasible_and_listed(databases, b
         listed = await walk_pages(client, f"{API}/selections", VIEWER)
         assert len(listed) == 4 and listed[0] == background["id"]
         assert await walk_pages(client, f"{API}/selections", VIEWER, "status=infeasible") == [kept["id"]]
-        history = (await client.get(f"{API}/selections/{background['id']}/history", headers=VIEWER)).json()
+        history = (await client.get(f"{API}/selections/{background['id']}/history", headers=VIEWER)).json()["items"]
         assert [(h["action"], h["actor"]) for h in history] == [("create", "omar"), ("solve", "tandem")]
 
 

@@ -9,6 +9,7 @@ from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_capacity.operations import service
 from tandem_capacity.operations.repository import RotationRepository, RunWorkRepository
@@ -48,6 +49,13 @@ async def get_run_work(work_id: uuid.UUID, session: SessionDep, _actor: CurrentA
     work = await RunWorkRepository(session).get_or_404(work_id)
     response.headers["ETag"] = etag(work.version)
     return RunWorkRead.model_validate(work)
+
+
+@router.get("/run-work/{work_id}/history", response_model=AuditPage, summary="Who changed run work",
+            description=HISTORY_DESCRIPTION)
+async def run_work_history(work_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    await RunWorkRepository(session).exists_or_404(work_id)
+    return await audit_page(session, "run_work", work_id, page)
 
 
 @router.put("/run-work/{work_id}", response_model=RunWorkRead, dependencies=WRITERS,
@@ -93,6 +101,14 @@ async def get_rotation(rotation_id: uuid.UUID, session: SessionDep, _actor: Curr
     rotation = await RotationRepository(session).get_or_404(rotation_id)
     response.headers["ETag"] = etag(rotation.version)
     return RotationRead.model_validate(rotation)
+
+
+@router.get("/rotations/{rotation_id}/history", response_model=AuditPage, summary="Who changed a rotation",
+            description=HISTORY_DESCRIPTION)
+async def rotation_history(rotation_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+                           page: PageDep) -> AuditPage:
+    await RotationRepository(session).exists_or_404(rotation_id)
+    return await audit_page(session, "rotation", rotation_id, page)
 
 
 @router.put("/rotations/{rotation_id}", response_model=RotationRead, dependencies=WRITERS,

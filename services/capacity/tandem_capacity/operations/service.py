@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.errors import Forbidden, ValidationProblem
 from tandem_shared.repository import record_audit
@@ -85,6 +86,7 @@ async def save_run_work(session: AsyncSession, *, actor: Actor, body: RunWorkWri
     if body.person_id is not None:
         await _check_people(session, "person_id", [body.person_id])
     values = body.model_dump()
+    before = {} if work is None else history.snapshot(work, values)
     if work is None:
         work = await RunWorkRepository(session).add(RunWork(created_by=actor.sub, **values))
     else:
@@ -92,7 +94,7 @@ async def save_run_work(session: AsyncSession, *, actor: Actor, body: RunWorkWri
             setattr(work, key, value)
         await session.flush()
     await record_audit(session, actor=actor.sub, action="define", entity_type="run_work", entity_id=work.id,
-                       detail=_audit_detail(body))
+                       detail=_audit_detail(body), changes=history.changes(before, history.snapshot(work, values)))
     await _sync(session, actor.sub, work, await _run_work_plan(session, work))
     return work
 
@@ -104,6 +106,7 @@ async def save_rotation(session: AsyncSession, *, actor: Actor, body: RotationWr
         require_definer(actor, rotation, "redefine")
     await _check_people(session, "members", body.members)
     values = {**body.model_dump(), "members": [str(m) for m in body.members]}
+    before = {} if rotation is None else history.snapshot(rotation, values)
     if rotation is None:
         rotation = await RotationRepository(session).add(Rotation(created_by=actor.sub, **values))
     else:
@@ -111,7 +114,8 @@ async def save_rotation(session: AsyncSession, *, actor: Actor, body: RotationWr
             setattr(rotation, key, value)
         await session.flush()
     await record_audit(session, actor=actor.sub, action="define", entity_type="rotation", entity_id=rotation.id,
-                       detail=_audit_detail(body))
+                       detail=_audit_detail(body),
+                       changes=history.changes(before, history.snapshot(rotation, values)))
     await _sync(session, actor.sub, rotation, _rotation_plan(rotation))
     return rotation
 

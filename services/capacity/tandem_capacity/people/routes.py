@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_capacity.people import service
 from tandem_capacity.people.repository import PersonRepository, SkillRepository, TeamRepository
@@ -75,6 +76,13 @@ async def get_team(team: str, session: SessionDep, _actor: CurrentActor, respons
     found = await service.get_team(session, team)
     response.headers["ETag"] = etag(found.version)
     return TeamRead.model_validate(found)
+
+
+@router.get("/teams/{team}/history", response_model=AuditPage, tags=["supply"], summary="Who changed a team",
+            description=HISTORY_DESCRIPTION)
+async def team_history(team: str, session: SessionDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    found = await service.get_team(session, team)
+    return await audit_page(session, "team", found.id, page)
 
 
 @router.patch("/teams/{team}", response_model=TeamRead, tags=["supply"], dependencies=[require_roles(*WRITER_ROLES)],

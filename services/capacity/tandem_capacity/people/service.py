@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.capacity import PersonCostRateChanged, PersonCreated, Skill
 from tandem_shared.errors import Conflict, NotFound
@@ -84,11 +85,12 @@ async def get_team(session: AsyncSession, name: str) -> Team:
 async def update_team(session: AsyncSession, *, actor: Actor, team: Team, body: TeamUpdate) -> Team:
     """Change a team's description or manager."""
     changes = body.model_dump(exclude_unset=True)
+    before = history.snapshot(team, changes)
     for name, value in changes.items():
         setattr(team, name, value)
     await session.flush()
     await record_audit(session, actor=actor.sub, action="update", entity_type="team", entity_id=team.id,
-                       detail=changes)
+                       detail=changes, changes=history.changes(before, history.snapshot(team, before)))
     return team
 
 

@@ -11,6 +11,7 @@ from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.bounds import PlanDate
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_capacity.availability.repository import HolidayRepository, ScheduleRepository, TimeOffRepository
 from tandem_capacity.bookings.rules import report_weeks
@@ -45,6 +46,13 @@ async def update_person(person_id: uuid.UUID, body: PersonUpdate, request: Reque
     updated = await service.update_person(session, actor=actor, person=person, body=body)
     response.headers["ETag"] = etag(updated.version)
     return PersonRead.model_validate(updated)
+
+
+@router.get("/people/{person_id}/history", response_model=AuditPage, tags=["people"],
+            summary="Who changed a person (fields, schedules, time off)", description=HISTORY_DESCRIPTION)
+async def person_history(person_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    await core.get_person(session, person_id)
+    return await audit_page(session, "person", person_id, page)
 
 
 @router.get("/people/{person_id}/schedules", response_model=Schedules, tags=["supply"],

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.capacity import PersonCostRateChanged
 from tandem_shared.errors import NotFound, ValidationProblem
@@ -22,11 +23,14 @@ from tandem_capacity.people.models import Person, PersonSkill
 from tandem_capacity.people.repository import PersonRepository
 from tandem_capacity.supply.schemas import HolidayIn, PersonUpdate, TimeOffCreate, WeekAvailability
 
+_PERSON_FIELDS = ("team", "weekly_hours", "location", "cost_rate", "cost_currency", "skills")
+
 
 async def update_person(session: AsyncSession, *, actor: Actor, person: Person, body: PersonUpdate) -> Person:
     """Change a person's team, hours, location, cost rate or skills; availability changes recompute episodes."""
     changes = body.model_dump(mode="json", exclude_unset=True)
     await catalogue(session, team=body.team, skills=[s.name for s in body.skills or []])
+    before = history.snapshot(person, _PERSON_FIELDS)
     if body.team is not None:
         person.team = body.team
     if body.weekly_hours is not None:
@@ -42,7 +46,7 @@ async def update_person(session: AsyncSession, *, actor: Actor, person: Person, 
                          for s in sorted(body.skills, key=lambda s: s.name.casefold())]
     await session.flush()
     await record_audit(session, actor=actor.sub, action="update", entity_type="person", entity_id=person.id,
-                       detail=changes)
+                       detail=changes, changes=history.changes(before, history.snapshot(person, _PERSON_FIELDS)))
     if (person.cost_rate, person.cost_currency) != rate_before:
         await record_event(session, PersonCostRateChanged(
             person_id=person.id, rate=person.cost_rate, currency=person.cost_currency, changed_by=actor.sub,
@@ -56,10 +60,12 @@ async def replace_schedules(session: AsyncSession, *, actor: Actor, person: Pers
                             schedules: list[dict]) -> list[WorkingSchedule]:
     """Replace a person's working schedules (given oldest first)."""
     rows = [WorkingSchedule(person_id=person.id, **schedule) for schedule in schedules]
+    before = {"schedules": history.json_value(list(await ScheduleRepository(session).of_person(person.id)))}
     await ScheduleRepository(session).replace(person.id, rows)
     await record_audit(session, actor=actor.sub, action="schedule", entity_type="person", entity_id=person.id,
                        detail={"schedules": [{k: str(v) if isinstance(v, date) else v for k, v in s.items()}
-                                             for s in schedules]})
+                                             for s in schedules]},
+                       changes=history.changes(before, {"schedules": history.json_value(rows)}))
     await recompute_episodes(UnitOfWork.of(session), actor=actor.sub, person_ids=[person.id])
     return rows
 

@@ -11,6 +11,7 @@ from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.bounds import PlanDatetime
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_change.approvals import service
 from tandem_change.approvals.repository import ApprovalPolicyRepository, ApproverGroupRepository
@@ -56,6 +57,13 @@ async def get_group(group_id: uuid.UUID, session: SessionDep, _actor: CurrentAct
     group = await ApproverGroupRepository(session).get_or_404(group_id)
     response.headers["ETag"] = etag(group.version)
     return await service.group_read(session, group)
+
+
+@router.get("/approver-groups/{group_id}/history", response_model=AuditPage, summary="Who changed an approver group",
+            description=HISTORY_DESCRIPTION)
+async def group_history(group_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    await ApproverGroupRepository(session).exists_or_404(group_id)
+    return await audit_page(session, "approver_group", group_id, page)
 
 
 @router.patch("/approver-groups/{group_id}", response_model=ApproverGroupRead, dependencies=[ADMIN],
@@ -112,6 +120,13 @@ async def get_policy(policy_id: uuid.UUID, session: SessionDep, _actor: CurrentA
     policy = await ApprovalPolicyRepository(session).get_or_404(policy_id)
     response.headers["ETag"] = etag(policy.version)
     return await service.policy_read(session, policy)
+
+
+@router.get("/approval-policies/{policy_id}/history", response_model=AuditPage,
+            summary="Who changed an approval policy", description=HISTORY_DESCRIPTION)
+async def policy_history(policy_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    await ApprovalPolicyRepository(session).exists_or_404(policy_id)
+    return await audit_page(session, "approval_policy", policy_id, page)
 
 
 @router.patch("/approval-policies/{policy_id}", response_model=ApprovalPolicyRead, dependencies=[ADMIN],

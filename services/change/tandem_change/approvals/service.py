@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ApprovalVoteCast
 from tandem_shared.db import utcnow
@@ -78,15 +79,20 @@ async def update_group(session: AsyncSession, *, actor: Actor, group: ApproverGr
         raise Conflict(f"an approver group named {fields['name']!r} exists")
     if "name" in fields and fields["name"] is None:
         raise ValidationProblem.field("name", "cannot be null")
+    before = history.snapshot(group, [f for f in ("name", "description") if f in fields])
     for name in ("name", "description"):
         if name in fields:
             setattr(group, name, fields[name])
     if body.members is not None:
+        before["members"] = sorted((await repo.members([group.id])).get(group.id, []))
         await repo.set_members(group.id, body.members)
     flag_modified(group, "name")  # a new member list is a new version of the group too
     await session.flush()
+    after = history.snapshot(group, [f for f in before if f != "members"])
+    if body.members is not None:
+        after["members"] = sorted(dict.fromkeys(body.members))
     await record_audit(session, actor=actor.sub, action="update", entity_type="approver_group", entity_id=group.id,
-                       detail=dict(fields))
+                       detail=dict(fields), changes=history.changes(before, after))
     return group
 
 
@@ -152,6 +158,7 @@ async def update_policy(session: AsyncSession, *, actor: Actor, policy: Approval
     repo = ApprovalPolicyRepository(session)
     if fields.get("name") and fields["name"] != policy.name and await repo.by_name(fields["name"]):
         raise Conflict(f"an approval policy named {fields['name']!r} exists")
+    before = history.snapshot(policy, [f for f in ("name", "change_type", "risk", "position", "active") if f in fields])
     for name in ("name", "change_type", "risk", "position", "active"):
         if name in fields:
             setattr(policy, name, fields[name])
@@ -159,8 +166,11 @@ async def update_policy(session: AsyncSession, *, actor: Actor, policy: Approval
         await repo.replace_steps(policy.id, await _policy_steps(session, policy.id, body.steps))
         flag_modified(policy, "name")  # new steps are a new version of the policy
     await session.flush()
+    diff = history.changes(before, history.snapshot(policy, before))
+    if body.steps is not None:
+        diff.append({"field": "steps", "old": None, "new": fields["steps"]})
     await record_audit(session, actor=actor.sub, action="update", entity_type="approval_policy", entity_id=policy.id,
-                       detail=fields)
+                       detail=fields, changes=diff)
     return policy
 
 

@@ -10,7 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, UTCDatetime, check_if_matc
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
-from tandem_shared.repository import AuditEntry, audit_trail
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 from tandem_shared.uow import UnitOfWork
 
 from tandem_change.approvals.schemas import ApprovalsRead, VoteRequest
@@ -119,12 +119,12 @@ async def update_change(change_id: uuid.UUID, body: ChangeUpdate, request: Reque
     return read_change(change)
 
 
-@router.get("/changes/{change_id}/history", response_model=list[AuditEntry], summary="Who did what to a change",
+@router.get("/changes/{change_id}/history", response_model=AuditPage, summary="Who did what to a change",
             description="Every transition, vote, edit and reschedule: who, when, from which state to which, "
-                        "with the comment.")
-async def change_history(change_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor) -> list[AuditEntry]:
+                        "with the comment. " + HISTORY_DESCRIPTION)
+async def change_history(change_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
     await service.get_change(uow, change_id)
-    return await audit_trail(uow.session, "change", change_id)
+    return await audit_page(uow.session, "change", change_id, page)
 
 
 # The lifecycle: POST /changes/{id}/<action>, If-Match checked, the change returned with its new ETag.

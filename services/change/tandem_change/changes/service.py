@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import ChangeCreated, ChangeRescheduled
 from tandem_shared.errors import Conflict, Forbidden, ValidationProblem
@@ -103,6 +104,7 @@ async def update_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: 
     new_model = fields.get("model_id", change.model_id)
     if state is ChangeState.NEW and ("type" in fields or "model_id" in fields):
         await _check_model(uow, new_type, new_model)
+    old = history.snapshot(change, fields)
     changed = {}
     if "affected_cis" in fields:
         ci_ids = [uuid.UUID(ci) for ci in fields.pop("affected_cis")]
@@ -118,7 +120,8 @@ async def update_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: 
         await uow.repo(ChangeRepository).flush()
         await uow.audit(actor=actor.sub, action="update", entity_type="change", entity_id=change.id,
                         from_state=change.state, to_state=change.state,
-                        detail={"fields": sorted(changed), **({"type": new_type} if "type" in changed else {})})
+                        detail={"fields": sorted(changed), **({"type": new_type} if "type" in changed else {})},
+                        changes=history.changes(old, history.snapshot(change, old)))
     if "affected_cis" in changed:  # other CIs, other neighbours: the stored conflicts are stale
         await uow.repo(Collaborators).check_conflicts(change)
     return change

@@ -10,7 +10,7 @@ from tandem_shared.api import PageDep, SessionDep, UTCDatetime, check_if_match, 
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
-from tandem_shared.repository import AuditEntry, audit_trail
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_change.cmdb import importing, service
 from tandem_change.cmdb.models import CIRelationship, ConfigurationItem
@@ -140,10 +140,11 @@ async def retire_ci(ci_id: uuid.UUID, request: Request, response: Response, sess
     return CIRead.model_validate(ci)
 
 
-@router.get("/cis/{ci_id}/history", response_model=list[AuditEntry], summary="Who did what to a configuration item")
-async def ci_history(ci_id: uuid.UUID, session: SessionDep, _actor: CurrentActor) -> list[AuditEntry]:
-    await CIRepository(session).get_or_404(ci_id)
-    return await audit_trail(session, "configuration_item", ci_id)
+@router.get("/cis/{ci_id}/history", response_model=AuditPage, summary="Who did what to a configuration item",
+            description=HISTORY_DESCRIPTION)
+async def ci_history(ci_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    await CIRepository(session).exists_or_404(ci_id)
+    return await audit_page(session, "configuration_item", ci_id, page)
 
 
 # --- relationships ---
@@ -238,6 +239,14 @@ async def get_blackout(window_id: uuid.UUID, session: SessionDep, _actor: Curren
     window = await BlackoutRepository(session).get_or_404(window_id)
     response.headers["ETag"] = etag(window.version)
     return BlackoutRead.model_validate(window)
+
+
+@router.get("/blackout-windows/{window_id}/history", response_model=AuditPage,
+            summary="Who changed a blackout window", description=HISTORY_DESCRIPTION)
+async def blackout_history(window_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+                           page: PageDep) -> AuditPage:
+    await BlackoutRepository(session).exists_or_404(window_id)
+    return await audit_page(session, "blackout_window", window_id, page)
 
 
 @router.patch("/blackout-windows/{window_id}", response_model=BlackoutRead, dependencies=[WRITERS],

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.change import (
     BlackoutWindowCreated,
@@ -118,12 +119,14 @@ async def update_ci(session: AsyncSession, *, actor: Actor, ci: ConfigurationIte
         return ci
     if "name" in changes and not unique_checked:
         await _unique_name(session, changes["name"], other_than=ci.id)
+    before = history.snapshot(ci, sorted(changes))
     for name, value in changes.items():
         setattr(ci, name, value)
     await session.flush()
     mark_cmdb_changed(session)
     await record_audit(session, actor=actor.sub, action="update", entity_type="configuration_item",
-                       entity_id=ci.id, detail={"changes": changes})
+                       entity_id=ci.id, detail={"fields": sorted(changes)},
+                       changes=history.changes(before, history.snapshot(ci, before)))
     await record_event(session, CIUpdated(id=ci.id, name=ci.name, changed_fields=sorted(changes), changes=changes,
                                           version=ci.version, updated_by=actor.sub), actor=actor.sub)
     return ci
@@ -268,11 +271,13 @@ async def update_blackout(session: AsyncSession, *, actor: Actor, window: Blacko
     if merged["end"] <= merged["start"]:
         raise ValidationProblem.field("end", "must be after start")
     await _check_blackout_target(session, merged["scope"], merged["ci_id"])
+    before = history.snapshot(window, sorted(changes))
     for name, value in changes.items():
         setattr(window, name, value)
     await session.flush()
     await record_audit(session, actor=actor.sub, action="update", entity_type="blackout_window", entity_id=window.id,
-                       detail={"changed_fields": sorted(changes)})
+                       detail={"changed_fields": sorted(changes)},
+                       changes=history.changes(before, history.snapshot(window, before)))
     await record_event(session, BlackoutWindowUpdated(**_blackout_event_fields(window), version=window.version,
                                                       updated_by=actor.sub), actor=actor.sub)
     return window

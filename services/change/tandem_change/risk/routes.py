@@ -9,6 +9,7 @@ from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_change.risk import service
 from tandem_change.risk.repository import QuestionnaireRepository, RiskConditionRepository
@@ -51,6 +52,14 @@ async def get_condition(condition_id: uuid.UUID, session: SessionDep, _actor: Cu
     return RiskConditionRead.model_validate(condition)
 
 
+@router.get("/risk-conditions/{condition_id}/history", response_model=AuditPage,
+            summary="Who changed a risk condition", description=HISTORY_DESCRIPTION)
+async def condition_history(condition_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+                            page: PageDep) -> AuditPage:
+    await RiskConditionRepository(session).exists_or_404(condition_id)
+    return await audit_page(session, "risk_condition", condition_id, page)
+
+
 @router.patch("/risk-conditions/{condition_id}", response_model=RiskConditionRead, dependencies=[ADMIN],
               summary="Edit a risk condition")
 async def update_condition(condition_id: uuid.UUID, body: RiskConditionUpdate, request: Request,
@@ -83,6 +92,12 @@ async def get_questionnaire(session: SessionDep, _actor: CurrentActor, response:
     row = await QuestionnaireRepository(session).get()
     response.headers["ETag"] = etag(row.version)
     return _questionnaire_read(row)
+
+
+@router.get("/risk-questionnaire/history", response_model=AuditPage, summary="Who changed the risk questionnaire",
+            description=HISTORY_DESCRIPTION)
+async def questionnaire_history(session: SessionDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    return await audit_page(session, "risk_questionnaire", 1, page)
 
 
 @router.put("/risk-questionnaire", response_model=QuestionnaireRead, dependencies=[ADMIN],

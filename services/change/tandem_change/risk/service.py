@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.db import utcnow
 from tandem_shared.errors import Conflict, ValidationProblem
@@ -76,11 +77,13 @@ async def update_condition(session: AsyncSession, *, actor: Actor, condition: Ri
         engine.check_params(kind, fields.get("params", condition.params))
     except ValueError as exc:
         raise ValidationProblem.field("params", str(exc)) from exc
+    before = history.snapshot(condition, fields)
     for name, value in fields.items():
         setattr(condition, name, value)
     await session.flush()
     await record_audit(session, actor=actor.sub, action="update", entity_type="risk_condition",
-                       entity_id=condition.id, detail=fields)
+                       entity_id=condition.id, detail=fields,
+                       changes=history.changes(before, history.snapshot(condition, before)))
     return condition
 
 
@@ -94,8 +97,9 @@ async def replace_questionnaire(session: AsyncSession, *, actor: Actor, body: Qu
     """Replace the questionnaire (changes keep the answers and risk they were assessed with)."""
     row = await QuestionnaireRepository(session).get()
     data = body.model_dump(mode="json")
+    before = history.snapshot(row, ("questions", "moderate_from", "high_from"))
     row.questions, row.moderate_from, row.high_from = data["questions"], body.moderate_from, body.high_from
     await session.flush()
     await record_audit(session, actor=actor.sub, action="replace", entity_type="risk_questionnaire", entity_id=1,
-                       detail=data)
+                       detail=data, changes=history.changes(before, history.snapshot(row, before)))
     return row

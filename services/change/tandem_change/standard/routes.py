@@ -9,6 +9,7 @@ from tandem_shared.api import PageDep, SessionDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_change.standard import service
 from tandem_change.standard.repository import ChangeModelRepository
@@ -42,6 +43,13 @@ async def get_model(model_id: uuid.UUID, session: SessionDep, _actor: CurrentAct
     model = await ChangeModelRepository(session).get_or_404(model_id)
     response.headers["ETag"] = etag(model.version)
     return ChangeModelRead.model_validate(model)
+
+
+@router.get("/change-models/{model_id}/history", response_model=AuditPage, summary="Who changed a change model",
+            description=HISTORY_DESCRIPTION)
+async def model_history(model_id: uuid.UUID, session: SessionDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    await ChangeModelRepository(session).exists_or_404(model_id)
+    return await audit_page(session, "change_model", model_id, page)
 
 
 @router.patch("/change-models/{model_id}", response_model=ChangeModelRead, dependencies=[ADMIN],

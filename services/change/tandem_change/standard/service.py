@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.errors import Conflict, ValidationProblem
 from tandem_shared.repository import record_audit
@@ -45,9 +46,11 @@ async def update_model(session: AsyncSession, *, actor: Actor, model: ChangeMode
     if fields.get("name") and fields["name"] != model.name and await ChangeModelRepository(session).by_name(
             fields["name"]):
         raise Conflict(f"a change model named {fields['name']!r} exists")
+    before = history.snapshot(model, fields)
     for name, value in fields.items():
         setattr(model, name, value)
     await session.flush()
     await record_audit(session, actor=actor.sub, action="update", entity_type="change_model", entity_id=model.id,
-                       detail=body.model_dump(mode="json", exclude_unset=True))
+                       detail=body.model_dump(mode="json", exclude_unset=True),
+                       changes=history.changes(before, history.snapshot(model, before)))
     return model

@@ -10,7 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
 from tandem_shared.headers import location
-from tandem_shared.repository import AuditEntry, audit_trail
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_knowledge.articles import service
 from tandem_knowledge.articles.diff import field_changes, line_diff
@@ -139,10 +139,11 @@ async def retire_article(article_id: uuid.UUID, uow: UnitOfWorkDep, actor: Curre
     return await _answer(uow, article, response)
 
 
-@router.get(ARTICLE + "/history", response_model=list[AuditEntry], summary="Who did what to an article")
-async def article_history(article_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor) -> list[AuditEntry]:
+@router.get(ARTICLE + "/history", response_model=AuditPage, summary="Who did what to an article",
+            description=HISTORY_DESCRIPTION)
+async def article_history(article_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
     await uow.repo(ArticleRepository).exists_or_404(article_id)
-    return await audit_trail(uow.session, "article", article_id)
+    return await audit_page(uow.session, "article", article_id, page)
 
 
 @router.get(ARTICLE + "/versions", response_model=list[VersionSummary], summary="An article's versions",

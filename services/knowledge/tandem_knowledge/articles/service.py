@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.knowledge import ArticleCreated, ArticlePublished, ArticleRetired, ArticleRevisionStarted
 from tandem_shared.db import utcnow
@@ -180,6 +181,11 @@ async def update_article(uow: UnitOfWork, *, actor: Actor, article: Article, bod
     content = {name: value for name, value in changes.items() if name in CONTENT}
     if content or state == WorkflowState.RETIRED:
         check(state, Action.EDIT)
+    # The text's old values are those of the text being edited: the draft, the pending revision, or (for a new
+    # revision) the published text it starts from.
+    edited = revision if revision is not None and state not in (WorkflowState.DRAFT, WorkflowState.PUBLISHED) \
+        else article
+    before = history.snapshot(article, [n for n in changes if n not in CONTENT]) | history.snapshot(edited, content)
     target = "article"
     if content and state == WorkflowState.DRAFT:
         for name, value in content.items():
@@ -199,8 +205,11 @@ async def update_article(uow: UnitOfWork, *, actor: Actor, article: Article, bod
             setattr(article, name, changes[name])
     article.updated_at = utcnow()  # a new row version (the ETag) for an edit of the revision too
     await uow.repo(ArticleRepository).flush()
+    after = history.snapshot(article, [n for n in changes if n not in CONTENT]) | history.snapshot(
+        revision if target != "article" and revision is not None else article, content)
     await uow.audit(actor=actor.sub, action="edit", entity_type="article", entity_id=article.id,
-                    detail={"fields": sorted(changes), "target": target, "version": article.version})
+                    detail={"fields": sorted(changes), "target": target, "version": article.version},
+                    changes=history.changes(before, after))
     return article
 
 

@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.bounds import PlanDate
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_knowledge.articles import service as articles
 from tandem_knowledge.articles.evergreen import DEFAULT_INTERVAL_DAYS, evergreen_settings, today
@@ -29,6 +30,12 @@ _BUILT_IN = ", ".join(f"{k} {d if d is not None else 'never'}" for k, d in DEFAU
             description=f"Days from publication to the next review, per kind. Built in: {_BUILT_IN}.")
 async def list_intervals(uow: UnitOfWorkDep, _actor: CurrentActor) -> list[IntervalRead]:
     return await service.intervals(uow)
+
+
+@router.get("/review-intervals/{kind}/history", response_model=AuditPage,
+            summary="Who changed a kind's review interval", description=HISTORY_DESCRIPTION)
+async def interval_history(kind: ArticleKind, uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    return await audit_page(uow.session, "review_interval", kind.value, page)
 
 
 @router.put("/review-intervals/{kind}", response_model=IntervalRead, dependencies=[require_roles(*EDITORS)],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.knowledge import ArticleReviewDue
 from tandem_shared.db import utcnow
@@ -50,7 +51,8 @@ async def set_interval(uow: UnitOfWork, *, actor: Actor, kind: ArticleKind, days
         row.days, row.updated_by, row.updated_at = days, actor.sub, utcnow()
         await repo.flush()
     await uow.audit(actor=actor.sub, action="configure", entity_type="review_interval", entity_id=kind.value,
-                    detail={"days": {"from": before, "to": days}})
+                    detail={"days": {"from": before, "to": days}},
+                    changes=history.changes({"days": before}, {"days": days}))
 
 
 async def confirm_current(uow: UnitOfWork, *, actor: Actor, article: Article, on: date) -> Article:

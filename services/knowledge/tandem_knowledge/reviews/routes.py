@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 from tandem_shared.uow import UnitOfWork
 
 from tandem_knowledge.articles import service as articles
@@ -54,6 +55,12 @@ def _policy_read(policy: service.EffectivePolicy, response: Response | None = No
             "built-in one (any knowledge editor but the authors, one approval).")
 async def list_policies(uow: UnitOfWorkDep, _actor: CurrentActor) -> list[PolicyRead]:
     return [_policy_read(p) for p in await service.effective_policies(uow)]
+
+
+@router.get("/review-policies/{kind}/history", response_model=AuditPage,
+            summary="Who changed who reviews a kind of article", description=HISTORY_DESCRIPTION)
+async def policy_history(kind: PolicyKind, uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    return await audit_page(uow.session, "review_policy", kind, page)
 
 
 @router.put("/review-policies/{kind}", response_model=PolicyRead, dependencies=[require_roles(*EDITORS)],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.knowledge import ArticleReturnedToDraft, ArticleSubmitted, ArticleVoteCast
 from tandem_shared.contracts.knowledge import ReviewComment as CommentData
@@ -78,6 +79,8 @@ async def configure(uow: UnitOfWork, *, actor: Actor, kind: str, body: PolicyWri
     row = (await repo.of([kind])).get(kind)
     values = {"members": members, "quorum_kind": body.quorum.kind.value, "quorum_value": body.quorum.value,
               "updated_by": actor.sub}
+    fields = ("members", "quorum_kind", "quorum_value")
+    before = {} if row is None else history.snapshot(row, fields)
     if row is None:
         await repo.add(ReviewPolicy(kind=kind, **values))
     else:
@@ -86,7 +89,8 @@ async def configure(uow: UnitOfWork, *, actor: Actor, kind: str, body: PolicyWri
         row.updated_at = utcnow()  # a new version even when only the JSON list changed
         await repo.flush()
     await uow.audit(actor=actor.sub, action="configure", entity_type="review_policy", entity_id=kind,
-                    detail={"members": members, "quorum": body.quorum.model_dump(mode="json")})
+                    detail={"members": members, "quorum": body.quorum.model_dump(mode="json")},
+                    changes=history.changes(before, {f: values[f] for f in fields}))
 
 
 def _working(article: Article, revision: ArticleVersion | None) -> Article | ArticleVersion:

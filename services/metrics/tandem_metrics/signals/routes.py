@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from tandem_shared.api import PageDep, SessionDep, UnitOfWorkDep, check_if_match, encode_cursor, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, NotFound
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_metrics.links.repository import IncidentLinks
 from tandem_metrics.services.repository import ServiceHoursRepository
@@ -118,6 +119,13 @@ async def get_service_hours(service_id: ServiceId, session: SessionDep, _actor: 
     found = hours.hours_read(service_id, await ServiceHoursRepository(session).get(service_id))
     response.headers["ETag"] = etag(found.version)
     return found
+
+
+@router.get("/services/{service_id}/service-hours/history", response_model=AuditPage,
+            summary="Who changed a service's committed hours", description=HISTORY_DESCRIPTION)
+async def service_hours_history(service_id: ServiceId, session: SessionDep, _actor: CurrentActor,
+                                page: PageDep) -> AuditPage:
+    return await audit_page(session, "service", service_id, page)
 
 
 @router.put("/services/{service_id}/service-hours", response_model=ServiceHoursRead, dependencies=FEEDERS,

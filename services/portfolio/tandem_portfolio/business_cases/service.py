@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import BusinessCaseUpdated, PlannedMonth
 from tandem_shared.db import utcnow
@@ -77,6 +79,13 @@ def _line_rows(body: BusinessCaseWrite) -> list[dict]:
         raise ValidationProblem("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
     return rows
 
+_CASE_FIELDS = ("currency", "discount_rate", "horizon_start")
+
+
+def _lines_json(lines: Sequence[BusinessCaseLine]) -> list[Any]:
+    """A case's lines as the history compares them: what each says, without keys."""
+    return [history.json_value(line) for line in sorted(lines, key=lambda line: line.position)]
+
 
 async def set_case(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID, body: BusinessCaseWrite,
                    precondition: Callable[[int | None], None]) -> tuple[BusinessCase, list[BusinessCaseLine]]:
@@ -91,6 +100,8 @@ async def set_case(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID, body
     rows = _line_rows(body)
     values = {"currency": body.currency, "discount_rate": body.discount_rate,
               "horizon_start": parse_month(body.horizon_start), "updated_by": actor.sub, "updated_at": utcnow()}
+    before = {} if case is None else history.snapshot(case, _CASE_FIELDS) | {"lines": _lines_json(await repo.lines(
+        project.id))}
     if case is None:
         case = await repo.add_case(BusinessCase(project_id=project.id, **values))
     else:
@@ -103,9 +114,10 @@ async def set_case(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID, body
     lines = [BusinessCaseLine(project_id=project.id, **row) for row in rows]  # as stored, for the response
     figures = case_figures(case, lines)
     await repo.replace_lines(project.id, rows, _years(case.horizon_start, figures.months))
+    after = history.snapshot(case, _CASE_FIELDS) | {"lines": _lines_json(lines)}
     await uow.audit(actor=actor.sub, action="set_business_case", entity_type="project", entity_id=project.id,
                     detail={"currency": case.currency, "lines": len(rows), "npv": str(figures.npv),
-                            "version": case.version})
+                            "version": case.version}, changes=history.changes(before, after))
     await uow.record(_updated_event(project.id, case, figures, actor.sub), actor=actor.sub)
     return case, lines
 

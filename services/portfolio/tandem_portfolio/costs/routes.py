@@ -11,6 +11,7 @@ from tandem_shared.auth import CurrentActor
 from tandem_shared.db import utcnow
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.costs import service
@@ -78,6 +79,14 @@ async def list_costs(project_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentA
 async def get_cost(project_id: uuid.UUID, cost_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
                    response: Response) -> CostRead:
     return _read(await uow.repo(ActualCostRepository).of_project_or_404(project_id, cost_id), response)
+
+
+@router.get(BASE + "/{cost_id}/history", response_model=AuditPage, summary="Who changed an actual cost",
+            description=HISTORY_DESCRIPTION)
+async def cost_history(project_id: uuid.UUID, cost_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
+                        page: PageDep) -> AuditPage:
+    await uow.repo(ActualCostRepository).of_project_or_404(project_id, cost_id)
+    return await audit_page(uow.session, "actual_cost", cost_id, page)
 
 
 @router.patch(BASE + "/{cost_id}", response_model=CostRead, summary="Correct an actual cost",

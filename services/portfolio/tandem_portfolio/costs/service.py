@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.db import new_id
 from tandem_shared.errors import ValidationProblem
@@ -79,11 +80,13 @@ async def correct_cost(uow: UnitOfWork, *, actor: Actor, project: Project, cost:
         values["month"] = parse_month(values["month"])
         await _check(uow, project, cost.currency, values["month"], today)
     before = {name: str(getattr(cost, name)) for name in values}
+    old = history.snapshot(cost, sorted(values))
     for name, value in values.items():
         setattr(cost, name, value)
     await uow.repo(ActualCostRepository).save(cost)
     await uow.audit(actor=actor.sub, action="correct", entity_type="actual_cost", entity_id=cost.id,
-                    detail={"before": before, "after": {name: str(value) for name, value in values.items()}})
+                    detail={"before": before, "after": {name: str(value) for name, value in values.items()}},
+                    changes=history.changes(old, history.snapshot(cost, old)))
     return cost
 
 

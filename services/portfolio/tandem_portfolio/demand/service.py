@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectDemandPlanned, ResourceDemand
 from tandem_shared.db import new_id, utcnow
@@ -28,6 +29,7 @@ async def plan_demand(uow: UnitOfWork, *, actor: Actor, project: Project, body: 
     session = uow.session
     lines = uow.repo(DemandRepository)
     current = {line.id: line for line in await lines.for_project(project.id)}
+    before = {"lines": [history.snapshot(line, ("id", *FIELDS)) for line in current.values()]}
     owners = await lines.owners([line.id for line in body.lines if line.id is not None])
     for index, line in enumerate(body.lines):
         if line.id is not None and owners.get(line.id, project.id) != project.id:
@@ -48,7 +50,9 @@ async def plan_demand(uow: UnitOfWork, *, actor: Actor, project: Project, body: 
     project.updated_at = utcnow()  # bumps the version: the plan's ETag is the project's
     await session.flush()
     await uow.audit(actor=actor.sub, action="plan_demand", entity_type="project", entity_id=project.id,
-                    detail={"lines": len(kept), "removed": len(current)})
+                    detail={"lines": len(kept), "removed": len(current)},
+                    changes=history.changes(before, {"lines": [history.snapshot(line, ("id", *FIELDS))
+                                                               for line in kept]}))
     await _publish(uow, actor=actor.sub, project=project, lines=kept)
     return kept
 

@@ -10,13 +10,14 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.criteria import CRITERIA
 from tandem_portfolio.gates import service
 from tandem_portfolio.gates.evaluation import all_met, unmet
 from tandem_portfolio.gates.models import GateReview
-from tandem_portfolio.gates.repository import GateReviewRepository
+from tandem_portfolio.gates.repository import GateConfigRepository, GateReviewRepository
 from tandem_portfolio.gates.rules import ReviewState, tally
 from tandem_portfolio.gates.schemas import (
     CriterionInfo,
@@ -68,6 +69,15 @@ async def list_gates(portfolio: Portfolio, uow: UnitOfWorkDep, _actor: CurrentAc
 async def get_gate(portfolio: Portfolio, gate: Gate, uow: UnitOfWorkDep, _actor: CurrentActor,
                    response: Response) -> GateConfigRead:
     return _config_read((await service.effective_configs(uow, portfolio))[gate], response)
+
+
+@router.get("/portfolios/{portfolio}/gates/{gate}/history", response_model=AuditPage,
+            summary="Who configured a gate of a portfolio", description="The portfolio's own configuration of the "
+            "gate (empty while it takes the `default` portfolio's). " + HISTORY_DESCRIPTION)
+async def gate_history(portfolio: Portfolio, gate: Gate, uow: UnitOfWorkDep, _actor: CurrentActor,
+                       page: PageDep) -> AuditPage:
+    row = await uow.repo(GateConfigRepository).get(portfolio, gate.value)
+    return await audit_page(uow.session, "gate_config", row.id if row else "", page)
 
 
 @router.put("/portfolios/{portfolio}/gates/{gate}", response_model=GateConfigRead,

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import (
     GateCriterionResult,
@@ -113,6 +114,8 @@ async def configure(uow: UnitOfWork, *, actor: Actor, portfolio: str, gate: Gate
               "updated_by": actor.sub}
     repo = uow.repo(GateConfigRepository)
     row = await repo.get(portfolio, gate.value)
+    fields = ("criteria", "members", "quorum_kind", "quorum_value")
+    before = {} if row is None else history.snapshot(row, fields)
     if row is None:
         row = await repo.add(GateConfig(portfolio=portfolio, gate=gate.value, **values))
     else:
@@ -121,7 +124,8 @@ async def configure(uow: UnitOfWork, *, actor: Actor, portfolio: str, gate: Gate
         row.updated_at = utcnow()  # a new version even when only JSON lists changed
     await uow.session.flush()
     await uow.audit(actor=actor.sub, action="configure", entity_type="gate_config", entity_id=row.id,
-                    detail={"portfolio": portfolio, "gate": gate.value, **body.model_dump(mode="json")})
+                    detail={"portfolio": portfolio, "gate": gate.value, **body.model_dump(mode="json")},
+                    changes=history.changes(before, history.snapshot(row, fields)))
 
 
 def _outcomes(results: list[dict[str, Any]]) -> list[GateCriterionResult]:

@@ -11,6 +11,7 @@ from tandem_shared.auth import CurrentActor
 from tandem_shared.db import utcnow
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.milestones import criteria as _criteria  # noqa: F401 - registers milestones_baselined
@@ -72,6 +73,14 @@ async def get_milestone(project_id: uuid.UUID, milestone_id: uuid.UUID, uow: Uni
                         response: Response) -> MilestoneRead:
     _, milestone = await _target(uow, project_id, milestone_id)
     return _read(milestone, response)
+
+
+@router.get(BASE + "/{milestone_id}/history", response_model=AuditPage, summary="Who changed a milestone",
+            description=HISTORY_DESCRIPTION)
+async def milestone_history(project_id: uuid.UUID, milestone_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
+                        page: PageDep) -> AuditPage:
+    await uow.repo(MilestoneRepository).of_project_or_404(project_id, milestone_id)
+    return await audit_page(uow.session, "milestone", milestone_id, page)
 
 
 @router.patch(BASE + "/{milestone_id}", response_model=MilestoneRead, summary="Change a milestone",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import (
     GoLiveScheduled,
@@ -86,6 +87,7 @@ async def update_milestone(uow: UnitOfWork, *, actor: Actor, project: Project, m
         raise ValidationProblem.field("window_start", "a go-live's window can be moved, not removed")
     before = {"forecast_date": milestone.forecast_date, "window": (milestone.window_start, milestone.window_end),
               "touches": (list(milestone.service_ids), list(milestone.ci_ids))}
+    old = history.snapshot(milestone, sorted(given))
     for name in given:
         value = getattr(body, name)
         setattr(milestone, name, [str(i) for i in value] if name in ("service_ids", "ci_ids") else value)
@@ -93,7 +95,8 @@ async def update_milestone(uow: UnitOfWork, *, actor: Actor, project: Project, m
     changed = sorted(given)
     await uow.audit(actor=actor.sub, action="update", entity_type="milestone", entity_id=milestone.id,
                     detail={"changed": changed, "reason": body.reason,
-                            "previous_forecast_date": str(before["forecast_date"])})
+                            "previous_forecast_date": str(before["forecast_date"])},
+                    changes=history.changes(old, history.snapshot(milestone, old)))
     if milestone.forecast_date != before["forecast_date"]:
         slip, working = _slip_days(milestone.baseline_date, milestone.forecast_date)
         await uow.record(MilestoneForecastChanged(

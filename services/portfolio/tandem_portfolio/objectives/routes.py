@@ -11,6 +11,7 @@ from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.bounds import PlanDate
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_portfolio.objectives import service
 from tandem_portfolio.objectives.repository import ObjectiveRepository
@@ -51,6 +52,14 @@ async def list_objectives(
 async def get_objective(objective_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
                         response: Response) -> ObjectiveRead:
     return _read(await service.get_objective(uow, objective_id), response)
+
+
+@router.get("/objectives/{objective_id}/history", response_model=AuditPage,
+            summary="Who changed a strategic objective", description=HISTORY_DESCRIPTION)
+async def objective_history(objective_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
+                            page: PageDep) -> AuditPage:
+    await service.get_objective(uow, objective_id)
+    return await audit_page(uow.session, "objective", objective_id, page)
 
 
 @router.patch("/objectives/{objective_id}", response_model=ObjectiveRead, dependencies=OWNERS,

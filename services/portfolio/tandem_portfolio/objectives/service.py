@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ObjectiveCreated, ObjectiveDeleted, ObjectiveUpdated
 from tandem_shared.errors import Conflict, ValidationProblem
@@ -58,9 +59,9 @@ async def update_objective(uow: UnitOfWork, *, actor: Actor, objective: Strategi
         setattr(objective, name, value)
     await uow.session.flush()
     as_json = ObjectiveUpdate(**changed).model_dump(mode="json", include=set(changed))
+    old = ObjectiveUpdate(**before).model_dump(mode="json", include=set(before))
     await uow.audit(actor=actor.sub, action="update", entity_type="objective", entity_id=objective.id,
-                    detail={"from": ObjectiveUpdate(**before).model_dump(mode="json", include=set(before)),
-                            "to": as_json})
+                    detail={"from": old, "to": as_json}, changes=history.changes(old, as_json))
     await uow.record(ObjectiveUpdated(id=objective.id, changed=as_json, updated_by=actor.sub,
                                       version=objective.version), actor=actor.sub)
     return objective

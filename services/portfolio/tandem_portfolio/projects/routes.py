@@ -10,7 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import ROLES, CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
-from tandem_shared.repository import AuditEntry, audit_trail
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_portfolio.projects import service
 from tandem_portfolio.projects.lifecycle import ProjectCategory, ProjectStage
@@ -77,7 +77,9 @@ async def update_project(project_id: uuid.UUID, body: ProjectUpdate, request: Re
     return await service.project_read(uow, project)
 
 
-@router.get("/projects/{project_id}/history", response_model=list[AuditEntry], summary="Who did what to a project")
-async def project_history(project_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor) -> list[AuditEntry]:
+@router.get("/projects/{project_id}/history", response_model=AuditPage, summary="Who did what to a project",
+            description="The project's edits, decisions, gate votes, status, demand, business case and scoring "
+                        "inputs. " + HISTORY_DESCRIPTION)
+async def project_history(project_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
     await uow.repo(ProjectRepository).exists_or_404(project_id)
-    return await audit_trail(uow.session, "project", project_id)
+    return await audit_page(uow.session, "project", project_id, page)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectCreated, ProjectUpdated, TouchedItem
 from tandem_shared.db import utcnow
@@ -163,8 +164,9 @@ async def update_project(uow: UnitOfWork, *, actor: Actor, project: Project, bod
     others = body.stakeholders if "stakeholders" in changed else current["stakeholders"]
     await _write_links(uow, project, {name: getattr(body, name) for name in changed & set(LISTS)}, others)
     as_json = {name: to_jsonable_python(getattr(body, name)) for name in sorted(changed)}
+    old = {name: before[name] if name in before else current[name] for name in sorted(changed)}
     await uow.audit(actor=actor.sub, action="update", entity_type="project", entity_id=project.id,
-                    detail={"from": to_jsonable_python(before), "to": as_json})
+                    detail={"from": to_jsonable_python(before), "to": as_json}, changes=history.changes(old, as_json))
     await uow.record(ProjectUpdated(id=project.id, changed=as_json, updated_by=actor.sub, version=project.version),
                      actor=actor.sub)
     for hook in ON_FIELDS_CHANGED:

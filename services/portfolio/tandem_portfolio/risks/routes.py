@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_portfolio.projects.repository import ProjectRepository
 from tandem_portfolio.risks import service
@@ -57,6 +58,14 @@ async def list_risks(
 async def get_risk(project_id: uuid.UUID, risk_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
                    response: Response) -> RiskRead:
     return _read(await uow.repo(RiskRepository).of_project_or_404(project_id, risk_id), response)
+
+
+@router.get(BASE + "/{risk_id}/history", response_model=AuditPage, summary="Who changed a risk or issue",
+            description=HISTORY_DESCRIPTION)
+async def risk_history(project_id: uuid.UUID, risk_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
+                        page: PageDep) -> AuditPage:
+    await uow.repo(RiskRepository).of_project_or_404(project_id, risk_id)
+    return await audit_page(uow.session, "risk", risk_id, page)
 
 
 @router.patch(BASE + "/{risk_id}", response_model=RiskRead, summary="Change a risk or issue",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import RiskClosed, RiskRaised, RiskUpdated
 from tandem_shared.db import new_id, utcnow
@@ -61,6 +62,7 @@ async def update_risk(uow: UnitOfWork, *, actor: str, risk: Risk, changes: dict[
         raise InvalidTransition(entity="risk", state=before, action=f"move to {status}",
                                 allowed=allowed_statuses(before))
     changed = sorted(name for name, value in changes.items() if getattr(risk, name) != value)
+    old = history.snapshot(risk, [*changed, "score", "closed_at"])
     for name in changed:
         setattr(risk, name, changes[name])
     risk.score = score(risk.probability, risk.impact)
@@ -70,7 +72,8 @@ async def update_risk(uow: UnitOfWork, *, actor: str, risk: Risk, changes: dict[
         return risk
     await uow.repo(RiskRepository).save(risk)
     await uow.audit(actor=actor, action="update", entity_type="risk", entity_id=risk.id, from_state=before,
-                    to_state=risk.status, detail={"changed": changed, "score": risk.score})
+                    to_state=risk.status, detail={"changed": changed, "score": risk.score},
+                    changes=history.changes(old, history.snapshot(risk, old)))
     if status == "closed" and before != "closed":
         await uow.record(RiskClosed(**_facts(risk), previous_status=before, closed_by=actor), actor=actor)
     else:

@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 from tandem_shared.uow import UnitOfWork
 
 from tandem_portfolio.projects.models import Project
@@ -66,6 +67,14 @@ async def list_scope_changes(project_id: uuid.UUID, uow: UnitOfWorkDep, _actor: 
 async def get_scope_change(project_id: uuid.UUID, change_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
                            response: Response) -> ScopeChangeRead:
     return _read(await uow.repo(ScopeChangeRepository).of_project_or_404(project_id, change_id), response)
+
+
+@router.get(BASE + "/{change_id}/history", response_model=AuditPage, summary="Who changed a scope change",
+            description=HISTORY_DESCRIPTION)
+async def scope_change_history(project_id: uuid.UUID, change_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
+                        page: PageDep) -> AuditPage:
+    await uow.repo(ScopeChangeRepository).of_project_or_404(project_id, change_id)
+    return await audit_page(uow.session, "scope_change", change_id, page)
 
 
 @router.patch(BASE + "/{change_id}", response_model=ScopeChangeRead, summary="Amend a proposed scope change",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectScopeChanged
 from tandem_shared.db import new_id, utcnow
@@ -57,11 +58,12 @@ async def amend(uow: UnitOfWork, *, actor: Actor, project: Project, change: Scop
     if values.get("cost_impact", change.cost_impact) != 0 and currency is None:
         raise ValidationProblem.field("currency", "is required with a cost impact")
     _check_currency(project, currency)
+    old = history.snapshot(change, sorted(values))
     for name, value in values.items():
         setattr(change, name, value)
     await uow.repo(ScopeChangeRepository).save(change)
     await uow.audit(actor=actor.sub, action="amend", entity_type="scope_change", entity_id=change.id,
-                    detail={"changed": sorted(values)})
+                    detail={"changed": sorted(values)}, changes=history.changes(old, history.snapshot(change, old)))
     return change
 
 

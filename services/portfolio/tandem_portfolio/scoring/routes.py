@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_portfolio.business_cases.routes import if_match
 from tandem_portfolio.projects.lifecycle import ProjectCategory, ProjectStage
@@ -59,6 +60,13 @@ async def list_models(uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep) -
 async def get_model(model_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
                     response: Response) -> ScoringModelRead:
     return _read(await uow.repo(ScoringModelRepository).get_or_404(model_id), response)
+
+
+@router.get("/scoring-models/{model_id}/history", response_model=AuditPage, summary="Who changed a scoring model",
+            description=HISTORY_DESCRIPTION)
+async def model_history(model_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    await uow.repo(ScoringModelRepository).exists_or_404(model_id)
+    return await audit_page(uow.session, "scoring_model", model_id, page)
 
 
 @router.put("/scoring-models/{model_id}", response_model=ScoringModelRead, dependencies=PMO,

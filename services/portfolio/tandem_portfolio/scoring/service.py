@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectScored
 from tandem_shared.db import utcnow
@@ -122,12 +123,14 @@ async def update_model(uow: UnitOfWork, *, actor: Actor, model_id: uuid.UUID, bo
     precondition(model.version)
     await _unique(uow, body.name, other_than=model.id)
     before = {"name": model.name, "kind": model.kind, "weights": model.weights}
+    old = history.snapshot(model, ("name", "kind", "description", "weights"))
     model.name, model.kind, model.description = body.name, body.kind, body.description
     model.weights, model.updated_at = dict(body.weights), utcnow()
     await uow.session.flush()
     scored, changed = await recompute_model(uow, model, actor=actor.sub)
     await uow.audit(actor=actor.sub, action="update", entity_type="scoring_model", entity_id=model.id,
-                    detail={"before": before, "weights": model.weights, "scored": scored, "changed": changed})
+                    detail={"before": before, "weights": model.weights, "scored": scored, "changed": changed},
+                    changes=history.changes(old, history.snapshot(model, old)))
     return model
 
 
@@ -152,6 +155,7 @@ async def set_inputs(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID, bo
     inputs = await repo.inputs(project_id)
     precondition(None if inputs is None else inputs.version)
     values = {name: getattr(body, name) for name in INPUT_FIELDS}
+    old = {} if inputs is None else history.snapshot(inputs, INPUT_FIELDS)
     if inputs is None:
         inputs = await repo.add_inputs(ScoringInputs(project_id=project_id, updated_by=actor.sub, **values))
     else:
@@ -160,7 +164,8 @@ async def set_inputs(uow: UnitOfWork, *, actor: Actor, project_id: uuid.UUID, bo
         await uow.session.flush()
     await recompute_project(uow, project_id, actor=actor.sub)
     await uow.audit(actor=actor.sub, action="set_scoring_inputs", entity_type="project", entity_id=project_id,
-                    detail={name: value for name, value in values.items() if value is not None})
+                    detail={name: value for name, value in values.items() if value is not None},
+                    changes=history.changes(old, history.snapshot(inputs, INPUT_FIELDS)))
     return inputs
 
 

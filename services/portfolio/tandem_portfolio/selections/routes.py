@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, TYPE_BASE, ValidationProblem
-from tandem_shared.repository import AuditEntry, audit_trail
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 from tandem_shared.uow import unit_of_work
 
 from tandem_portfolio.selections import service
@@ -117,11 +117,12 @@ async def get_selection(selection_id: uuid.UUID, uow: UnitOfWorkDep, _actor: Cur
     return _read(await uow.repo(SelectionRepository).get_or_404(selection_id), response)
 
 
-@router.get("/selections/{selection_id}/history", response_model=list[AuditEntry],
-            summary="Who created, solved and committed a run")
-async def get_selection_history(selection_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor) -> list[AuditEntry]:
-    await uow.repo(SelectionRepository).get_or_404(selection_id)
-    return await audit_trail(uow.session, service.ENTITY, selection_id)
+@router.get("/selections/{selection_id}/history", response_model=AuditPage,
+            summary="Who created, solved and committed a run", description=HISTORY_DESCRIPTION)
+async def get_selection_history(selection_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
+                                page: PageDep) -> AuditPage:
+    await uow.repo(SelectionRepository).exists_or_404(selection_id)
+    return await audit_page(uow.session, service.ENTITY, selection_id, page)
 
 
 @router.get("/selections/{selection_id}/frontier", response_model=FrontierRead,

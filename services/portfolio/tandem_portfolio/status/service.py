@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.portfolio import ProjectStatusReported, RagDimension, ReportedRisk
 from tandem_shared.db import new_id
@@ -83,6 +84,11 @@ async def project_status(uow: UnitOfWork, project: Project, now: datetime) -> Pr
                                for name in rules.DIMENSIONS])
 
 
+def _override_fields(dimension: str, override: StatusOverride) -> dict[str, Any]:
+    """An override's fields as its history names them (`schedule.colour`, ...)."""
+    return {f"{dimension}.{name}": getattr(override, name) for name in ("colour", "reason", "expires_at")}
+
+
 async def set_override(uow: UnitOfWork, *, actor: Actor, project: Project, dimension: str, colour: str, reason: str,
                        expires_at: datetime, now: datetime) -> StatusOverride:
     """Set a dimension's colour by hand until `expires_at` (in the future, at most 30 days away)."""
@@ -99,7 +105,10 @@ async def set_override(uow: UnitOfWork, *, actor: Actor, project: Project, dimen
         set_by=actor.sub, set_at=now))
     await uow.audit(actor=actor.sub, action="override_status", entity_type="project", entity_id=project.id,
                     from_state=before.colour if before else None, to_state=colour,
-                    detail={"dimension": dimension, "reason": reason, "expires_at": expires_at.isoformat()})
+                    detail={"dimension": dimension, "reason": reason, "expires_at": expires_at.isoformat()},
+                    changes=history.changes(
+                        {} if before is None else _override_fields(dimension, before),
+                        _override_fields(dimension, override)))
     return override
 
 
