@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PACKAGES := shared services/portfolio services/capacity services/change services/knowledge services/metrics
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint typecheck bench catalogue deploy-check clean
+.PHONY: install run test test-fast lint typecheck fuzz fuzz-long bench catalogue deploy-check clean
 
 install: $(STAMP)
 
@@ -31,6 +31,15 @@ lint: install
 # mypy, strict on shared/ and the services' pure rule modules: the list is `files` in pyproject.toml's [tool.mypy].
 typecheck: install
 	$(BIN)/mypy
+
+# Schemathesis over every service's OpenAPI document (bench/fuzz.py, docs/fuzzing.md): every check, the stateful
+# phase included, a fixed seed; a server error, a response the document does not describe or a wrong Allow fails it.
+fuzz: install
+	$(BIN)/python bench/fuzz.py --max-examples 5 --jobs 2 --viewer-phases examples,stateful
+
+# The longer run whose counts docs/fuzzing.md records.
+fuzz-long: install
+	$(BIN)/python bench/fuzz.py --max-examples 50 --jobs 2
 
 # SQLite only, for a quick loop on a machine without PostgreSQL.
 test-fast: install
