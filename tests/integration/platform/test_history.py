@@ -115,3 +115,29 @@ async def test_a_kpi_targets_edit(databases, backend):
         entry = await _last(client, url + "/history")
         assert (entry["action"], entry["actor"], entry["correlation_id"]) == ("set_target", "pat", "set-target-2")
         assert _changed(entry) == {"green": (3.9, 4.1)}
+
+
+async def test_a_persons_edit_and_a_bookings_move(databases, backend):
+    manager = auth("rita", "resource_manager")
+    async with running(_app("capacity", await databases.fresh("capacity", backend))) as client:
+        people = [(await client.post("/capacity/v1/people", headers=manager, json={
+            "name": name, "team": "Platform", "weekly_hours": 40})).json()["id"] for name in ("Dana", "Eli")]
+        person = f"/capacity/v1/people/{people[0]}"
+        edited = await client.patch(person, headers=_traced(manager, "edit-person-1"), json={"weekly_hours": 32})
+        assert edited.status_code == 200, edited.text
+        entry = await _last(client, person + "/history")
+        assert (entry["action"], entry["actor"], entry["correlation_id"]) == ("update", "rita", "edit-person-1")
+        assert _changed(entry) == {"weekly_hours": (40, 32)}
+
+        booked = await client.post("/capacity/v1/bookings", headers=manager, json={
+            "person_id": people[0], "source": "operations", "source_id": "patch-night", "kind": "soft",
+            "start": "2027-01-04T00:00:00Z", "end": "2027-01-18T00:00:00Z", "hours": 30})
+        assert booked.status_code == 201, booked.text
+        booking = f"/capacity/v1/bookings/{booked.json()['id']}"
+        moved = await client.post(booking + "/move", headers=_traced(manager, "move-booking-1"), json={
+            "person_id": people[1], "hours": 20, "reason": "Dana is on leave"})
+        assert moved.status_code == 200, moved.text
+
+        entry = await _last(client, booking + "/history")
+        assert (entry["action"], entry["actor"], entry["correlation_id"]) == ("move", "rita", "move-booking-1")
+        assert _changed(entry) == {"person_id": (people[0], people[1]), "hours": (30, 20)}

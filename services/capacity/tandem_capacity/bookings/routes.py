@@ -11,6 +11,7 @@ from tandem_shared.api import PageDep, UnitOfWorkDep, UTCDatetime, check_if_matc
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES, ValidationProblem
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 from tandem_shared.uow import UnitOfWork
 
 from tandem_capacity.bookings import service
@@ -118,6 +119,13 @@ async def list_bookings(
         page, person_id=person_id, source=source, source_id=source_id, kind=kind,
         status=None if status == "all" else status, start=from_, end=to)
     return BookingPage(items=[BookingRead.model_validate(b) for b in rows], next_cursor=cursor, limit=page.limit)
+
+
+@router.get("/bookings/{booking_id}/history", response_model=AuditPage,
+            summary="Who booked, confirmed, moved and released a booking", description=HISTORY_DESCRIPTION)
+async def booking_history(booking_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep) -> AuditPage:
+    await uow.repo(BookingRepository).exists_or_404(booking_id)
+    return await audit_page(uow.session, "booking", booking_id, page)
 
 
 @router.post("/bookings/{booking_id}/confirm", response_model=BookingRead, dependencies=[require_roles(*BOOKER_ROLES)],

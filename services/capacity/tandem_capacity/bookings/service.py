@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from tandem_shared import history
 from tandem_shared.auth import Actor
 from tandem_shared.contracts.capacity import (
     BookingConfirmed,
@@ -147,6 +148,8 @@ async def release_booking(uow: UnitOfWork, *, actor: str, booking: Booking, reas
     mark_snapshot_dirty(uow)
     return booking
 
+MOVED_FIELDS = ("person_id", "start", "end", "hours", "kind", "skill", "role")  # what a move can change
+
 
 def _allowed(booking: Booking) -> list[str]:
     if booking.status != "active":
@@ -162,7 +165,7 @@ async def confirm_booking(uow: UnitOfWork, *, actor: str, booking: Booking) -> B
     booking.kind = "hard"
     await uow.repo(BookingRepository).flush()
     await uow.audit(actor=actor, action="confirm", entity_type="booking", entity_id=booking.id,
-                    from_state="soft", to_state="hard")
+                    from_state="soft", to_state="hard", changes=[{"field": "kind", "old": "soft", "new": "hard"}])
     await uow.record(BookingConfirmed(
         id=booking.id, person_id=booking.person_id, source=booking.source, source_id=booking.source_id,
         confirmed_by=actor), actor=actor)
@@ -184,6 +187,7 @@ async def move_booking(
     shares = spread_hours(start, end, hours) if weeks is None else weeks
     previous = {"person_id": booking.person_id, "start": booking.start, "end": booking.end, "hours": booking.hours,
                 "weeks": _weeks(booking), "kind": booking.kind}
+    old = history.snapshot(booking, MOVED_FIELDS)
     booking.person_id, booking.start, booking.end, booking.hours = person_id, start, end, hours
     booking.kind = kind or booking.kind
     if not isinstance(skill, _Keep):
@@ -207,7 +211,8 @@ async def move_booking(
                                  "end": previous["end"].isoformat(), "hours": previous["hours"],
                                  "kind": previous["kind"]},
                         "to": {"person_id": str(person_id), "start": start.isoformat(), "end": end.isoformat(),
-                               "hours": hours, "kind": booking.kind}})
+                               "hours": hours, "kind": booking.kind}},
+                    changes=history.changes(old, history.snapshot(booking, MOVED_FIELDS)))
     await uow.record(BookingMoved(
         id=booking.id, source=booking.source, source_id=booking.source_id, kind=booking.kind,
         person_id=person_id, start=booking.start, end=booking.end, hours=hours, weeks=_weeks(booking),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from tandem_shared.api import PageDep, UnitOfWorkDep, check_if_match, etag
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_capacity.demand import service
 from tandem_capacity.demand.repository import RoleRequestRepository
@@ -36,6 +37,14 @@ async def get_role_request(request_id: uuid.UUID, uow: UnitOfWorkDep, _actor: Cu
     found = await uow.repo(RoleRequestRepository).get_or_404(request_id)
     response.headers["ETag"] = etag(found.version)
     return RoleRequestRead.model_validate(found)
+
+
+@router.get("/role-requests/{request_id}/history", response_model=AuditPage, summary="Who changed a role request",
+            description=HISTORY_DESCRIPTION)
+async def role_request_history(request_id: uuid.UUID, uow: UnitOfWorkDep, _actor: CurrentActor,
+                               page: PageDep) -> AuditPage:
+    await uow.repo(RoleRequestRepository).exists_or_404(request_id)
+    return await audit_page(uow.session, "role_request", request_id, page)
 
 
 @router.post("/role-requests/{request_id}/assign", response_model=RoleRequestRead,

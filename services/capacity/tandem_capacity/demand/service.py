@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from tandem_shared import history
 from tandem_shared.bounds import horizon
 from tandem_shared.contracts.portfolio import ProjectDemandPlanned, ResourceDemand
 from tandem_shared.errors import InvalidTransition, ValidationProblem
@@ -42,12 +43,14 @@ async def _set(uow: UnitOfWork, request: RoleRequest, actor: str, action: str, *
     if not changed:
         return
     before = request.status
+    old = history.snapshot(request, changed)
     for key, value in changed.items():
         setattr(request, key, value)
     await uow.repo(RoleRequestRepository).flush()
     await uow.audit(actor=actor, action=action, entity_type="role_request", entity_id=request.id,
                     from_state=before, to_state=request.status,
-                    detail={k: str(v) if v is not None else None for k, v in changed.items()})
+                    detail={k: str(v) if v is not None else None for k, v in changed.items()},
+                    changes=history.changes(old, history.snapshot(request, old)))
     mark_snapshot_dirty(uow)
 
 

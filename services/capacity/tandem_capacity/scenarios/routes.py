@@ -10,6 +10,7 @@ from tandem_shared.api import PageDep, SessionDep
 from tandem_shared.auth import CurrentActor, require_roles
 from tandem_shared.errors import PROBLEM_RESPONSES
 from tandem_shared.headers import location
+from tandem_shared.repository import HISTORY_DESCRIPTION, AuditPage, audit_page
 
 from tandem_capacity.scenarios import service
 from tandem_capacity.scenarios.repository import ScenarioRepository
@@ -51,6 +52,14 @@ async def get_scenario(scenario_id: uuid.UUID, session: SessionDep, _actor: Curr
     scenario = await service.get_scenario(session, scenario_id)
     counts = await ScenarioRepository(session).booking_counts([scenario.id])
     return ScenarioRead.model_validate(scenario).model_copy(update={"bookings": counts.get(scenario.id, 0)})
+
+
+@router.get("/scenarios/{scenario_id}/history", response_model=AuditPage, tags=["scenarios"],
+            summary="Who made a scenario and its moves", description=HISTORY_DESCRIPTION)
+async def scenario_history(scenario_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+                           page: PageDep) -> AuditPage:
+    await ScenarioRepository(session).exists_or_404(scenario_id)
+    return await audit_page(session, "scenario", scenario_id, page)
 
 
 @router.delete("/scenarios/{scenario_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["scenarios"],

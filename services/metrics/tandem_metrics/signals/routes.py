@@ -112,6 +112,15 @@ async def get_incident(incident_id: uuid.UUID, session: SessionDep, _actor: Curr
     return _incident(row, (await IncidentLinks(session).by_incidents([row.id])).get(row.id))
 
 
+@router.get("/signals/incidents/{incident_id}/history", response_model=AuditPage,
+            summary="How a source system changed an incident", description=HISTORY_DESCRIPTION)
+async def incident_history(incident_id: uuid.UUID, session: SessionDep, _actor: CurrentActor,
+                           page: PageDep) -> AuditPage:
+    if await Incidents(session).get(incident_id) is None:
+        raise NotFound(f"no incident {incident_id}")
+    return await audit_page(session, "incident", incident_id, page)
+
+
 @router.get("/services/{service_id}/service-hours", response_model=ServiceHoursRead,
             summary="A service's committed hours (24x7 until set)")
 async def get_service_hours(service_id: ServiceId, session: SessionDep, _actor: CurrentActor,
