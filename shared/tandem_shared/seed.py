@@ -162,7 +162,10 @@ def seed(url: str, *, timeout: float = 30.0, progress: Callable[[str], None] | N
             change = _check(response)
             path = f"/change/v1/changes/{change['id']}"
             _check(client.post(f"{path}/impact", headers=cab))
-            if final != "new":
+            if final == "new":  # an edit: its /history shows the field with its old and new value
+                _check(client.patch(path, headers={**requester, "X-Correlation-ID": "seed-refine-k8s"}, json={
+                    "justification": "The control plane version leaves vendor support next quarter."}))
+            else:
                 _check(client.post(f"{path}/submit", headers=requester))
             if final == "scheduled" and kind == "normal":
                 _check(client.post(f"{path}/assess", headers=cab, json={"comment": "Assessed at CAB"}))
