@@ -52,6 +52,14 @@ async def test_a_change_requests_edit(databases, backend):
         rest = await client.get(f"{path}/history?limit=1&cursor={first.json()['next_cursor']}", headers=VIEWER)
         assert [e["action"] for e in rest.json()["items"]] == ["update"] and rest.json()["next_cursor"] is None
 
+        moved = await client.post(path + "/reschedule", headers=_traced(requester, "move-change-1"), json={
+            "planned_start": "2030-12-09T22:00:00+00:00", "planned_end": "2030-12-10T02:00:00+00:00"})
+        assert moved.status_code == 200, moved.text
+        entry = await _last(client, path + "/history")
+        assert (entry["action"], entry["correlation_id"]) == ("reschedule", "move-change-1")
+        assert _changed(entry) == {"planned_start": ("2030-12-02T22:00:00+00:00", "2030-12-09T22:00:00+00:00"),
+                                   "planned_end": ("2030-12-03T02:00:00+00:00", "2030-12-10T02:00:00+00:00")}
+
 
 async def test_a_teams_edit(databases, backend):
     manager = auth("rita", "resource_manager")

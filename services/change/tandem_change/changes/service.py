@@ -126,6 +126,8 @@ async def update_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: 
         await uow.repo(Collaborators).check_conflicts(change)
     return change
 
+RESCHEDULED_FIELDS = ("planned_start", "planned_end", "assignee_id", "effort_hours")
+
 
 async def reschedule_change(uow: UnitOfWork, *, actor: Actor, change: Change, body: RescheduleRequest) -> Change:
     """Move the planned window (and optionally assignee and effort) before implementation starts."""
@@ -138,6 +140,7 @@ async def reschedule_change(uow: UnitOfWork, *, actor: Actor, change: Change, bo
     if effort > 0 and assignee is None:
         raise ValidationProblem.field("effort_hours", "needs an assignee_id to book the hours against")
     previous = (change.planned_start, change.planned_end, change.assignee_id, change.effort_hours)
+    old = history.snapshot(change, RESCHEDULED_FIELDS)
     change.planned_start, change.planned_end = body.planned_start, body.planned_end
     change.assignee_id, change.effort_hours = assignee, effort
     await uow.repo(ChangeRepository).flush()
@@ -145,7 +148,8 @@ async def reschedule_change(uow: UnitOfWork, *, actor: Actor, change: Change, bo
                     from_state=change.state, to_state=change.state, detail={
                         "previous_start": previous[0].isoformat(), "previous_end": previous[1].isoformat(),
                         "planned_start": body.planned_start.isoformat(), "planned_end": body.planned_end.isoformat(),
-                        **({"reason": body.reason} if body.reason else {})})
+                        **({"reason": body.reason} if body.reason else {})},
+                    changes=history.changes(old, history.snapshot(change, RESCHEDULED_FIELDS)))
     await uow.record(ChangeRescheduled(
         id=change.id, type=change.type, rescheduled_by=actor.sub, state=change.state,
         books_capacity=books_capacity(ChangeState(change.state)), previous_start=previous[0],

@@ -329,6 +329,9 @@ async def publish(uow: UnitOfWork, *, article: Article, revision: ArticleVersion
 
 # --- evergreen and refresh ---
 
+CONFIRMED_FIELDS = ("review_due", "needs_refresh", "refresh_reason")
+
+
 async def confirm_current(uow: UnitOfWork, *, actor: Actor, article: Article, interval_days: int | None,
                           on: date) -> Article:
     """The owner reviewed the published version and found it current: a new review date, the refresh flag cleared."""
@@ -336,13 +339,15 @@ async def confirm_current(uow: UnitOfWork, *, actor: Actor, article: Article, in
     state, _ = await state_of(uow, article)
     check(state, Action.CONFIRM_REVIEW)
     cleared, before = article.needs_refresh, article.review_due
+    old = history.snapshot(article, CONFIRMED_FIELDS)
     article.review_due = review_due_after(on, interval_days)
     article.needs_refresh, article.refresh_reason, article.updated_at = False, None, utcnow()
     await uow.repo(ArticleRepository).flush()
     await uow.audit(actor=actor.sub, action="confirm_review", entity_type="article", entity_id=article.id,
                     detail={"review_due": {"from": before.isoformat() if before else None,
                                            "to": article.review_due.isoformat() if article.review_due else None},
-                            "refresh_cleared": cleared})
+                            "refresh_cleared": cleared},
+                    changes=history.changes(old, history.snapshot(article, CONFIRMED_FIELDS)))
     return article
 
 
