@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.integration.change.flows import raise_change
 from tests.support import auth, create_app, running
 
 ADMIN = auth("ada", "admin")
@@ -89,18 +90,43 @@ async def test_the_change_document_offers_null_only_where_an_update_takes_it(dat
             "end": "2026-12-02T00:00:00Z"})).json()
         condition = (await client.post("/change/v1/risk-conditions", headers=ADMIN, json={
             "name": "Many CIs", "kind": "affected_cis_at_least", "params": {"count": 2}, "risk": "moderate"})).json()
-        for model, path in (("CIUpdate", f"/change/v1/cis/{ci['id']}"),
-                            ("BlackoutUpdate", f"/change/v1/blackout-windows/{window['id']}"),
-                            ("RiskConditionUpdate", f"/change/v1/risk-conditions/{condition['id']}")):
-            for field, schema in schemas[model]["properties"].items():
-                response = await client.patch(path, headers=ADMIN, json={field: None})
-                offered = {"type": "null"} in schema.get("anyOf", [])
-                # Null refused as null (not for a rule on the other fields) exactly when the document does not offer it.
-                refused = response.status_code == 422 and f"{field}: " in response.json()["detail"] \
-                    and "cannot be null" in response.json()["detail"]
-                assert refused != offered, \
-                    (model, field, response.status_code, response.text)
-                assert "default" not in schema or offered, (model, field)
+        group = (await client.post("/change/v1/approver-groups", headers=ADMIN,
+                                   json={"name": "Platform leads", "members": ["pat", "quinn"]})).json()
+        policy = (await client.post("/change/v1/approval-policies", headers=ADMIN, json={
+            "name": "Platform low risk", "change_type": "normal", "risk": "low",
+            "steps": [{"group_id": group["id"], "quorum_kind": "number", "quorum_value": 2}]})).json()
+        model = (await client.post("/change/v1/change-models", headers=ADMIN, json={"name": "Restart"})).json()
+        change = await raise_change(client, ADMIN)
+        for name, path in (("CIUpdate", f"/change/v1/cis/{ci['id']}"),
+                           ("BlackoutUpdate", f"/change/v1/blackout-windows/{window['id']}"),
+                           ("RiskConditionUpdate", f"/change/v1/risk-conditions/{condition['id']}"),
+                           ("ApproverGroupUpdate", f"/change/v1/approver-groups/{group['id']}"),
+                           ("ApprovalPolicyUpdate", f"/change/v1/approval-policies/{policy['id']}"),
+                           ("ChangeModelUpdate", f"/change/v1/change-models/{model['id']}"),
+                           ("ChangeUpdate", f"/change/v1/changes/{change['id']}")):
+            await _null_refused_exactly_where_not_offered(client, schemas[name], name, path)
+
+
+async def test_the_capacity_document_offers_null_only_where_an_update_takes_it(databases, backend):
+    app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=None,
+                     workers=False)
+    async with running(app) as client:
+        schemas = (await client.get("/capacity/openapi.json")).json()["components"]["schemas"]
+        person = (await client.post("/capacity/v1/people", headers=ADMIN,
+                                    json={"name": "Dana Kim", "team": "Platform", "weekly_hours": 40})).json()
+        await _null_refused_exactly_where_not_offered(client, schemas["PersonUpdate"], "PersonUpdate",
+                                                      f"/capacity/v1/people/{person['id']}")
+
+
+async def _null_refused_exactly_where_not_offered(client, schema: dict, name: str, path: str) -> None:
+    for field, property_ in schema["properties"].items():
+        response = await client.patch(path, headers=ADMIN, json={field: None})
+        offered = {"type": "null"} in property_.get("anyOf", [])
+        # Null refused as null (not for a rule on the other fields) exactly when the document does not offer it.
+        refused = response.status_code == 422 and f"{field}" in response.json()["detail"] \
+            and "cannot be null" in response.json()["detail"]
+        assert refused != offered, (name, field, response.status_code, response.text)
+        assert "default" not in property_ or offered, (name, field)
 
 
 async def test_the_metrics_document_gives_the_dimensions_and_weeks_the_api_takes(databases, backend):
@@ -132,3 +158,20 @@ async def test_a_method_a_literal_path_does_not_take_is_a_405_not_a_bad_id(datab
         assert response.headers["content-type"] == PROBLEM and response.headers["allow"] == "POST"
         ci = await client.patch("/change/v1/cis/not-a-uuid", headers=ADMIN, json={"name": "x"})
         assert ci.status_code == 422 and "ci_id" in ci.json()["detail"]
+
+
+async def test_a_name_outside_ascii_taken_twice_is_a_409_not_a_500(databases, backend):
+    app = create_app("portfolio", database_url=await databases.fresh("portfolio", backend), bootstrap=None,
+                     workers=False)
+    async with running(app) as client:
+        model = {"kind": "wsjf", "description": "Flow first."}
+        first = await client.post("/portfolio/v1/scoring-models", headers=ADMIN, json={**model, "name": "Ôpex value"})
+        other = await client.post("/portfolio/v1/scoring-models", headers=ADMIN, json={**model, "name": "Flow"})
+        assert first.status_code == other.status_code == 201, (first.text, other.text)
+        renamed = await client.put(f"/portfolio/v1/scoring-models/{other.json()['id']}",
+                                   headers={**ADMIN, "If-Match": 'W/"1"'}, json={**model, "name": "Ôpex value"})
+        assert renamed.status_code == 409, renamed.text
+        objective = {"name": "Ökologie", "weight": 1, "period_start": "2027-01-01", "period_end": "2027-12-31"}
+        assert (await client.post("/portfolio/v1/objectives", headers=ADMIN, json=objective)).status_code == 201
+        again = await client.post("/portfolio/v1/objectives", headers=ADMIN, json=objective)
+        assert again.status_code == 409, again.text

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from tandem_shared.api import Page
 from tandem_shared.bounds import PlanDate
 
@@ -22,12 +23,13 @@ class PersonUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    team: Team | None = Field(None, description="A team not known yet is added to the teams.")
-    weekly_hours: float | None = Field(None, gt=0, le=80)
+    # SkipJsonSchema: team, weekly_hours and skills refuse null; the document does not offer it.
+    team: Team | SkipJsonSchema[None] = Field(None, description="A team not known yet is added to the teams.")
+    weekly_hours: Annotated[float, Field(gt=0, le=80)] | SkipJsonSchema[None] = None
     location: Location | None = Field(None, description="Where the person works: public holidays of it apply.")
     cost_rate: CostRate | None = None
-    skills: list[Skill] | None = Field(None, max_length=100, description="Replaces the skills; unknown ones join "
-                                       "the catalogue.")
+    skills: Annotated[list[Skill], Field(max_length=100)] | SkipJsonSchema[None] = Field(
+        None, description="Replaces the skills; unknown ones join the catalogue.")
 
     @field_validator("skills")
     @classmethod

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from tandem_shared.api import Page
 from tandem_shared.quorum import QuorumKind, StepState, check_quorum
 
@@ -33,7 +34,7 @@ class ApproverGroupUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    name: Name | SkipJsonSchema[None] = None  # refused as null: the document does not offer it
     description: str | None = Field(None, max_length=5_000)
     members: list[Sub] | None = Field(None, max_length=500, description="Replaces the member list when given.")
 
@@ -97,11 +98,12 @@ class ApprovalPolicyUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    change_type: Literal[ChangeType.NORMAL, ChangeType.EMERGENCY] | None = None
+    # SkipJsonSchema: name, change_type, position and active refuse null; the document does not offer it.
+    name: Name | SkipJsonSchema[None] = None
+    change_type: Literal[ChangeType.NORMAL, ChangeType.EMERGENCY] | SkipJsonSchema[None] = None
     risk: RiskLevel | None = None
-    position: int | None = Field(None, ge=0, le=1_000_000)
-    active: bool | None = None
+    position: Annotated[int, Field(ge=0, le=1_000_000)] | SkipJsonSchema[None] = None
+    active: bool | SkipJsonSchema[None] = None
     steps: list[PolicyStepIn] | None = Field(None, min_length=1, max_length=20)
 
 

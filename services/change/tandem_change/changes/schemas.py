@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from tandem_shared.api import Page
 from tandem_shared.bounds import MAX_CHANGE_WINDOW, MAX_EFFORT_HOURS, PlanDatetime, check_window
 
@@ -84,17 +85,18 @@ class ChangeUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = None
-    type: ChangeType | None = Field(None, description="Only in state new.")
+    # SkipJsonSchema: title, type, outage_required and affected_cis refuse null; the document does not offer it.
+    title: Title | SkipJsonSchema[None] = None
+    type: ChangeType | SkipJsonSchema[None] = Field(None, description="Only in state new.")
     model_id: uuid.UUID | None = Field(None, description="Only in state new; null for normal and emergency.")
     description: LongText | None = None
     justification: LongText | None = None
     implementation_plan: LongText | None = None
     backout_plan: LongText | None = None
     test_plan: LongText | None = None
-    outage_required: bool | None = None
-    affected_cis: list[uuid.UUID] | None = Field(None, max_length=500,
-                                                 description="Ids of active configuration items (replaces the list).")
+    outage_required: bool | SkipJsonSchema[None] = None
+    affected_cis: Annotated[list[uuid.UUID], Field(max_length=500)] | SkipJsonSchema[None] = Field(
+        None, description="Ids of active configuration items (replaces the list).")
     project_id: uuid.UUID | None = None
     review_notes: LongText | None = Field(None, description="Only in state review.")
 

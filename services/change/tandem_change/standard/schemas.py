@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 from tandem_shared.api import Page
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
@@ -34,12 +35,13 @@ class ChangeModelUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    # SkipJsonSchema: name, default_effort_hours and active refuse null; the document does not offer it.
+    name: Name | SkipJsonSchema[None] = None
     description: LongText | None = None
     implementation_plan: LongText | None = None
     backout_plan: LongText | None = None
-    default_effort_hours: float | None = Field(None, ge=0, le=10_000)
-    active: bool | None = None
+    default_effort_hours: Annotated[float, Field(ge=0, le=10_000)] | SkipJsonSchema[None] = None
+    active: bool | SkipJsonSchema[None] = None
 
 
 class ChangeModelRead(BaseModel):

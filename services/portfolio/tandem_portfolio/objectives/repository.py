@@ -34,7 +34,8 @@ class ObjectiveRepository(EntityRepository[StrategicObjective]):
                                  descending=sort.startswith("-"), page=page)
 
     async def by_name(self, name: str) -> StrategicObjective | None:
-        stmt = sa.select(StrategicObjective).where(sa.func.lower(StrategicObjective.name) == name.lower())
+        # lower() on both sides: SQLite's folds ASCII only, so Python's 'ô' missed a stored 'Ô' (then a 500).
+        stmt = sa.select(StrategicObjective).where(sa.func.lower(StrategicObjective.name) == sa.func.lower(name))
         return (await self.session.execute(stmt)).scalars().first()
 
     async def active_of(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, bool]:

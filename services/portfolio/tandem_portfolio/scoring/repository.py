@@ -66,7 +66,8 @@ class ScoringModelRepository(EntityRepository[ScoringModel]):
         return model
 
     async def name_taken(self, name: str, *, other_than: uuid.UUID | None = None) -> bool:
-        stmt = sa.select(ScoringModel.id).where(sa.func.lower(ScoringModel.name) == name.lower())
+        # lower() on both sides: SQLite's folds ASCII only, so Python's 'ô' missed a stored 'Ô' (then a 500).
+        stmt = sa.select(ScoringModel.id).where(sa.func.lower(ScoringModel.name) == sa.func.lower(name))
         if other_than is not None:
             stmt = stmt.where(ScoringModel.id != other_than)
         return (await self.session.execute(stmt)).first() is not None
