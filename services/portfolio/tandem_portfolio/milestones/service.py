@@ -123,7 +123,8 @@ async def baseline_milestone(uow: UnitOfWork, *, actor: Actor, project: Project,
     await uow.repo(MilestoneRepository).save(milestone)
     await uow.audit(actor=actor.sub, action="baseline" if previous is None else "rebaseline", entity_type="milestone",
                     entity_id=milestone.id, from_state=str(previous) if previous else None,
-                    to_state=str(milestone.baseline_date), detail={"reason": body.reason})
+                    to_state=str(milestone.baseline_date), detail={"reason": body.reason},
+                    changes=history.changes({"baseline_date": previous}, {"baseline_date": milestone.baseline_date}))
     await uow.record(MilestoneBaselined(
         id=milestone.id, project_id=project.id, name=milestone.name, baseline_date=milestone.baseline_date,
         previous_baseline_date=previous, reason=body.reason, baselined_by=actor.sub), actor=actor.sub)
@@ -143,7 +144,9 @@ async def complete_milestone(uow: UnitOfWork, *, actor: Actor, project: Project,
     await uow.repo(MilestoneRepository).save(milestone)
     slip, working = _slip_days(milestone.baseline_date, actual)
     await uow.audit(actor=actor.sub, action="complete", entity_type="milestone", entity_id=milestone.id,
-                    from_state="planned", to_state="completed", detail={"actual_date": str(actual)})
+                    from_state="planned", to_state="completed", detail={"actual_date": str(actual)},
+                    changes=history.changes({"status": "planned", "actual_date": None},
+                                            {"status": "completed", "actual_date": actual}))
     await uow.record(MilestoneCompleted(
         id=milestone.id, project_id=project.id, name=milestone.name, kind=milestone.kind,
         baseline_date=milestone.baseline_date, forecast_date=milestone.forecast_date, actual_date=actual,
