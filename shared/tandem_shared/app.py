@@ -108,7 +108,8 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
     app.add_middleware(CorrelationIdMiddleware)
     # Its own registry per app: several apps share a process (tests, `tandem up --single-process`).
     app.state.metrics_registry = registry = service_registry(spec.name, lambda: getattr(app.state, "runtime", None))
-    app.add_middleware(HttpMetricsMiddleware, service=spec.name, registry=registry)
+    if platform.metrics_enabled:
+        app.add_middleware(HttpMetricsMiddleware, service=spec.name, registry=registry)
     app.add_middleware(LogContextMiddleware, service=spec.name)  # log lines name the service of their request
     # Outermost: the request's span covers the other layers and is current where its events are recorded (OTEL_*).
     app.state.tracing = ServiceTracing.from_env(spec.name)
@@ -116,10 +117,11 @@ def create_service_app(spec: ServiceSpec, *, settings: ServiceSettings | None = 
     configure_production_logging(platform.environment, platform.log_format, platform.log_level, service=spec.name)
     install_problem_handlers(app)
 
-    @app.get(f"{prefix}{METRICS_PATH}", include_in_schema=False)
-    async def prometheus_metrics() -> Response:
-        """Prometheus metrics in the text exposition format (for scrapers inside the cluster, not clients)."""
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    if platform.metrics_enabled:
+        @app.get(f"{prefix}{METRICS_PATH}", include_in_schema=False)
+        async def prometheus_metrics() -> Response:
+            """Prometheus metrics in the text exposition format (for scrapers inside the cluster, not clients)."""
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get(f"{prefix}/healthz", tags=["probes"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:

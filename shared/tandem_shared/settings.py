@@ -63,6 +63,9 @@ class PlatformSettings(BaseSettings):
         default=24 * 7, gt=0,
         description="Longest any service keeps (and may re-publish) its outbox; inboxes keep events at least this "
                     "long so that a re-published event is still recognised.")
+    metrics_enabled: bool = Field(
+        default=True, description="Serve Prometheus metrics at /<service>/internal/metrics and count each request "
+                                  "for them; off: neither (the middleware is not installed).")
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = Field(
         default="text", description="json: one JSON object per line (production, log shippers); text: readable lines.")

@@ -168,3 +168,18 @@ async def test_a_worker_serves_its_relay_and_consumer_metrics_on_its_own_port(da
     finally:
         worker.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(worker.wait(), 30) == 0
+
+
+async def test_metrics_can_be_turned_off(databases, broker):
+    # TANDEM_METRICS_ENABLED=false: no metrics route and no per-request counting; the API answers as before.
+    from tandem_capacity.main import create_app as create_capacity
+    from tandem_shared.settings import service_settings
+
+    settings = service_settings("capacity").model_copy(update={
+        "database_url": await databases.fresh("capacity", "sqlite"), "consumer_group": f"off-{uuid.uuid4().hex[:8]}"})
+    app = create_capacity(settings=settings, platform=support.platform(broker.bootstrap).model_copy(
+        update={"metrics_enabled": False}), workers=False)
+    async with running(app) as client:
+        assert (await client.get("/capacity/internal/metrics")).status_code == 404
+        listed = await client.get("/capacity/v1/people", headers=auth("vera", "viewer"))
+        assert listed.status_code == 200, listed.text
