@@ -1,9 +1,11 @@
-"""Tracing's cost: propagation and change creation with tracing off and on, alternated in one run.
+"""What observability costs: propagation and change creation with metrics and tracing off, metrics on, and both on.
 
-"On" is what production runs: every service exports with the OTLP/HTTP exporter (batched, protobuf) to a local
-collector, here a sink in this process that decodes each request, counts its spans and drops them (no external
-network). "Off" is the default: no OTEL_* variable, no provider, no span. Each configuration runs `--rounds` times,
-alternately and in alternating order (off/on, then on/off...), so load from other work on the machine falls on both.
+Three configurations, alternated in one run: "none" (TANDEM_METRICS_ENABLED=false and no OTEL_* variable: no
+Prometheus middleware, no provider, no span), "metrics" (the default: Prometheus metrics on, tracing off) and
+"traces" (metrics on, and every service exporting spans with the OTLP/HTTP exporter, batched, to a local collector:
+here a sink in this process that decodes each request, counts its spans and drops them; no external network). Each
+configuration runs `--rounds` times, the order rotating every round, so load from other work on the machine falls on
+all three.
 
 Usage: .venv/bin/python bench/tracing_overhead.py [--rounds 3] [--seconds 15] [--clients 8] [--approvals 300]
        [--postgres postgresql://postgres@127.0.0.1:5432] [--single-process]
@@ -73,10 +75,15 @@ class Sink(BaseHTTPRequestHandler):
         pass
 
 
+MODES = ("none", "metrics", "traces")
+
+
 def environment(mode: str, endpoint: str) -> dict[str, str]:
-    """The benchmark's environment without any OTEL_* variable, plus the exporter's when tracing is on."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    if mode == "on":
+    """This environment without OTEL_* variables, then metrics off ("none") or the exporter's ("traces")."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_") and k != "TANDEM_METRICS_ENABLED"}
+    if mode == "none":
+        env["TANDEM_METRICS_ENABLED"] = "false"
+    if mode == "traces":
         # The traces endpoint, not OTEL_EXPORTER_OTLP_ENDPOINT: the bundled Tansu broker reads that one too and would
         # export its own OTLP metrics to it, work that is not Tandem's tracing.
         env.update(OTEL_TRACES_EXPORTER="otlp", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=f"{endpoint}/v1/traces")
@@ -116,12 +123,12 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-    results: dict[str, dict[str, list[float]]] = {"off": {}, "on": {}}
+    results: dict[str, dict[str, list[float]]] = {mode: {} for mode in MODES}
     print(f"machine: {machine()}  database: {'PostgreSQL' if args.postgres else 'SQLite'}  "
           f"processes: {'one' if args.single_process else 'one per service'}")
     print(f"date: {datetime.now(UTC).isoformat(timespec='minutes')}")
     for round_ in range(args.rounds):
-        for mode in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
+        for mode in MODES[round_ % 3:] + MODES[:round_ % 3]:
             env = environment(mode, endpoint)
             before, load = Sink.spans, os.getloadavg()[0]  # other work on the machine, for the reader
             created = run("create_changes.py", ["--seconds", str(args.seconds), "--clients", str(args.clients),
@@ -138,17 +145,18 @@ def main() -> None:
             for name, value in figures.items():
                 results[mode].setdefault(name, []).append(value)
             spans = Sink.spans - before
-            print(f"round {round_ + 1} tracing {mode:3}: " + "  ".join(f"{k} {v:.1f}" for k, v in figures.items())
+            print(f"round {round_ + 1} {mode:7}: " + "  ".join(f"{k} {v:.1f}" for k, v in figures.items())
                   + f"  spans exported {spans} (undecodable requests so far {Sink.undecodable})"
                   f"  load {load:.1f}", flush=True)
-            if mode == "off" and spans:
-                raise RuntimeError("spans arrived with tracing off")
+            if mode != "traces" and spans:
+                raise RuntimeError(f"spans arrived with tracing off ({mode})")
     server.shutdown()
     print()
-    for name in results["off"]:
-        off, on = results["off"][name], results["on"][name]
-        change = (statistics.median(on) / statistics.median(off) - 1) * 100
-        print(f"{name:22} off {spread(off)}  on {spread(on)}  on vs off {change:+.1f} %")
+    for name in results["none"]:
+        base = statistics.median(results["none"][name])
+        print(f"{name:22} " + "  ".join(
+            f"{mode} {spread(results[mode][name])} ({(statistics.median(results[mode][name]) / base - 1) * 100:+.1f} %)"
+            for mode in MODES))
 
 
 if __name__ == "__main__":
