@@ -175,3 +175,28 @@ async def test_a_name_outside_ascii_taken_twice_is_a_409_not_a_500(databases, ba
         assert (await client.post("/portfolio/v1/objectives", headers=ADMIN, json=objective)).status_code == 201
         again = await client.post("/portfolio/v1/objectives", headers=ADMIN, json=objective)
         assert again.status_code == 409, again.text
+
+
+async def test_a_boolean_is_not_hours_nor_a_number_a_boolean(databases, backend):
+    capacity = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=None,
+                          workers=False)
+    async with running(capacity) as client:
+        person = (await client.post("/capacity/v1/people", headers=ADMIN,
+                                    json={"name": "Dana Kim", "team": "Platform", "weekly_hours": 40})).json()
+        base = f"/capacity/v1/people/{person['id']}"
+        day = {"start_date": "2027-01-04", "end_date": "2027-01-05", "kind": "vacation"}
+        refused = await client.post(f"{base}/time-off", headers=ADMIN, json={**day, "approved": 0})
+        assert refused.status_code == 422 and "approved" in refused.json()["detail"], refused.text
+        week = {"effective_from": "2027-01-04", "mon": 8, "tue": 8, "wed": 8, "thu": 8, "fri": 8}
+        refused = await client.put(f"{base}/schedules", headers=ADMIN, json={"schedules": [{**week, "sun": False}]})
+        assert refused.status_code == 422 and "sun" in refused.json()["detail"], refused.text
+        accepted = await client.post(f"{base}/time-off", headers=ADMIN, json={**day, "approved": False})
+        assert accepted.status_code == 201, accepted.text
+        assert (await client.put(f"{base}/schedules", headers=ADMIN, json={"schedules": [week]})).status_code == 200
+    knowledge = create_app("knowledge", database_url=await databases.fresh("knowledge", backend), bootstrap=None,
+                           workers=False)
+    async with running(knowledge) as client:
+        refused = await client.put("/knowledge/v1/review-intervals/faq", headers=ADMIN, json={"days": True})
+        assert refused.status_code == 422 and "days" in refused.json()["detail"], refused.text
+        assert (await client.put("/knowledge/v1/review-intervals/faq", headers=ADMIN,
+                                 json={"days": 60})).status_code == 200

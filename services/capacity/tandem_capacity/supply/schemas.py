@@ -14,7 +14,7 @@ from tandem_shared.bounds import PlanDate
 from tandem_capacity.people.schemas import CostRate, Skill, Team
 
 Location = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Hours = Annotated[float, Field(ge=0, le=24)]
+Hours = Annotated[float, Field(ge=0, le=24, strict=True)]  # strict: `false` is not 0 hours
 TimeOffKind = Literal["vacation", "sick", "training", "other"]
 
 
@@ -90,7 +90,7 @@ class TimeOffCreate(BaseModel):
     end_date: PlanDate
     hours_per_day: float | None = Field(None, gt=0, le=24)
     kind: TimeOffKind = "vacation"
-    approved: bool = Field(True, description="Only approved time off reduces available hours.")
+    approved: bool = Field(True, strict=True, description="Only approved time off reduces available hours.")
     note: str | None = Field(None, max_length=500)
 
     @model_validator(mode="after")

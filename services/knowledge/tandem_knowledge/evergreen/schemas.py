@@ -20,7 +20,7 @@ class IntervalWrite(BaseModel):
     # No {"days": null} example: FastAPI drops nulls from the document, which would show an invalid {}.
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"days": 60}]})
 
-    days: int | None = Field(ge=1, le=MAX_INTERVAL_DAYS,
+    days: int | None = Field(ge=1, le=MAX_INTERVAL_DAYS, strict=True,  # strict: `true` is not 1 day
                              description="Days from publication to the next review; null: never due.")
 
 
