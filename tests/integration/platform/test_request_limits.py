@@ -94,3 +94,36 @@ def test_every_list_limit_has_a_documented_maximum() -> None:
                     if parameter["name"] == "limit" and not 1 <= parameter["schema"].get("maximum", 0) <= 5000:
                         uncapped.append(f"{method.upper()} {path}")
     assert uncapped == []
+
+
+async def test_an_import_stops_reading_at_its_row_cap_and_checks_its_rows_itself(databases, backend):
+    # Issue 16, item 10: the NUL check read every JSON or text body whole before the route, so an import's row
+    # count came only after its whole body (up to the import body limit) was in memory. Imports now stream past it.
+    settings = service_settings("change").model_copy(
+        update={"database_url": await databases.fresh("change", backend), "import_max_rows": 5})
+    app = create_app(settings=settings, platform=PlatformSettings(environment="test"), workers=False)
+    sent = 0
+
+    async def many_rows() -> AsyncIterator[bytes]:
+        nonlocal sent
+        yield b"name,ci_class\n"
+        for i in range(2000):
+            sent += 1
+            yield f"host-{i},server\n".encode()
+
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://tandem.test") as client:
+        response = await client.post("/change/v1/cis/import", headers={**OWNER, "Content-Type": "text/csv"},
+                                     content=many_rows())
+        assert response.status_code == 413 and response.json()["max_rows"] == 5, response.text
+        assert sent < 50, sent  # refused after the sixth row, not after all 2,000
+
+        for content_type, body in [("text/csv", "name,ci_class\nweb\x00-1,server\n"),
+                                   ("application/json", json.dumps([{"name": "web\x00-1", "ci_class": "server"}]))]:
+            response = await client.post("/change/v1/cis/import", headers={**OWNER, "Content-Type": content_type},
+                                         content=body)
+            assert response.status_code == 422, response.text
+            assert response.headers["content-type"] == PROBLEM
+            assert [(e["field"], e["type"]) for e in response.json()["errors"]] == [("0.name", "nul_character")]
+        listed = await client.get("/change/v1/cis", headers=OWNER)
+        assert listed.json()["items"] == []  # nothing half written

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.errors import Problem, ValidationProblem
+from tandem_shared.inputs import parse_json_checked, refuse_bad_fields
 from tandem_shared.limits import PayloadTooLarge
 
 from tandem_change.cmdb import service
@@ -117,11 +117,13 @@ async def read_rows(chunks: AsyncIterator[bytes], content_type: str, *, max_rows
         text = bytes(body).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationProblem.field("body", "must be UTF-8 text") from exc
+    # The request middleware leaves import bodies alone (they stream): NULs and non-finite numbers are refused here.
     if media == "text/csv":
         rows = _csv_rows(text)
+        refuse_bad_fields(rows)
     else:
         try:
-            rows = json.loads(text)
+            rows = parse_json_checked(text)
         except ValueError as exc:
             raise ValidationProblem.field("body", f"not valid JSON: {exc}") from exc
         if not isinstance(rows, list):
