@@ -118,11 +118,14 @@ def main() -> None:
     port = free_port()
     stub = subprocess.Popen([sys.executable, __file__, "--stub", str(port)])
     try:
+        deadline = time.monotonic() + 30
         while True:  # until the stub listens
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the collector stub did not listen on port {port} within 30 s") from None
                 time.sleep(0.1)
         endpoint = f"http://127.0.0.1:{port}"
         measure("on", 200, endpoint)  # warm-up: imports, first connection
