@@ -103,6 +103,28 @@ class DatabaseFactory:
         self._created.clear()
 
 
+@asynccontextmanager
+async def database_at(service: str, revision: str, backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database of `service` migrated up to `revision` only (to test the migrations after it); dropped after."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / f'{service}.sqlite3'}"
+        await asyncio.to_thread(upgrade, service, url, revision)
+        yield url
+        return
+    name = f"tandem_t_{service}_at_{revision}_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    await asyncio.to_thread(upgrade, service, url, revision)
+    try:
+        yield url
+    finally:
+        await drop_databases([name])
+
+
 async def drop_databases(names: list[str]) -> None:
     """Drop PostgreSQL databases, connections and all."""
     if not names:

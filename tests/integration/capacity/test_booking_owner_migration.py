@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -17,7 +16,7 @@ from tandem_capacity.people.models import Person
 from tandem_shared.migrations import upgrade
 from tandem_shared.tables import audit_log
 
-from tests.support import PG_URL, drop_databases
+from tests.support import database_at
 
 AT = datetime(2027, 1, 11, 9, tzinfo=UTC)
 # The bookings table as it is at 0006: the model's columns but the new one.
@@ -27,21 +26,8 @@ BOOKINGS = sa.table("bookings", *(sa.column(c.name, c.type) for c in Booking.__t
 @pytest.fixture
 async def at_0006(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """A capacity database migrated up to revision 0006 (before bookings.booked_by)."""
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'capacity.sqlite3'}"
-        await asyncio.to_thread(upgrade, "capacity", url, "0006")
+    async with database_at("capacity", "0006", backend, tmp_path) as url:
         yield url
-        return
-    name = f"tandem_t_capacity_0007_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    await asyncio.to_thread(upgrade, "capacity", url, "0006")
-    yield url
-    await drop_databases([name])
 
 
 async def test_0007_takes_the_booker_from_the_audit_log(at_0006: str) -> None:

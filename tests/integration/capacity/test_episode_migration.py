@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +17,7 @@ from tandem_capacity.people.models import Person
 from tandem_shared.migrations import upgrade
 from tandem_shared.tables import audit_log, outbox
 
-from tests.support import PG_URL, drop_databases
+from tests.support import database_at
 
 OPENED = datetime(2027, 1, 11, 9, tzinfo=UTC)
 
@@ -26,21 +25,8 @@ OPENED = datetime(2027, 1, 11, 9, tzinfo=UTC)
 @pytest.fixture
 async def at_0005(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """A capacity database migrated up to revision 0005 (before the index)."""
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'capacity.sqlite3'}"
-        await asyncio.to_thread(upgrade, "capacity", url, "0005")
+    async with database_at("capacity", "0005", backend, tmp_path) as url:
         yield url
-        return
-    name = f"tandem_t_capacity_0006_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    await asyncio.to_thread(upgrade, "capacity", url, "0005")
-    yield url
-    await drop_databases([name])
 
 
 def _episode(person: uuid.UUID, kind: str, first: str, last: str, opened_after: int, status: str = "open") -> dict:
