@@ -7,8 +7,12 @@ Then times `GET /knowledge/v1/search?q=…&limit=20` through the app (httpx's AS
 ranked page, facets, snippets, JSON) as a viewer, for classes of queries: one, two and three IT terms, phrases cut
 from the articles' text, and (beside the target) prefix, or and exclusion queries.
 
+PostgreSQL narrows phrases by the articles' adjacent lexeme pairs (migration 0006): `--pairs off` times without that
+condition, `--pairs ab` times each query both ways, alternating which goes first (an A/B in the same minutes).
+
 Usage: .venv/bin/python bench/knowledge_search.py [--articles 100000] [--queries 100] [--keep]
-       [--postgres postgresql://postgres@127.0.0.1:5432 | --database URL-of-a-kept-database]
+       [--postgres postgresql://postgres@127.0.0.1:5432 | --database URL-of-a-kept-database] [--pairs on|off|ab]
+       [--only CLASS]
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tandem_knowledge.articles.models import Article
 from tandem_knowledge.main import create_app
+from tandem_knowledge.search import repository as search_repository
 from tandem_shared.auth import mint_dev_token
 from tandem_shared.migrations import upgrade
 from tandem_shared.settings import PlatformSettings, service_settings
@@ -83,8 +88,15 @@ async def sizes(engine: AsyncEngine, path: Path | None) -> dict[str, float]:
             "SELECT pg_relation_size('ix_articles_search_vector'), pg_relation_size('ix_articles_search_head'), "
             "sum(pg_column_size(search_vector)), sum(pg_column_size(search_head)), pg_total_relation_size('articles'), "
             "sum(pg_column_size(body)) FROM articles"))).one()
-        return {"GIN search_vector": row[0] / mb, "GIN search_head": row[1] / mb, "search_vector column": row[2] / mb,
-                "search_head column": row[3] / mb, "articles, total": row[4] / mb, "body column": row[5] / mb}
+        found = {"GIN search_vector": row[0] / mb, "GIN search_head": row[1] / mb, "search_vector column": row[2] / mb,
+                 "search_head column": row[3] / mb, "articles, total": row[4] / mb, "body column": row[5] / mb}
+        if (await conn.execute(sa.text("SELECT to_regclass('ix_articles_search_pairs') IS NOT NULL"))).scalar():
+            pairs = (await conn.execute(sa.text(
+                "SELECT pg_relation_size('ix_articles_search_pairs'), sum(pg_column_size(search_pairs)), "
+                "avg(length(search_pairs)) FROM articles"))).one()
+            found |= {"GIN search_pairs": pairs[0] / mb, "search_pairs column": pairs[1] / mb,
+                      "pairs per article": float(pairs[2])}
+        return found
 
 
 def queries(corpus: Corpus, n: int, seed: int = 3) -> dict[str, list[str]]:
@@ -155,19 +167,29 @@ async def run(args: argparse.Namespace) -> None:
             timings: dict[str, list[float]] = {}
             totals: dict[str, list[int]] = {}
             slowest: dict[str, list[tuple[float, str]]] = {}
+            variants = {"on": [True], "off": [False], "ab": [True, False]}[args.pairs]
+            answers: dict[tuple[str, str], set[tuple[int, tuple[str, ...]]]] = {}  # both ways: the same page
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://bench") as client:
                 for name, texts in classes.items():
+                    if args.only and name not in args.only:
+                        continue
                     for warm in (True, False):
-                        for text in texts:
-                            began = time.perf_counter()
-                            response = await client.get("/knowledge/v1/search?" + urlencode({"q": text, "limit": 20}),
-                                                        headers=headers)
-                            elapsed = (time.perf_counter() - began) * 1000
-                            assert response.status_code == 200, response.text[:300]
-                            if not warm:
-                                timings.setdefault(name, []).append(elapsed)
-                                totals.setdefault(name, []).append(response.json()["total"])
-                                slowest.setdefault(name, []).append((elapsed, text))
+                        for index, text in enumerate(texts):
+                            for pairs in variants[::-1] if index % 2 else variants:
+                                search_repository.PHRASE_PAIRS = pairs
+                                key = name if len(variants) == 1 else f"{name}, pairs {'on' if pairs else 'off'}"
+                                began = time.perf_counter()
+                                response = await client.get(
+                                    "/knowledge/v1/search?" + urlencode({"q": text, "limit": 20}), headers=headers)
+                                elapsed = (time.perf_counter() - began) * 1000
+                                assert response.status_code == 200, response.text[:300]
+                                page = response.json()
+                                answers.setdefault((name, text), set()).add(
+                                    (page["total"], tuple(hit["id"] for hit in page["items"])))
+                                if not warm:
+                                    timings.setdefault(key, []).append(elapsed)
+                                    totals.setdefault(key, []).append(page["total"])
+                                    slowest.setdefault(key, []).append((elapsed, text))
         words = sum(len(a["body"].split()) for a in corpus.chunk(0, 1000)) / 1000
         print(f"\nmachine: {host.node()} · {host.machine()} · {os.cpu_count()} cores · Python {host.python_version()} "
               f"· {backend} · load before queries {os.getloadavg()[0]:.2f}")
@@ -175,7 +197,12 @@ async def run(args: argparse.Namespace) -> None:
             print(f"articles {args.articles} (mean {words:.0f} words); inserted and indexed in {in_db:.0f} s: "
                   f"{args.articles / in_db:.0f} articles/s (text generation, {generating:.0f} s, not counted); "
                   f"{'VACUUM ANALYZE' if pg_name else 'FTS5 optimize'} {after_load:.0f} s")
-        print("sizes: " + ", ".join(f"{k} {v:.0f} MB" for k, v in size.items()))
+        print("sizes: " + ", ".join(f"{k} {v:.0f}" + ("" if k == "pairs per article" else " MB")
+                                    for k, v in size.items()))
+        if len(variants) > 1:
+            differing = [text for (_, text), pages in answers.items() if len(pages) > 1]
+            print(f"pairs on and off: {len(answers) - len(differing)} queries with the same first page and total, "
+                  f"{len(differing)} differing {differing[:5]}")
         for name, values in timings.items():
             matched = sorted(totals[name])
             print(f"{name:>22}: p50 {statistics.median(values):6.1f} ms, p95 {percentile(values, 0.95):6.1f} ms, "
@@ -201,6 +228,9 @@ def main() -> None:
     parser.add_argument("--slowest", type=int, default=0, help="print this many of the slowest queries per class")
     parser.add_argument("--database", metavar="URL", default=None,
                         help="a database a --keep run filled: time the queries only")
+    parser.add_argument("--pairs", choices=("on", "off", "ab"), default="on",
+                        help="PostgreSQL: phrases narrowed by their lexeme pairs, not, or each query both ways")
+    parser.add_argument("--only", action="append", metavar="CLASS", help="time only this class (repeatable)")
     parser.add_argument("--postgres", metavar="URL", default=None,
                         help="a PostgreSQL server for a fresh database, e.g. postgresql://postgres@127.0.0.1:5432")
     asyncio.run(run(parser.parse_args()))

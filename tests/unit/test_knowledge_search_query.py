@@ -11,9 +11,11 @@ from tandem_knowledge.search.query import (
     Query,
     Word,
     describe,
+    pair_groups,
     parse,
     to_fts5,
     to_highlight_tsquery,
+    to_pairs_tsquery,
     to_tsquery,
 )
 from tandem_shared.errors import ValidationProblem
@@ -126,3 +128,17 @@ def test_the_hostile_example_reads_as_words() -> None:
     query = parse('"a" OR b NEAR(c) * :')
     assert query == _q((Word("a"), Word("b")), (Phrase(("NEAR", "c")),))
     assert to_fts5(query) == '(("a" OR "b") AND "NEAR c")'
+
+
+def test_only_groups_of_phrases_narrow_by_their_pairs() -> None:
+    # A word in an `or` group, a lone word and an excluded phrase require no pair; an `or` of phrases one of them.
+    query = parse('"a b" "c d" or "e f" "g h" or w x -"y z"')
+    assert pair_groups(query) == [(Phrase(("a", "b")),), (Phrase(("c", "d")), Phrase(("e", "f")))]
+    assert to_pairs_tsquery([[["a b"]], [["c d"], ["e f"]]]) == "((('a b')) & (('c d') | ('e f'))) | '*'"
+    assert to_pairs_tsquery([[["a b", "b c"]]]) == "((('a b' & 'b c'))) | '*'"
+    # A phrase without pairs narrows nothing, and its group nothing either.
+    assert to_pairs_tsquery([[["a b"]], [["c d"], []]]) == "((('a b'))) | '*'"
+    assert to_pairs_tsquery([[[]]]) is None and to_pairs_tsquery([]) is None
+    assert pair_groups(parse('w -"y z"')) == []
+    # Quotes in a lexeme stay inside the operand.
+    assert to_pairs_tsquery([[["it's x"]]]) == "((('it''s x'))) | '*'"

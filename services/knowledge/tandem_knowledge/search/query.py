@@ -27,6 +27,8 @@ _WORD = re.compile(r"[^\W_]+")
 _OR = frozenset({"or", "|"})
 # PostgreSQL keeps each field apart by weight: a phrase must match inside one field, as it does in FTS5's columns.
 FIELD_WEIGHTS = ("A", "B", "C", "D")  # title, tags, body, kind
+# The lexeme an article's `search_pairs` holds instead of its pairs when they would not fit a tsvector (migration 0006).
+PAIRS_OVERFLOW = "*"
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,29 @@ def to_tsquery(query: Query, *, positive: bool = False) -> str:
     groups = ["(" + " | ".join(_tsquery_term(t) for t in g.terms) + ")" for g in query.groups]
     excluded = [] if positive else ["!" + _tsquery_term(t) for t in query.excluded]
     return " & ".join(groups + excluded)
+
+
+def pair_groups(query: Query) -> list[tuple[Phrase, ...]]:
+    """The groups (ANDed) made of phrases only: every match holds one of each group's phrases, so all its pairs."""
+    return [tuple(t for t in g.terms if isinstance(t, Phrase)) for g in query.groups
+            if all(isinstance(t, Phrase) and len(t.words) > 1 for t in g.terms)]
+
+
+def to_pairs_tsquery(groups: Sequence[Sequence[Sequence[str]]]) -> str | None:
+    """A tsquery over `search_pairs` (migration 0006) that every match of the query satisfies, or None.
+
+    `groups`: per group of `pair_groups`, per phrase, the phrase's adjacent lexeme pairs. A phrase without pairs
+    narrows nothing, nor then does its group. An article whose pairs overflowed holds PAIRS_OVERFLOW and stays a
+    candidate.
+    """
+    conditions = []
+    for phrases in groups:
+        if phrases and all(phrases):
+            conditions.append("(" + " | ".join("(" + " & ".join(_lexeme(p) for p in pairs) + ")"
+                                               for pairs in phrases) + ")")
+    if not conditions:
+        return None
+    return "(" + " & ".join(conditions) + ") | " + _lexeme(PAIRS_OVERFLOW)
 
 
 def to_highlight_tsquery(query: Query) -> str:

@@ -25,9 +25,11 @@ from tandem_knowledge.search.query import (
     Phrase,
     Query,
     Word,
+    pair_groups,
     to_fts5,
     to_fts5_outside,
     to_highlight_tsquery,
+    to_pairs_tsquery,
     to_tsquery,
 )
 
@@ -41,6 +43,8 @@ FTS5_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
 TS_RANK_WEIGHTS = "{0.2, 0.1, 0.4, 1.0}"
 # The head of an article: its short fields, which a broad search ranks on (see service.py).
 HEAD_COLUMNS = ("title", "tags", "kind")
+# PostgreSQL: phrases also narrowed by their adjacent lexeme pairs (migration 0006); off only to measure without.
+PHRASE_PAIRS = True
 RESULT_COLUMNS = ("id", "title", "kind", "status", "author", "owner", "tags", "project_id", "change_id", "ci_ids",
                   "service_ids", "review_due", "needs_refresh", "updated_at")
 
@@ -119,8 +123,9 @@ class SearchRepository:
         self.session = session
         self.dialect = session.get_bind().dialect.name
         self._sqlite = self.dialect == "sqlite"
+        self._pairs: dict[Query, str | None] = {}  # PostgreSQL: each query's tsquery over `search_pairs`
 
-    async def plan_for_search(self) -> None:
+    async def plan_for_search(self, query: Query) -> None:
         """PostgreSQL: plan this transaction's statements for their own query, and never as a scan of every row.
 
         The planner neither knows a tsquery's selectivity in a generic plan (asyncpg prepares statements, and after
@@ -128,11 +133,39 @@ class SearchRepository:
         from TOAST, about 25 µs. A generic plan or a LIMIT then looks cheapest as a sequential scan that checks every
         article, 1.2 s over 100,000 where the GIN index takes 10 ms (docs/benchmarks.md). Both settings end with
         the transaction.
+
+        The same statement finds the adjacent lexeme pairs of the query's phrases (`_pairs_condition`), normalised
+        by the function that made the articles' pairs from their vectors.
         """
-        if not self._sqlite:
-            await self.session.execute(sa.text(
-                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                "set_config('enable_seqscan', 'off', true)"))
+        if self._sqlite:
+            return
+        phrases = [p for group in pair_groups(query) for p in group] if PHRASE_PAIRS else []
+        columns = "".join(f", ARRAY(SELECT lexeme FROM unnest(tandem_search_pairs(to_tsvector('tandem_search', "
+                          f":phrase{i})))) AS pairs{i}" for i in range(len(phrases)))
+        row = (await self.session.execute(sa.text(
+            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+            f"set_config('enable_seqscan', 'off', true){columns}"),
+            {f"phrase{i}": " ".join(p.words) for i, p in enumerate(phrases)})).one()
+        pairs = dict(zip(phrases, row[2:], strict=True))
+        self._pairs[query] = to_pairs_tsquery([[pairs[p] for p in group] for group in pair_groups(query)]
+                                              if phrases else [])
+
+    def pairs(self, query: Query) -> str | None:
+        """The tsquery over `search_pairs` that narrows this query's matches (after `plan_for_search`), or None."""
+        return self._pairs.get(query)
+
+    def _pairs_condition(self, query: Query, params: dict[str, Any]) -> str:
+        """PostgreSQL: ` AND` the articles' pairs hold the pairs of the query's phrases, or "" when nothing to add.
+
+        GIN answers a phrase from the articles holding all its lexemes, each then checked against its vector's
+        positions (read from TOAST): a phrase of common words checks tens of thousands. Few articles hold its pairs,
+        and every match does, since both come from the same vectors; `a.search_vector @@ q` still decides.
+        """
+        pairs = self.pairs(query)
+        if pairs is None:
+            return ""
+        params["pairs"] = pairs
+        return " AND a.search_pairs @@ CAST(:pairs AS tsquery)"
 
     # Filters ------------------------------------------------------------------------------------------------------
 
@@ -213,8 +246,10 @@ class SearchRepository:
             if match != "all":
                 params["head_tsquery"] = to_tsquery(query, positive=True)
                 source += ", to_tsquery('tandem_search', :head_tsquery) AS qh"
-            matched = "a.search_vector @@ q"
-            if known is not None:
+            if known is None:
+                # The head's own index narrows a head match; the rest (and every match) is narrowed by the pairs.
+                matched = "a.search_vector @@ q" + ("" if match == "head" else self._pairs_condition(query, params))
+            else:
                 matched = "a.id = ANY(:known)"
                 params["known"] = list(known)
                 binds.append(sa.bindparam("known", type_=postgresql.ARRAY(sa.Uuid())))

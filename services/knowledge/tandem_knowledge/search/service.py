@@ -109,7 +109,7 @@ async def search(session: AsyncSession, *, actor: Actor, q: str, filters: Search
     seen = visibility(actor, include_retired=include_retired, status=filters.status)
     after = _after(cursor)
     repository = SearchRepository(session)
-    await repository.plan_for_search()
+    await repository.plan_for_search(query)
     sample = await repository.sample(query, filters, seen, cap=COUNT_CAP)
     if after is not None:
         order = RELEVANCE if after[0] == RELEVANCE else HEAD
