@@ -10,6 +10,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -19,6 +20,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import mint_dev_token
+from tandem_shared.contracts.change import ChangeApproved
+from tandem_shared.events import CloudEvent, build_envelope
 from tandem_shared.migrations import upgrade
 from tandem_shared.settings import PlatformSettings, service_settings
 from tandem_shared.uow import unit_of_work
@@ -281,6 +284,25 @@ class TcpProxy:
         await asyncio.gather(pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer))
 
 
+NEWER_CHANGE_TYPE = "expedited"  # a change type today's ChangeApproved contract does not know
+
+
+def poison_approval(person_id: uuid.UUID | None = None, *, hours: float = 2, actor: str | None = None) -> CloudEvent:
+    """The delivery tests' poison event: a change approval whose data capacity's contract refuses.
+
+    Its change type is one the contract does not know (as a newer change service deployed before capacity might
+    send), so the consumer dead-letters it at once, every time, whatever capacity's database holds; a capacity that
+    knows the type books it (`person_id`, `hours` over 8 hours from 2055-01-04 08:00 UTC).
+    """
+    start = datetime(2055, 1, 4, 8, tzinfo=UTC)
+    data = ChangeApproved(id=uuid.uuid4(), type="normal", approved_by="carol", pre_authorised=False,
+                          assignee_id=person_id or uuid.uuid4(), effort_hours=hours, planned_start=start,
+                          planned_end=start + timedelta(hours=8), state="scheduled")
+    envelope = build_envelope(data, actor=actor)
+    envelope.data["type"] = NEWER_CHANGE_TYPE
+    return envelope
+
+
 @asynccontextmanager
 async def transaction(app: FastAPI) -> AsyncIterator[AsyncSession]:
     """One unit of work on the app's database, committed as a request or a consumed event commits it."""
@@ -291,8 +313,6 @@ async def transaction(app: FastAPI) -> AsyncIterator[AsyncSession]:
 async def book_for_project(app: FastAPI, *, person_id: str, project_id: str, start: str, end: str,
                            hours: float) -> str:
     """A hard project booking in capacity, written as its demand handler writes one (the API books operations only)."""
-    from datetime import datetime
-
     from tandem_capacity.bookings.service import book
 
     async with unit_of_work(app.state.runtime.sessionmaker) as uow:

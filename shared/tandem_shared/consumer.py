@@ -60,6 +60,12 @@ class ConsumerMetrics:
                                ["service", "kind"], registry=None)
         self.dead_letters = Counter("tandem_consumer_dead_letters", "Messages sent to the dead-letter topic, by "
                                     "failure kind.", ["service", "kind"], registry=None)
+        # Every kind exported from the start at 0: a dashboard shows 0 rather than no data, and increase() over the
+        # first retry or dead letter sees it (a series that appears at 1 has no earlier sample to rise from).
+        for kind in (TRANSIENT, DETERMINISTIC):
+            self.retries.labels(consumer, kind)
+        for kind in (DETERMINISTIC, UNDECODABLE):
+            self.dead_letters.labels(consumer, kind)
         self.apply_seconds = Histogram("tandem_consumer_apply_duration_seconds", "Time to apply one transaction: a "
                                        "fetched batch, or one message on the one-by-one path.", ["service", "path"],
                                        registry=None, buckets=APPLY_BUCKETS)
@@ -481,16 +487,17 @@ class EventConsumer:
         handler = self.handlers.get(event.type)
         if handler is None:
             return "ignored"
-        try:
-            data = parse_data(event)
-        except Exception as exc:  # noqa: BLE001 - replayable once the consumer accepts the data
-            await self._dead_letter(delivery, event, exc, kind=DETERMINISTIC, attempts=0,
-                                    error=f"invalid event data: {exc}")
-            return DEAD_LETTERED
-        if data is None:
-            return "ignored"
+        # Set before validating: the line saying bad data was dead-lettered names the event's correlation and actor.
         token, actor = correlation_id_var.set(event.correlationid), actor_var.set(event.actor)
         try:
+            try:
+                data = parse_data(event)
+            except Exception as exc:  # noqa: BLE001 - replayable once the consumer accepts the data
+                await self._dead_letter(delivery, event, exc, kind=DETERMINISTIC, attempts=0,
+                                        error=f"invalid event data: {exc}")
+                return DEAD_LETTERED
+            if data is None:
+                return "ignored"
             failure: Exception | None = None
             for attempt in range(1, self.max_attempts + 1):
                 try:

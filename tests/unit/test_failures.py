@@ -20,8 +20,8 @@ from sqlalchemy import exc as sa_exc
 from tandem_shared.failures import DETERMINISTIC, TRANSIENT, classify
 
 
-class UnknownPerson(LookupError):
-    """Stands for a handler's domain error (capacity's UnknownPerson is a LookupError too)."""
+class NotFound(LookupError):
+    """Stands for a handler's domain error: something the event names is missing."""
 
 
 class Data(BaseModel):
@@ -85,7 +85,7 @@ def test_a_transient_error_deep_in_the_cause_chain_is_found() -> None:
 
 
 @pytest.mark.parametrize("error", [
-    UnknownPerson("change 1 is assigned to person 2, unknown to capacity"),
+    NotFound("change 1 names project 2, unknown here"),
     _validation_error(),
     _wrapped(asyncpg.exceptions.UniqueViolationError("duplicate key"), sa_exc.IntegrityError),
     _wrapped(sqlite3.IntegrityError("UNIQUE constraint failed"), sa_exc.IntegrityError),
@@ -109,8 +109,8 @@ def test_an_error_whose_cause_is_deterministic_stays_deterministic() -> None:
         try:
             raise TimeoutError("lookup timed out")
         except TimeoutError:
-            raise UnknownPerson("person unknown") from None
-    except UnknownPerson as exc:
+            raise NotFound("project unknown") from None
+    except NotFound as exc:
         assert exc.__context__ is not None
         assert classify(exc) == DETERMINISTIC
 

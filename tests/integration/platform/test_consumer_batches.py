@@ -7,7 +7,7 @@ import uuid
 from tandem_shared.events import build_envelope
 
 from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce, scalar
-from tests.support import create_app, eventually, running
+from tests.support import create_app, eventually, poison_approval, running
 
 
 async def test_a_batch_applies_at_once_and_a_poison_event_is_dead_lettered_alone(databases, backend, broker):
@@ -37,16 +37,16 @@ async def test_a_batch_applies_at_once_and_a_poison_event_is_dead_lettered_alone
         assert applied and sum(o.count("applied") for o in applied) == 21
         assert await inbox_rows(app, twice.id) == ["applied"]
 
-        # A poison event (unknown assignee) among good ones: the batch rolls back whole, then each message is
-        # applied alone, the poison one retried and dead-lettered, the others booked once.
+        # A poison event (data the contract refuses) among good ones: the batch is not applied, then each message is
+        # applied alone, the poison one dead-lettered, the others booked once.
         outcomes.clear()
-        poison = build_envelope(approved(uuid.uuid4(), uuid.uuid4(), hours=2))
+        poison = poison_approval(person)
         more = [build_envelope(approved(uuid.uuid4(), person, hours=3)) for _ in range(10)]
         await produce(broker.bootstrap, *more[:5], poison, *more[5:])
         assert await eventually(lambda: inbox_rows(app, poison.id), timeout=20) == ["dead_lettered"]
         await eventually(lambda: _equals(scalar(app, "SELECT count(*) FROM bookings WHERE hours = 3"), 10),
                          timeout=20)
-        # Every batch that held the poison event rolled back whole (the broker may also hand it over alone,
+        # No batch that held the poison event was applied (the broker may also hand it over alone,
         # which takes the one-by-one path without a batch).
         with_poison = [outcome for deliveries, outcome in batches
                        if any(str(poison.id).encode() in d.value for d in deliveries)]

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from tandem_shared.contracts.change import ChangeApproved
 from tandem_shared.events import CloudEvent, build_envelope
 
+from tests.integration.metrics.test_metrics_inbound import CSAT, INCIDENT, send, signal
 from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce, scalar
 from tests.support import BACKENDS, TcpProxy, create_app, eventually, read_topic, running, topic
 
@@ -69,14 +70,15 @@ async def test_a_transient_failure_is_retried_until_it_passes_and_is_never_dead_
 
 async def test_deterministic_failures_are_dead_lettered_after_the_attempts_and_bad_messages_at_once(
         databases, backend, broker):
-    app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=broker.bootstrap,
+    # Metrics' inbound signals: its ingest refuses a week that does not exist, a rule the event schema does not
+    # express, so the handler fails the same way every time.
+    app = create_app("metrics", database_url=await databases.fresh("metrics", backend), bootstrap=broker.bootstrap,
                      consumer_max_attempts=2)
     async with running(app):
-        stranger = build_envelope(approved(uuid.uuid4(), uuid.uuid4(), hours=2))  # an assignee capacity never saw
-        invalid = CloudEvent(source="/tandem/change", type=ChangeApproved.event_type, subject="c1",
-                             data={"id": "not-a-uuid"})
-        producer_topic = topic("change")
-        await produce(broker.bootstrap, stranger, invalid)
+        refused = signal("csat", {**CSAT, "external_id": "SURVEY-2", "responded_at": None, "period": "2026-W54"})
+        invalid = signal("incident", {**INCIDENT, "priority": "P9"})  # a priority the schema does not know
+        producer_topic = topic("signals.inbound")
+        await send(broker.bootstrap, refused, invalid)
         from tandem_shared.broker import make_producer
 
         producer = make_producer(broker.bootstrap)
@@ -87,21 +89,21 @@ async def test_deterministic_failures_are_dead_lettered_after_the_attempts_and_b
             await producer.stop()
 
         async def three_letters() -> list | None:
-            found = list(await read_topic(broker.bootstrap, topic("capacity.dlq")))
+            found = list(await read_topic(broker.bootstrap, topic("metrics.dlq")))
             return found if len(found) >= 3 else None
 
         letters = await eventually(three_letters, timeout=30)
         by_value = {m.value: dict(m.headers) for m in letters}
         assert len(letters) == 3
 
-        domain = by_value[stranger.to_bytes()]
+        domain = by_value[refused.to_bytes()]
         assert domain["tandem-failure-kind"] == b"deterministic"
         assert domain["tandem-attempts"] == b"2"
-        assert domain["tandem-error-type"] == b"UnknownPerson"
-        assert b"unknown to capacity" in domain["tandem-error"]
+        assert domain["tandem-error-type"] == b"SignalRejected"
+        assert b"2026-W54" in domain["tandem-error"]
         assert datetime.fromisoformat(domain["tandem-dead-lettered-at"].decode()).tzinfo is not None
-        assert domain["tandem-original-topic"] == producer_topic.encode() and domain["tandem-consumer"] == b"capacity"
-        assert await inbox_rows(app, stranger.id) == ["dead_lettered"]
+        assert domain["tandem-original-topic"] == producer_topic.encode() and domain["tandem-consumer"] == b"metrics"
+        assert await inbox_rows(app, refused.id) == ["dead_lettered"]
 
         # Data that does not validate cannot get better by retrying: dead-lettered before any handler ran, and
         # with an inbox row, so it can be replayed once the consumer accepts it.

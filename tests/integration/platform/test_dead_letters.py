@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
+from typing import Literal
 
 import pytest
-import sqlalchemy as sa
 from tandem_shared.broker import make_producer
 from tandem_shared.cli import main
-from tandem_shared.contracts.change import ChangeCanceled
+from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.dlq import DeadLetter, list_dead_letters, replay
-from tandem_shared.events import build_envelope
+from tandem_shared.events import REGISTRY, build_envelope
 from tandem_shared.settings import platform_settings
 
 from tests import support
-from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce, scalar
-from tests.support import create_app, eventually, running, topic
+from tests.integration.platform.test_delivery_faults import inbox_rows, make_person, produce, scalar
+from tests.support import NEWER_CHANGE_TYPE, create_app, eventually, poison_approval, running, topic
 
 
 async def letters_of(app, bootstrap: str) -> list[DeadLetter]:
@@ -35,41 +36,43 @@ async def dead_lettered(app, bootstrap: str, count: int) -> list[DeadLetter]:
     return await eventually(listed, timeout=30)
 
 
-async def restore_person(app, template: uuid.UUID, person: uuid.UUID) -> None:
-    """Fix the cause: the person the event names is created (copied from another, as when repairing a restore)."""
-    async with app.state.runtime.engine.begin() as conn:
-        names = await conn.run_sync(lambda sync: [c["name"] for c in sa.inspect(sync).get_columns("people")])
-        copied = ", ".join(f'"{name}"' for name in names if name not in ("id", "email"))
-        await conn.execute(
-            sa.text(f"INSERT INTO people (id, {copied}) SELECT :person, {copied} FROM people WHERE id = :template")
-            .bindparams(sa.bindparam("person", person, type_=sa.Uuid()),
-                        sa.bindparam("template", template, type_=sa.Uuid())))
+class ApprovedOfNewerTypes(ChangeApproved):
+    """ChangeApproved as a capacity that knows the newer change type reads it."""
+
+    type: Literal["standard", "normal", "emergency", "expedited"]  # type: ignore[assignment]
 
 
-async def test_a_dead_letter_is_replayed_once_after_its_cause_is_fixed(databases, backend, broker):
+def upgrade_capacity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fix the cause: capacity now runs with a contract that accepts the newer change type (as after its upgrade)."""
+    spec = REGISTRY[ChangeApproved.event_type]
+    monkeypatch.setitem(REGISTRY, spec.type, dataclasses.replace(spec, model=ApprovedOfNewerTypes))
+
+
+async def test_a_dead_letter_is_replayed_once_after_its_cause_is_fixed(databases, backend, broker, monkeypatch):
     app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=broker.bootstrap,
                      consumer_max_attempts=2)
     async with running(app) as client:
-        template, missing, change = await make_person(client), uuid.uuid4(), uuid.uuid4()
-        event = build_envelope(approved(change, missing, hours=5))  # capacity does not know the assignee (yet)
+        person = await make_person(client)
+        event = poison_approval(person, hours=5)  # a change type capacity does not know (yet)
+        change = uuid.UUID(event.subject)
         await produce(broker.bootstrap, event)
         assert await eventually(lambda: inbox_rows(app, event.id), timeout=20) == ["dead_lettered"]
         [letter] = await dead_lettered(app, broker.bootstrap, 1)
         assert (letter.event_id, letter.status, letter.replayable) == (event.id, "dead_lettered", True)
-        assert (letter.kind, letter.attempts, letter.error_type) == ("deterministic", 2, "UnknownPerson")
-        assert "unknown to capacity" in letter.error and letter.original_topic == topic("change")
+        assert (letter.kind, letter.attempts, letter.error_type) == ("deterministic", 0, "ValidationError")
+        assert NEWER_CHANGE_TYPE in letter.error and letter.original_topic == topic("change")
         runtime = app.state.runtime
 
         # Before the fix a replay fails like the consumer did, and changes nothing.
         [failed] = await replay(runtime.sessionmaker, runtime.handlers, [letter])
-        assert failed.outcome == "failed" and "UnknownPerson" in failed.detail
+        assert failed.outcome == "failed" and "ValidationError" in failed.detail
         assert await inbox_rows(app, event.id) == ["dead_lettered"]
         [listed] = await letters_of(app, broker.bootstrap)
-        assert listed.replayable and listed.last_replay_error.startswith("UnknownPerson")
-        assert "unknown to capacity" in listed.error  # the original reason stays next to the latest
+        assert listed.replayable and listed.last_replay_error.startswith("invalid event data")
+        assert NEWER_CHANGE_TYPE in listed.error  # the original reason stays next to the latest
         assert await scalar(app, "SELECT count(*) FROM bookings") == 0
 
-        await restore_person(app, template, missing)
+        upgrade_capacity(monkeypatch)
         # Two replays racing each other: one applies, the other finds the row no longer dead-lettered.
         first, second = await asyncio.gather(replay(runtime.sessionmaker, runtime.handlers, [letter]),
                                              replay(runtime.sessionmaker, runtime.handlers, [letter]))
@@ -108,7 +111,7 @@ def cli_environment(monkeypatch: pytest.MonkeyPatch):
     platform_settings.cache_clear()
 
 
-async def test_the_dlq_commands_list_show_and_replay(databases, backend, broker, capsys, cli_environment):
+async def test_the_dlq_commands_list_show_and_replay(databases, backend, broker, capsys, cli_environment, monkeypatch):
     url = await databases.fresh("capacity", backend)
     cli_environment(url, broker.bootstrap)
     app = create_app("capacity", database_url=url, bootstrap=broker.bootstrap, consumer_max_attempts=1)
@@ -124,8 +127,7 @@ async def test_the_dlq_commands_list_show_and_replay(databases, backend, broker,
         return capsys.readouterr().out, code
 
     async with running(app) as client:
-        template, missing = await make_person(client), uuid.uuid4()
-        event = build_envelope(approved(uuid.uuid4(), missing, hours=3))
+        event = poison_approval(await make_person(client), hours=3)
         await produce(broker.bootstrap, event)
         producer = make_producer(broker.bootstrap)
         await producer.start()
@@ -141,35 +143,35 @@ async def test_the_dlq_commands_list_show_and_replay(databases, backend, broker,
         assert set(listed) == {"dead_lettered", "undecodable"}
         bad = listed["dead_lettered"]
         assert (bad["event_id"], bad["kind"], bad["attempts"], bad["error_type"], bad["replayable"]) == (
-            str(event.id), "deterministic", 1, "UnknownPerson", True)
+            str(event.id), "deterministic", 0, "ValidationError", True)
         assert bad["type"] == "change.request.approved.v1" and bad["dead_lettered_at"]
         garbage = listed["undecodable"]
         assert (garbage["kind"], garbage["replayable"], garbage["event_id"]) == ("undecodable", False, None)
         assert garbage["id"].startswith("dlq@")
 
         out, _ = await tandem("dlq", "list", "capacity")
-        assert str(event.id) in out and "UnknownPerson" in out and "undecodable" in out
+        assert str(event.id) in out and "ValidationError" in out and "undecodable" in out
         assert "tandem dlq replay capacity" in out
 
         out, code = await tandem("dlq", "show", "capacity", "--id", str(event.id), "--json")
         shown = json.loads(out)
         assert code == 0 and shown["message"]["id"] == str(event.id)
         assert shown["headers"]["tandem-failure-kind"] == "deterministic"
-        assert shown["headers"]["tandem-error-type"] == "UnknownPerson"
-        assert shown["headers"]["tandem-attempts"] == "1" and shown["headers"]["tandem-consumer"] == "capacity"
+        assert shown["headers"]["tandem-error-type"] == "ValidationError"
+        assert shown["headers"]["tandem-attempts"] == "0" and shown["headers"]["tandem-consumer"] == "capacity"
         out, _ = await tandem("dlq", "show", "capacity", "--id", str(event.id))
-        assert "tandem-error-type: UnknownPerson" in out and "unknown to capacity" in out
+        assert "tandem-error-type: ValidationError" in out and NEWER_CHANGE_TYPE in out
         out, code = await tandem("dlq", "show", "capacity", "--id", str(uuid.uuid4()))
         assert code != 0
 
         # Not fixed yet: the replay fails and says why; an undecodable message cannot be replayed.
         out, code = await tandem("dlq", "replay", "capacity", "--id", str(event.id), "--id", garbage["id"])
-        assert code == 1 and "failed: UnknownPerson" in out and "not_replayable: undecodable" in out
+        assert code == 1 and "failed: ValidationError" in out and "not_replayable: undecodable" in out
         out, _ = await tandem("dlq", "show", "capacity", "--id", str(event.id))
-        assert "last replay:      failed: UnknownPerson" in out
+        assert "last replay:      failed: invalid event data" in out
         assert await scalar(app, "SELECT count(*) FROM bookings") == 0
 
-        await restore_person(app, template, missing)
+        upgrade_capacity(monkeypatch)
         out, code = await tandem("dlq", "replay", "capacity", "--all")
         assert code == 0 and f"{event.id}  applied" in out and "1 applied" in out
         assert await scalar(app, "SELECT count(*) FROM bookings") == 1

@@ -15,7 +15,7 @@ from tandem_shared.contracts.change import ChangeApproved, ChangeCanceled
 from tandem_shared.events import build_envelope
 from tandem_shared.tables import inbox
 
-from tests.support import TcpProxy, auth, create_app, eventually, read_topic, running, topic
+from tests.support import TcpProxy, auth, create_app, eventually, poison_approval, read_topic, running, topic
 
 RM = auth("rita", "resource_manager")
 REQUESTER = auth("sam", "requester")
@@ -275,10 +275,9 @@ async def test_poison_event_goes_to_the_dead_letter_topic_and_later_events_flow(
                      consumer_max_attempts=2)
     async with running(app) as client:
         person = await make_person(client)
-        poison = build_envelope(approved(uuid.uuid4(), uuid.uuid4(), hours=2))  # assignee unknown to capacity
+        poison = poison_approval(person)  # data capacity's contract refuses
         good = build_envelope(approved(uuid.uuid4(), person, hours=7))
         await produce(broker.bootstrap, poison, good)
-        # Different keys, different partitions: the good event need not wait for the poison's retries.
         await eventually(lambda: scalar(app, "SELECT count(*) FROM bookings"))
         assert await eventually(lambda: inbox_rows(app, poison.id)) == ["dead_lettered"]
         assert await scalar(app, "SELECT sum(hours) FROM bookings") == 7
@@ -292,4 +291,4 @@ async def test_poison_event_goes_to_the_dead_letter_topic_and_later_events_flow(
         headers = dict(letter.headers)
         assert headers["tandem-original-topic"] == topic("change").encode()
         assert int(headers["tandem-original-offset"]) >= 0 and int(headers["tandem-original-partition"]) in (0, 1, 2)
-        assert headers["tandem-error"]
+        assert b"expedited" in headers["tandem-error"] and headers["tandem-error-type"] == b"ValidationError"

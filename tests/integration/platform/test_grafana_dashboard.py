@@ -8,7 +8,7 @@ from tandem_shared.events import build_envelope
 
 from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce
 from tests.integration.platform.test_prometheus_metrics import scrape
-from tests.support import auth, create_app, eventually, running
+from tests.support import auth, create_app, eventually, poison_approval, running
 from tests.unit.test_grafana_dashboard import dashboard_metrics
 
 
@@ -18,7 +18,7 @@ async def test_every_dashboard_metric_is_exported(databases, broker):
     async with running(app) as client:
         person = await make_person(client)
         assert (await client.get(f"/capacity/v1/people/{person}", headers=auth("vic"))).status_code == 200
-        poison = build_envelope(approved(uuid.uuid4(), uuid.uuid4(), hours=2))  # unknown assignee: dead-lettered
+        poison = poison_approval(person)  # data the contract refuses: dead-lettered
         await produce(broker.bootstrap, build_envelope(approved(uuid.uuid4(), person, hours=2)), poison)
         assert await eventually(lambda: inbox_rows(app, poison.id), timeout=20) == ["dead_lettered"]
 

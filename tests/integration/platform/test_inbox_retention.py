@@ -13,7 +13,7 @@ from tandem_shared.events import CloudEvent, build_envelope
 from tandem_shared.tables import inbox
 
 from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce, scalar
-from tests.support import create_app, eventually, running
+from tests.support import create_app, eventually, poison_approval, running
 
 RETENTION_HOURS = 200
 
@@ -34,7 +34,7 @@ async def test_old_inbox_rows_are_purged_young_ones_and_dead_letters_kept(databa
         young = [build_envelope(approved(uuid.uuid4(), person, hours=1)) for _ in range(2)]
         resent_change = uuid.uuid4()
         resent = build_envelope(approved(resent_change, person, hours=1))
-        poison = build_envelope(approved(uuid.uuid4(), uuid.uuid4(), hours=1))  # unknown assignee: dead-lettered
+        poison = poison_approval(person)  # data the contract refuses: dead-lettered
         await produce(broker.bootstrap, *old, *young, resent, poison)
         await eventually(lambda: _equals(scalar(app, "SELECT count(*) FROM inbox"), 7), timeout=20)
         assert await inbox_rows(app, poison.id) == ["dead_lettered"]

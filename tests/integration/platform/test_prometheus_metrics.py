@@ -17,7 +17,7 @@ from tandem_shared.gateway import Gateway
 
 from tests import support
 from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce, scalar
-from tests.support import auth, create_app, eventually, running, topic
+from tests.support import auth, create_app, eventually, poison_approval, running, topic
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -48,11 +48,10 @@ async def test_requests_outbox_and_consumed_events_are_measured(databases, backe
         person = await make_person(client)  # one real request, whose event the relay publishes
         assert (await client.get(f"/capacity/v1/people/{person}", headers=auth("vic"))).status_code == 200
         assert (await client.get("/capacity/v1/people/not-a-uuid", headers=auth("vic"))).status_code == 422
-        good, poison = approved(uuid.uuid4(), person, hours=2), approved(uuid.uuid4(), uuid.uuid4(), hours=2)
-        good_event, poison_event = build_envelope(good), build_envelope(poison)
+        good_event, poison_event = build_envelope(approved(uuid.uuid4(), person, hours=2)), poison_approval(person)
         await produce(broker.bootstrap, good_event)
         await eventually(lambda: scalar(app, "SELECT count(*) FROM bookings"), timeout=20)
-        await produce(broker.bootstrap, poison_event)  # unknown assignee: retried once, then dead-lettered
+        await produce(broker.bootstrap, poison_event)  # data the contract refuses: dead-lettered at once
         assert await eventually(lambda: inbox_rows(app, poison_event.id), timeout=20) == ["dead_lettered"]
 
         async def settled() -> Samples | None:
@@ -87,19 +86,22 @@ async def test_requests_outbox_and_consumed_events_are_measured(databases, backe
         assert value(samples, "tandem_relay_leader", service="capacity") == 1
         assert value(samples, "tandem_relay_last_success_timestamp_seconds", service="capacity") > 0
 
-        # Consumer: one applied, one dead-lettered after one deterministic retry; lag per partition; apply time.
+        # Consumer: one applied, one dead-lettered without a retry (every kind exported, at 0 until it happens);
+        # lag per partition; apply time.
         approved_type = good_event.type
         assert value(samples, "tandem_consumer_events_total", service="capacity", event_type=approved_type,
                      outcome="applied") == 1
         assert value(samples, "tandem_consumer_events_total", service="capacity", event_type=approved_type,
                      outcome="dead_lettered") == 1
-        assert value(samples, "tandem_consumer_retries_total", service="capacity", kind="deterministic") == 1
+        assert [value(samples, "tandem_consumer_retries_total", service="capacity", kind=kind)
+                for kind in ("transient", "deterministic")] == [0, 0]
+        assert value(samples, "tandem_consumer_dead_letters_total", service="capacity", kind="undecodable") == 0
         lags = named(samples, "tandem_consumer_lag")  # per partition the two events landed on (keyed by change)
         assert lags and all(lag["topic"] == topic("change") for lag in lags)
         assert {lag["group"] for lag in lags} == {app.state.runtime.consumer.group_id}
         applied_in = sum(v for (name, labels), v in samples.items()
                          if name == "tandem_consumer_apply_duration_seconds_count")
-        assert applied_in >= 1  # the good event's transaction (the poison's failed attempts committed nothing)
+        assert applied_in >= 1  # the good event's transaction (the poison never reached one)
         assert value(samples, "tandem_consumer_last_success_timestamp_seconds", service="capacity") > 0
         assert value(samples, "tandem_consumer_healthy", service="capacity") == 1
 

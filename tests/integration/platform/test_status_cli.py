@@ -17,7 +17,7 @@ from tandem_shared.status import head_revision
 
 from tests import support
 from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce
-from tests.support import create_app, eventually, running, topic
+from tests.support import create_app, eventually, poison_approval, running, topic
 
 
 async def tandem_status(*args: str, **env: str) -> tuple[int, Any, str]:
@@ -40,7 +40,7 @@ async def test_status_reports_revision_outbox_inbox_dead_letters_and_lag(databas
     async with running(app) as client:
         person = await make_person(client)
         good = build_envelope(approved(uuid.uuid4(), person))
-        poison = build_envelope(approved(uuid.uuid4(), uuid.uuid4()))  # unknown assignee: dead-lettered
+        poison = poison_approval(person)  # data the contract refuses: dead-lettered
         await produce(broker.bootstrap, good, poison)
         assert await eventually(lambda: inbox_rows(app, poison.id), timeout=20) == ["dead_lettered"]
         assert await eventually(lambda: inbox_rows(app, good.id), timeout=20) == ["applied"]

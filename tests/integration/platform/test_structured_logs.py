@@ -9,11 +9,10 @@ import uuid
 
 from fastapi import Request
 from tandem_shared.auth import CurrentActor
-from tandem_shared.events import build_envelope
 from tandem_shared.logs import JsonFormatter
 
-from tests.integration.platform.test_delivery_faults import approved, inbox_rows, make_person, produce
-from tests.support import auth, create_app, eventually, running
+from tests.integration.platform.test_delivery_faults import inbox_rows, make_person, produce
+from tests.support import auth, create_app, eventually, poison_approval, running
 
 PASSWORD = "pw-" + uuid.uuid4().hex  # PostgreSQL trusts the test connections, so any password connects
 
@@ -50,7 +49,7 @@ async def test_json_lines_carry_context_and_never_secrets(databases, backend, br
             assert response.status_code == 200, response.text
             bad = tokens["viewer"][:-6] + "AAAAAA"  # a forged signature: 401
             assert (await client.get("/capacity/v1/people", headers={"Authorization": bad})).status_code == 401
-            stranger = build_envelope(approved(uuid.uuid4(), uuid.uuid4()), actor="carol")  # unknown assignee
+            stranger = poison_approval(person, actor="carol")  # data the contract refuses: dead-lettered
             await produce(broker.bootstrap, stranger)
             assert await eventually(lambda: inbox_rows(app, stranger.id), timeout=20) == ["dead_lettered"]
             assert person
