@@ -23,6 +23,7 @@ from tests.unit.fakes import FakeUnitOfWork
 
 MONDAY = datetime(2055, 1, 4, tzinfo=UTC)  # 2055-W01 (2055 shares 2027's calendar)
 CREATED, MOVED, RELEASED = "capacity.booking.created.v1", "capacity.booking.moved.v1", "capacity.booking.released.v1"
+REJECTED = "capacity.booking.rejected.v1"
 
 
 class FakeBookings:
@@ -86,6 +87,10 @@ class FakePeople:
 
     async def exists(self, person_id: uuid.UUID) -> bool:
         return person_id in self.known
+
+    async def get(self, person_id: uuid.UUID) -> None:
+        assert person_id not in self.known, "only a rejection looks people up here, and only unknown ones"
+        return None
 
 
 def _unit(*people: uuid.UUID) -> tuple[FakeUnitOfWork, FakeBookings, FakeLoads, FakeChecks, FakeSnapshots]:
@@ -173,11 +178,30 @@ async def test_change_events_book_move_and_release_through_buffered_rows() -> No
     assert loads.loads == {ana: {"2055-W01": 0.0}, ben: {"2055-W02": 0.0}}
 
 
-async def test_an_unknown_assignee_is_refused_so_the_event_is_retried_then_dead_lettered() -> None:
-    uow, bookings, *_ = _unit()
+async def test_an_unknown_assignee_is_rejected_with_the_reason_and_a_reschedule_to_one_keeps_the_booking() -> None:
+    ana, stranger = uuid.uuid4(), uuid.uuid4()
+    uow, bookings, *_ = _unit(ana)
     approved = ChangeApproved(id=uuid.uuid4(), type="normal", approved_by="cab", pre_authorised=False,
-                              assignee_id=uuid.uuid4(), effort_hours=2, planned_start=MONDAY,
+                              assignee_id=stranger, effort_hours=2, planned_start=MONDAY,
                               planned_end=MONDAY + timedelta(hours=2), state="scheduled")
-    with pytest.raises(handlers.UnknownPerson):
-        await handlers.on_change_approved(uow, build_envelope(approved, actor="cab"), approved)
-    assert not bookings.inserted and not uow.events and not uow.audits
+    await handlers.on_change_approved(uow, build_envelope(approved, actor="cab"), approved)
+    assert not bookings.inserted and uow.event_types() == [REJECTED]
+    assert uow.events[0].data | {"person_id": None} == {
+        "source": "change", "source_id": str(approved.id), "person_id": None, "line_id": None, "team": None,
+        "manager": None, "reason": f"assignee {stranger} is unknown to capacity"}
+    assert [(a["action"], a["detail"]["reason"]) for a in uow.audits] == [
+        ("reject_booking", f"assignee {stranger} is unknown to capacity")]
+
+    # Booked for Ana, then moved to someone capacity does not know: refused the same way, Ana's booking stays.
+    booked = approved.model_copy(update={"id": uuid.uuid4(), "assignee_id": ana})
+    await handlers.on_change_approved(uow, build_envelope(booked, actor="cab"), booked)
+    rescheduled = ChangeRescheduled(
+        id=booked.id, type="normal", rescheduled_by="chris", state="scheduled", books_capacity=True,
+        previous_start=MONDAY, previous_end=MONDAY + timedelta(hours=2), planned_start=MONDAY + timedelta(weeks=1),
+        planned_end=MONDAY + timedelta(weeks=1, hours=2), previous_assignee_id=ana, assignee_id=stranger,
+        effort_hours=2, reason=None)
+    await handlers.on_change_rescheduled(uow, build_envelope(rescheduled, actor="chris"), rescheduled)
+    assert uow.event_types() == [REJECTED, CREATED, REJECTED]
+    assert uow.events[2].data["reason"] == f"assignee {stranger} is unknown to capacity"
+    [booking] = bookings.bookings.values()
+    assert (booking.person_id, booking.start, booking.status) == (ana, MONDAY, "active")

@@ -188,7 +188,8 @@ class PersonCostRateChanged(EventData):
 @event_type("capacity.booking.rejected.v1")
 class BookingRejected(EventData):
     """Capacity could not book what an approved change, or a line of a project's demand plan, asked for: nothing was
-    booked, and `reason` says why (e.g. a window beyond the planning horizon or the calendar's range).
+    booked, and `reason` says why (e.g. a window beyond the planning horizon or the calendar's range, or a change's
+    assignee capacity does not know).
 
     Published instead of dead-lettering the request, so the change (or project) learns of it. Keyed by the source
     id, so a source's rejections stay in order; `team` and `manager` are the person's when capacity knows them.

@@ -1,4 +1,5 @@
-"""Change events reach capacity through the real broker: approvals book, cancels release, repeats book once."""
+"""Change events reach capacity through the real broker: approvals book, cancels release, repeats book once, an
+unknown assignee is rejected."""
 
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ async def test_an_approved_change_books_its_assignee_and_a_cancel_releases_it(da
         assert release.payload["data"]["reason"] == "change canceled"
 
 
-async def test_a_repeated_approval_books_once_and_an_unknown_assignee_is_dead_lettered(databases, backend, broker):
+async def test_a_repeated_approval_books_once_and_an_unknown_assignee_is_rejected(databases, backend, broker):
     app = create_app("capacity", database_url=await databases.fresh("capacity", backend), bootstrap=broker.bootstrap)
     async with running(app) as client:
         person, change = await _person(client), uuid.uuid4()
@@ -111,12 +112,17 @@ async def test_a_repeated_approval_books_once_and_an_unknown_assignee_is_dead_le
                                    headers=VIEWER)).json()["weeks"]
         assert [w["booked_hours"] for w in report] == [6.0, 1.5]
 
-        # An assignee capacity does not know: retried, then dead-lettered, and nothing is booked.
-        stranger = build_envelope(_approved(uuid.uuid4(), uuid.uuid4()), actor="bob")
-        assert await consumer.handle(Delivery(topic("change"), 1, 10_002, stranger.to_bytes(), None)) == "dead_lettered"
+        # An assignee capacity does not know (the databases disagree, e.g. after a restore): applied as a rejection
+        # the change shows, nothing booked, nothing dead-lettered.
+        unknown = uuid.uuid4()
+        stranger = build_envelope(_approved(uuid.uuid4(), unknown), actor="bob")
+        assert await consumer.handle(Delivery(topic("change"), 1, 10_002, stranger.to_bytes(), None)) == "applied"
         async with app.state.runtime.engine.connect() as conn:
-            status = (await conn.execute(sa.select(inbox.c.status, inbox.c.error).where(
-                inbox.c.event_id == stranger.id))).one()
+            status = (await conn.execute(sa.select(inbox.c.status).where(inbox.c.event_id == stranger.id))).scalar()
+            rejections = (await conn.execute(sa.select(outbox.c.payload).where(
+                outbox.c.event_type == "capacity.booking.rejected.v1"))).scalars().all()
             bookings_total = (await conn.execute(sa.text("SELECT count(*) FROM bookings"))).scalar()
-        assert status.status == "dead_lettered" and "unknown to capacity" in status.error
-        assert bookings_total == 1
+        assert status == "applied" and bookings_total == 1
+        assert [(r["data"]["source_id"], r["data"]["person_id"], r["data"]["reason"], r["actor"])
+                for r in rejections] == [(stranger.subject, str(unknown), f"assignee {unknown} is unknown to capacity",
+                                          "bob")]

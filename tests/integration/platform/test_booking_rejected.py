@@ -1,6 +1,7 @@
 """No silent loss across services, through the real broker: a change capacity cannot book ends with a rejected
 booking status on the change, an alert for the assignee's manager, and a count in metrics; nothing is
-dead-lettered. A change it can book shows booked (SQLite and PostgreSQL)."""
+dead-lettered. A change it can book shows booked, and so does one whose assignee capacity did not know, rescheduled
+after the repair (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import uuid
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from tandem_capacity.people.models import Person
 from tandem_shared.contracts.change import ChangeApproved
 from tandem_shared.contracts.portfolio import ProjectDemandPlanned, ResourceDemand
 from tandem_shared.tables import audit_log
 from tandem_shared.uow import record_event
 
-from tests.integration.change.flows import MANAGER, REQUESTER, act, raise_change, set_members
+from tests.integration.change.flows import MANAGER, REQUESTER, act, known_person, raise_change, set_members, window
 from tests.support import auth, create_app, eventually, running
 
 RM = auth("rita", "resource_manager")
@@ -126,3 +128,43 @@ async def test_a_demand_line_capacity_cannot_book_is_rejected_and_the_rest_booke
         assert (data["source"], data["source_id"], data["line_id"], data["team"]) == (
             "project", str(project), str(bad), "Platform")
         assert all(status == "applied" for _, status in await _inbox(capacity))
+
+
+async def test_an_assignee_capacity_does_not_know_is_rejected_shown_and_booked_by_a_reschedule_after_repair(
+        databases, backend, broker):
+    capacity = create_app("capacity", database_url=await databases.fresh("capacity", backend),
+                          bootstrap=broker.bootstrap)
+    change = create_app("change", database_url=await databases.fresh("change", backend), bootstrap=broker.bootstrap)
+    async with running(capacity) as cap, running(change) as chg:
+        # Capacity restored from a backup older than Dana: change learned of her, capacity no longer knows her.
+        dana = await known_person(change)
+        raised = await raise_change(chg, assignee_id=str(dana), effort_hours=4)
+        await set_members(chg, "Change managers", ["carol"])
+        await act(chg, raised["id"], "submit", REQUESTER)
+        await act(chg, raised["id"], "assess", MANAGER)
+        assert (await act(chg, raised["id"], "approve", CAB))["state"] == "scheduled"
+
+        async def status_of(wanted: str):
+            found = (await chg.get(f"/change/v1/changes/{raised['id']}", headers=VIEWER)).json()
+            return found if found["booking_status"] == wanted else None
+
+        rejected = await eventually(lambda: status_of("rejected"), timeout=TIMEOUT)
+        assert rejected["booking_reason"] == f"assignee {dana} is unknown to capacity"
+        # Nobody in capacity knows her team, so the alert names no manager; it is there for whoever watches alerts.
+        alerts = (await chg.get(f"/change/v1/alerts?change_id={raised['id']}", headers=VIEWER)).json()["items"]
+        assert [(a["kind"], a["person_id"], a["recipient"], a["reason"]) for a in alerts] == [
+            ("booking_rejected", str(dana), None, rejected["booking_reason"])]
+        assert [status for _, status in await _inbox(capacity)] == ["applied"]  # nothing dead-lettered
+
+        # Repaired (her row restored), a reschedule of the scheduled change books her.
+        async with capacity.state.runtime.sessionmaker() as session, session.begin():
+            session.add(Person(id=dana, name="Dana", team="Platform", weekly_hours=40, created_by="restore"))
+        moved = await chg.post(f"/change/v1/changes/{raised['id']}/reschedule", headers=REQUESTER,
+                               json={**window(days=31), "reason": "Dana is back in capacity"})
+        assert moved.status_code == 200, moved.text
+        booked = await eventually(lambda: status_of("booked"), timeout=TIMEOUT)
+        assert booked["booking_reason"] is None
+        [booking] = (await cap.get(f"/capacity/v1/bookings?source=change&source_id={raised['id']}",
+                                   headers=VIEWER)).json()["items"]
+        assert (booking["person_id"], booking["hours"], booking["status"]) == (str(dana), 4, "active")
+        assert all(status == "applied" for _, status in await _inbox(capacity)), await _inbox(capacity)

@@ -26,10 +26,6 @@ KNOWN_PEOPLE = "capacity_known_people"
 ACTIVE_CHANGES = "capacity_active_change_bookings"
 
 
-class UnknownPerson(LookupError):
-    """An event names a person capacity does not know."""
-
-
 async def _prefetch_approvals(uow: UnitOfWork, items: list[ChangeApproved]) -> None:
     """Two queries for a whole batch of approvals: changes already booked, and the assignees (known ones)."""
     ids = {str(item.id) for item in items}
@@ -52,14 +48,14 @@ def _note_change(uow: UnitOfWork, change_id: str, booked: bool) -> None:
         uow.cache[ACTIVE_CHANGES][change_id] = booked
 
 
-async def _known(uow: UnitOfWork, change_id: uuid.UUID, person_id: uuid.UUID) -> None:
-    if person_id in uow.cache.get(KNOWN_PEOPLE, ()):
-        return
-    if not await uow.repo(PersonRepository).exists(person_id):
-        # Change only accepts assignees it learned from our PersonCreated events, so an unknown one
-        # means the two databases disagree (e.g. a restore). Raising makes the consumer retry and then
-        # dead-letter the event: the booking is kept for a replay after repair instead of being lost.
-        raise UnknownPerson(f"change {change_id} is assigned to person {person_id}, unknown to capacity")
+async def _unknown_assignee(uow: UnitOfWork, person_id: uuid.UUID) -> str | None:
+    """Why a change cannot be booked for this assignee (capacity does not know them), or None."""
+    if person_id in uow.cache.get(KNOWN_PEOPLE, ()) or await uow.repo(PersonRepository).exists(person_id):
+        return None
+    # Change only offers assignees it learned from our PersonCreated events, so an unknown one means the two
+    # databases disagree (e.g. capacity restored from an older backup). Said rather than dead-lettered: the change
+    # shows it, and a reschedule once the person is back books it.
+    return f"assignee {person_id} is unknown to capacity"
 
 
 async def on_change_approved(uow: UnitOfWork, event: CloudEvent, data: ChangeApproved) -> None:
@@ -71,13 +67,14 @@ async def on_change_approved(uow: UnitOfWork, event: CloudEvent, data: ChangeApp
     if await _change_booked(uow, source_id):
         return
     actor = event.actor or SYSTEM_ACTOR
-    # A window capacity cannot spread is published as a rejection the change shows, not dead-lettered unseen.
-    reason = unbookable(data.planned_start, data.planned_end, data.effort_hours, horizon=horizon())
+    # A window capacity cannot spread, or an assignee it does not know, is published as a rejection the change
+    # shows, not dead-lettered unseen.
+    reason = (unbookable(data.planned_start, data.planned_end, data.effort_hours, horizon=horizon())
+              or await _unknown_assignee(uow, data.assignee_id))
     if reason is not None:
         await service.reject_booking(uow, actor=actor, source="change", source_id=source_id,
                                      person_id=data.assignee_id, reason=reason)
         return
-    await _known(uow, data.id, data.assignee_id)
     await service.add_booking(
         uow, actor=actor, person_id=data.assignee_id, source="change", source_id=source_id, kind="hard",
         start=data.planned_start, end=data.planned_end, hours=data.effort_hours,
@@ -107,12 +104,12 @@ async def on_change_rescheduled(uow: UnitOfWork, event: CloudEvent, data: Change
             await service.release_booking(uow, actor=actor, booking=booking, reason=CHANGE_UNBOOKED)
         _note_change(uow, str(data.id), False)
         return
-    reason = unbookable(data.planned_start, data.planned_end, data.effort_hours, horizon=horizon())
+    reason = (unbookable(data.planned_start, data.planned_end, data.effort_hours, horizon=horizon())
+              or await _unknown_assignee(uow, data.assignee_id))
     if reason is not None:  # the booking, if any, stays where it was: the change shows why it did not move
         await service.reject_booking(uow, actor=actor, source="change", source_id=str(data.id),
                                      person_id=data.assignee_id, reason=reason)
         return
-    await _known(uow, data.id, data.assignee_id)
     if not active:
         await service.add_booking(uow, actor=actor, person_id=data.assignee_id, source="change",
                                   source_id=str(data.id), kind="hard", start=data.planned_start,
