@@ -10,6 +10,8 @@ What one transaction collects lives here, not in loose `session.info` keys:
 - `before_commit` work, run once just before the commit however often it was registered (e.g. a consumer batch's
   weekly loads, written once per person rather than once per booking);
 - buffered insert-only rows (audit, outbox, inbox, new bookings) written as one multi-row insert per table;
+- pending upserts of keyed rows (`upsert`; `tandem_shared.rows.KeyedRows` reads and writes projections this way),
+  merged per primary key and written as one multi-row `INSERT … ON CONFLICT DO UPDATE` per table and column set;
 - `signals` raised after the commit (e.g. the relay is woken when the transaction wrote outbox rows);
 - `cache`: state a transaction's use cases share (a batch's prefetched lookups, increments summed per row).
 
@@ -19,12 +21,13 @@ before a statement see only the session.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -45,6 +48,7 @@ OUTBOX_SIGNAL = "outbox"  # raised after a commit that wrote outbox rows: wakes 
 R = TypeVar("R")
 BeforeCommit = Callable[["UnitOfWork"], Awaitable[None]]
 Row = tuple[sa.Table, dict[str, Any]]
+Upserts = dict[sa.Table, dict[tuple[Any, ...], tuple[dict[str, Any], frozenset[str]]]]
 
 
 class UnitOfWork:
@@ -58,6 +62,7 @@ class UnitOfWork:
         self.cache: dict[str, Any] = {}
         self._before_commit: dict[str, BeforeCommit] = {}
         self._buffer: list[Row] | None = [] if buffered else None
+        self._upserts: Upserts = {}
         self._connection: tuple[Any, AsyncConnection] | None = None
         self._repositories: dict[Callable[[AsyncSession], Any], Any] = {}
         session.info[UOW_KEY] = self
@@ -127,6 +132,19 @@ class UnitOfWork:
         else:
             self._buffer.append((table, row))
 
+    def upsert(self, table: sa.Table, row: dict[str, Any], *, update: Iterable[str]) -> None:
+        """Insert a keyed row, or on a key already stored set its `update` columns, before the next statement.
+
+        `row` holds the primary key and every column a new row gets. Upserts of one key in a transaction merge (the
+        later values win, the columns to update add up), so a row is written once however often it changed; they
+        are written after the buffered insert-only rows, before the session's next statement (as autoflush does)
+        or at the commit.
+        """
+        key = tuple(row[column.name] for column in table.primary_key.columns)
+        rows = self._upserts.setdefault(table, {})
+        pending = rows.get(key)
+        rows[key] = (row, frozenset(update)) if pending is None else ({**pending[0], **row}, pending[1] | set(update))
+
     async def connection(self) -> AsyncConnection:
         """The transaction's connection for Core statements, with what an ORM statement would write first written.
 
@@ -144,6 +162,8 @@ class UnitOfWork:
         connection = self._connection[1]
         for table, rows in self._take_buffered().items():
             await connection.execute(_insert(table), rows)
+        for statement, rows in self._take_upserts(connection.dialect.name):
+            await connection.execute(statement, rows)
         return connection
 
     async def finish(self) -> None:
@@ -152,7 +172,7 @@ class UnitOfWork:
             callbacks, self._before_commit = self._before_commit, {}
             for callback in callbacks.values():
                 await callback(self)
-        if self._buffer:
+        if self._buffer or self._upserts:
             await self.connection()
         self._buffer = None
 
@@ -166,13 +186,32 @@ class UnitOfWork:
             by_table.setdefault(table, []).append(row)
         return by_table
 
+    def _take_upserts(self, dialect: str) -> list[tuple[sa.Insert, list[dict[str, Any]]]]:
+        # One statement per table and shape (the columns given, the columns updated), rows in key order (two
+        # transactions upserting the same rows lock them in the same order).
+        if not self._upserts:
+            return []
+        upserts, self._upserts = self._upserts, {}
+        shapes: dict[tuple[sa.Table, frozenset[str], frozenset[str]], list[dict[str, Any]]] = {}
+        for table, rows in upserts.items():
+            for _key, (row, update) in sorted(rows.items(), key=lambda item: tuple(map(str, item[0]))):
+                shapes.setdefault((table, frozenset(row), update), []).append(row)
+        return [(_upsert(table, dialect, update), rows) for (table, _columns, update), rows in shapes.items()]
+
+    @property
+    def has_pending_writes(self) -> bool:
+        """Whether buffered rows or upserts wait to be written."""
+        return bool(self._buffer or self._upserts)
+
     def write_buffered(self, session: Session) -> None:
-        """Write buffered rows through the synchronous session's connection (below the session: no events)."""
+        """Write buffered rows and upserts through the synchronous session's connection (below the session)."""
         batches = self._take_buffered()
-        if batches:
+        if batches or self._upserts:
             connection = session.connection()
             for table, rows in batches.items():
                 connection.execute(_insert(table), rows)
+            for statement, rows in self._take_upserts(connection.dialect.name):
+                connection.execute(statement, rows)
 
 
 _INSERTS: dict[sa.Table, sa.Insert] = {}
@@ -183,6 +222,24 @@ def _insert(table: sa.Table) -> sa.Insert:
     if table not in _INSERTS:
         _INSERTS[table] = sa.insert(table)
     return _INSERTS[table]
+
+
+_UPSERTS: dict[tuple[sa.Table, str, frozenset[str]], sa.Insert] = {}
+_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _upsert(table: sa.Table, dialect: str, update: frozenset[str]) -> sa.Insert:
+    """The table's INSERT … ON CONFLICT (primary key) DO UPDATE of some columns (nothing: DO NOTHING), built once."""
+    key = (table, dialect, update)
+    if key not in _UPSERTS:
+        if dialect not in _DIALECTS:
+            raise RuntimeError(f"upserts support PostgreSQL and SQLite, not {dialect}")
+        stmt: Any = _DIALECTS[dialect](table)  # the dialect's Insert, which has on_conflict_*
+        index = list(table.primary_key.columns)
+        _UPSERTS[key] = (stmt.on_conflict_do_update(index_elements=index, set_={
+            name: stmt.excluded[name] for name in sorted(update)}) if update
+            else stmt.on_conflict_do_nothing(index_elements=index))
+    return _UPSERTS[key]
 
 
 @asynccontextmanager
@@ -204,7 +261,7 @@ def install_session_hooks(session_class: type[Session], wake: Callable[[str], No
 
     def _write_pending(session: Session) -> None:
         uow = session.info.get(UOW_KEY)
-        if uow is not None and uow._buffer:
+        if uow is not None and uow.has_pending_writes:
             uow.write_buffered(session)
 
     @event.listens_for(session_class, "do_orm_execute")
