@@ -231,3 +231,17 @@ def test_replaying_episodes_yields_the_same_numbers():
         runs.append(dict(values))
     assert runs[0] == runs[1] == {("overallocation_episodes", ALL): 2, ("people_overallocated", ALL): 1,
                                   ("burnout_risk_episodes", ALL): 1, ("people_at_burnout_risk", ALL): 0}
+
+
+def test_every_type_the_facts_lookup_checks_skips_its_shortcut() -> None:
+    # `_facts` returns NO_FACTS at once for types outside `_LOOKS_UP`: a branch added for another type must add it.
+    import inspect
+    import re
+
+    from tandem_metrics.kpis import apply
+
+    checked: set[type] = set()
+    for name in re.findall(r"isinstance\(data, (\w+)\)", inspect.getsource(apply._facts)):
+        found = getattr(apply, name)
+        checked.update(found if isinstance(found, tuple) else (found,))
+    assert checked and checked == set(apply._LOOKS_UP)

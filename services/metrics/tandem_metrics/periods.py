@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 ALL: Literal["all"] = "all"
@@ -27,18 +28,29 @@ def _day(when: datetime | date) -> date:
     return when
 
 
+# Periods of a day, cached: every consumed event asks for them, and events fall on a few thousand days at most.
+@lru_cache(maxsize=8192)
+def _week_of_day(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@lru_cache(maxsize=8192)
+def _month_of_day(day: date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
 def week_of(when: datetime | date) -> str:
     """The ISO week of a moment (in UTC) or a day, e.g. 2026-W49."""
-    year, week, _ = _day(when).isocalendar()
-    return f"{year}-W{week:02d}"
+    return _week_of_day(_day(when))
 
 
 def month_of(when: datetime | date) -> str:
     """The month of a moment (in UTC) or a day, e.g. 2026-12."""
-    day = _day(when)
-    return f"{day.year}-{day.month:02d}"
+    return _month_of_day(_day(when))
 
 
+@lru_cache(maxsize=8192)
 def month_of_week(week: str) -> str:
     """The month of an ISO week's Thursday: 2026-W49 (Mon 30 Nov - Sun 6 Dec) is in 2026-12."""
     year, number = int(week[:4]), int(week[6:8])
@@ -47,7 +59,8 @@ def month_of_week(week: str) -> str:
 
 def periods_of(when: datetime | date) -> tuple[str, str, str]:
     """The three periods a moment counts in: all, its week and its month."""
-    return ALL, week_of(when), month_of(when)
+    day = _day(when)
+    return ALL, _week_of_day(day), _month_of_day(day)
 
 
 def granularity_of(period: str) -> Literal["week", "month", "all"]:

@@ -41,10 +41,17 @@ from tandem_metrics.people.repository import People
 from tandem_metrics.projects.repository import Projects
 
 _PROJECT_KEYED = (MilestoneCompleted, ProjectScopeChanged, BenefitRealised, HandoverCompleted)
+# The types `_facts` looks anything up for: the others (most events: a change created, scheduled, approved) skip the
+# chain of checks below.
+_LOOKS_UP = frozenset({ChangeImplemented, *_PROJECT_KEYED, BookingCreated, BookingReleased, BookingMoved,
+                       PersonCreated, PersonOverallocated, PersonOverallocationCleared, ProjectCreated,
+                       ProjectStatusReported, BusinessCaseUpdated})
 
 
 async def _facts(uow: UnitOfWork, data: EventData, at: datetime) -> Facts:
     """Look up (and keep) what the event's increments depend on beyond its own data."""
+    if type(data) not in _LOOKS_UP:
+        return NO_FACTS
     people, projects = uow.repo(People), uow.repo(Projects)
     if isinstance(data, ChangeImplemented):
         project = await projects.get(data.project_id)

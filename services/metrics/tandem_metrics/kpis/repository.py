@@ -44,14 +44,14 @@ _UPSERTS = {"postgresql": _upsert(postgresql.insert, add=True), "sqlite": _upser
 _REPLACES = {"postgresql": _upsert(postgresql.insert, add=False), "sqlite": _upsert(sqlite.insert, add=False)}
 
 
-def _rows(pending: dict[Key, tuple[float, datetime]]) -> list[dict[str, Any]]:
+def _rows(pending: dict[Key, Any]) -> list[dict[str, Any]]:
     # In key order: two consumers' transactions lock shared rows in the same order, so neither waits on the other.
     return [{"kpi": kpi, "period": period, "dimension": dimension, "value": value, "updated_at": at}
             for (kpi, period, dimension), (value, at) in sorted(pending.items())]
 
 
 async def _write_pending(uow: UnitOfWork) -> None:
-    added: dict[Key, tuple[float, datetime]] = uow.cache.pop(_PENDING, {})
+    added: dict[Key, list[Any]] = uow.cache.pop(_PENDING, {})
     replaced: dict[Key, tuple[float, datetime]] = uow.cache.pop(_PENDING_SETS, {})
     if not added and not replaced:
         return
@@ -87,11 +87,17 @@ class KpiValues:
         if not increments:
             return
         uow = UnitOfWork.of(self.session)
-        pending: dict[Key, tuple[float, datetime]] = uow.cache.setdefault(_PENDING, {})
-        for i in increments:
-            key = (i.kpi, i.period, i.dimension)
-            value, latest = pending.get(key, (0.0, at))
-            pending[key] = (value + i.delta, max(latest, at))
+        # [sum, latest time] per row, changed in place: this runs for every increment of every event.
+        pending: dict[Key, list[Any]] = uow.cache.setdefault(_PENDING, {})
+        for kpi, period, delta, dim in increments:
+            key = (kpi, period, dim)
+            row = pending.get(key)
+            if row is None:
+                pending[key] = [delta, at]
+            else:
+                row[0] += delta
+                if at > row[1]:
+                    row[1] = at
         uow.before_commit(_PENDING, _write_pending)
 
     async def set(self, values: dict[Key, float], *, at: datetime) -> None:

@@ -38,10 +38,14 @@ class IncidentLinks:
             found.update({row.incident_id: row for row in (await self.session.execute(stmt)).scalars()})
         return found
 
-    async def incidents_of_change(self, change_id: uuid.UUID) -> list[uuid.UUID]:
-        """Incidents linked to a change."""
-        stmt = sa.select(IncidentLink.incident_id).where(IncidentLink.change_id == change_id)
-        return list((await self.session.execute(stmt)).scalars())
+    async def incidents_of_change(self, change_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+        """Incidents linked to one of the changes."""
+        ids = sorted(set(change_ids))
+        found: list[uuid.UUID] = []
+        for start in range(0, len(ids), 500):
+            stmt = sa.select(IncidentLink.incident_id).where(IncidentLink.change_id.in_(ids[start:start + 500]))
+            found += (await self.session.execute(stmt)).scalars()
+        return found
 
     def add(self, row: IncidentLink) -> None:
         """A new link."""

@@ -1,10 +1,11 @@
 """The rebuild's sessions: they publish nothing, and keep the rows of some projections between transactions.
 
-The live consumer looks a booking, a person or a change up by key once per event, and each lookup of a row not
-written yet costs a flush and a query. In a rebuild the fresh tables start empty and the replay is their only
-writer, so for projections written through the ORM alone every row it ever wrote is an object it still holds: a
-lookup by key is that object, or nothing, with no query. A failed transaction (its objects are gone) or more rows
-than `LIMIT` turn the cache off, and lookups query again.
+The live consumer looks a booking, a person, a project or a change up by key once per event, and each lookup of a
+row not written yet costs a flush and a query. In a rebuild the fresh tables start empty and the replay is their only
+writer, so every row it ever wrote is one it still holds: a lookup by key is that row, or nothing, with no query.
+Projections written through the ORM alone are held as their objects (`RowCache`), those written as keyed Core rows
+as dicts (`tandem_shared.rows.RowStore`). A failed transaction (its rows are gone) turns both off, and so do too many
+rows (memory); lookups then query again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from tandem_shared.events import CloudEvent, EventData, build_envelope
+from tandem_shared.rows import ROW_STORE, RowStore
 from tandem_shared.uow import UnitOfWork, install_session_hooks
 
 from tandem_metrics.signals.linking import REPLAYING  # in uow.cache while replaying: work done once later may wait
@@ -116,3 +118,6 @@ def _rolled_back(session: Session, _previous: Any) -> None:
     # What the failed transaction added is gone from the database, and objects it changed are expired: start over.
     if (cache := session.info.get(CACHE)) is not None:
         cache.off()
+    store: RowStore | None = session.info.get(ROW_STORE)
+    if store is not None:
+        store.off()

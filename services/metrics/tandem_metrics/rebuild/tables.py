@@ -35,7 +35,10 @@ def swapped_tables() -> list[sa.Table]:
 
 # Projections the handlers write through the ORM alone (no Core statement touches them): the rebuild's sessions
 # answer lookups of their rows by key from the objects they hold (`session.py`).
-ORM_ONLY = ("metrics_people", "metrics_bookings", "metrics_episodes", "metrics_projects", "metrics_changes")
+ORM_ONLY = ("metrics_projects",)
+# Projections written only as keyed Core rows (`tandem_shared.rows.KeyedRows`): the rebuild's sessions hold every row
+# of them in a RowStore, so a lookup by key never queries.
+KEYED = ("metrics_people", "metrics_bookings", "metrics_episodes", "metrics_changes")
 
 
 def cached_classes() -> list[type]:

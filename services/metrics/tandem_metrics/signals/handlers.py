@@ -15,12 +15,12 @@ async def on_change_implemented(uow: UnitOfWork, event: CloudEvent, data: EventD
     """Count the implementation, remember it, and relink the incidents it may have caused."""
     assert isinstance(data, ChangeImplemented)
     await apply_event(uow, event, data)
-    change = await record_implemented(uow, data)
-    await relink_for_change(uow, change, at=event.time)
+    await record_implemented(uow, data)
+    relink_for_change(uow, data.id, at=event.time)
 
 
 async def on_impact_assessed(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
     """Remember the change's services; once it is implemented, incidents on them may be its."""
     assert isinstance(data, ChangeImpactAssessed)
-    change = await record_impact(uow, data)
-    await relink_for_change(uow, change, at=event.time)
+    await record_impact(uow, data)
+    relink_for_change(uow, data.id, at=event.time)

@@ -55,10 +55,14 @@ class Incidents(_Signals[Incident]):
         stmt = sa.select(Incident).where(Incident.opened_at >= start, Incident.opened_at <= end)
         return list((await self.session.execute(stmt.order_by(Incident.opened_at, Incident.id))).scalars())
 
-    async def caused_by_change(self, change_id: uuid.UUID) -> list[Incident]:
-        """Incidents whose source named the change as their cause."""
-        stmt = sa.select(Incident).where(Incident.caused_by_change_id == change_id)
-        return list((await self.session.execute(stmt)).scalars())
+    async def caused_by_change(self, change_ids: Iterable[uuid.UUID]) -> list[Incident]:
+        """Incidents whose source named one of the changes as their cause."""
+        ids = sorted(set(change_ids))
+        found: list[Incident] = []
+        for start in range(0, len(ids), 500):
+            stmt = sa.select(Incident).where(Incident.caused_by_change_id.in_(ids[start:start + 500]))
+            found += (await self.session.execute(stmt)).scalars()
+        return found
 
     async def by_ids(self, ids: Iterable[uuid.UUID], *, lock: bool = False) -> list[Incident]:
         """Incidents by id (locked for update in id order when asked)."""

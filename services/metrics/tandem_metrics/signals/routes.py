@@ -96,7 +96,7 @@ async def list_incidents(
     source_system: Annotated[str | None, Query(max_length=100)] = None,
     change_id: Annotated[uuid.UUID | None, Query(description="Incidents linked to this change.")] = None,
 ) -> IncidentPage:
-    ids = await IncidentLinks(session).incidents_of_change(change_id) if change_id else None
+    ids = await IncidentLinks(session).incidents_of_change([change_id]) if change_id else None
     rows, more = await Incidents(session).page(limit=page.limit, cursor=page.cursor, service_id=service_id,
                                                source_system=source_system, incident_ids=ids)
     links = await IncidentLinks(session).by_incidents(r.id for r in rows)
