@@ -150,10 +150,11 @@ async def test_an_assignee_capacity_does_not_know_is_rejected_shown_and_booked_b
 
         rejected = await eventually(lambda: status_of("rejected"), timeout=TIMEOUT)
         assert rejected["booking_reason"] == f"assignee {dana} is unknown to capacity"
-        # Nobody in capacity knows her team, so the alert names no manager; it is there for whoever watches alerts.
-        alerts = (await chg.get(f"/change/v1/alerts?change_id={raised['id']}", headers=VIEWER)).json()["items"]
-        assert [(a["kind"], a["person_id"], a["recipient"], a["reason"]) for a in alerts] == [
-            ("booking_rejected", str(dana), None, rejected["booking_reason"])]
+        # Capacity knows neither her nor her team's manager: the alert names no recipient, and the team change
+        # learned for her, whose alerts list shows it.
+        alerts = (await chg.get("/change/v1/alerts?team=Platform", headers=VIEWER)).json()["items"]
+        assert [(a["kind"], a["change_id"], a["person_id"], a["recipient"], a["reason"]) for a in alerts] == [
+            ("booking_rejected", raised["id"], str(dana), None, rejected["booking_reason"])]
         assert [status for _, status in await _inbox(capacity)] == ["applied"]  # nothing dead-lettered
 
         # Repaired (her row restored), a reschedule of the scheduled change books her.

@@ -43,13 +43,15 @@ class BookingStatusRepository:
         await self.session.flush()
         return alert
 
-    async def alerts(self, page: PageParams, *, recipient: str | None, change_id: uuid.UUID | None
-                     ) -> tuple[Sequence[ChangeAlert], str | None]:
+    async def alerts(self, page: PageParams, *, recipient: str | None, change_id: uuid.UUID | None,
+                     team: str | None = None) -> tuple[Sequence[ChangeAlert], str | None]:
         """Alerts newest first, filtered."""
         stmt = sa.select(ChangeAlert)
         if recipient is not None:
             stmt = stmt.where(ChangeAlert.recipient == recipient)
         if change_id is not None:
             stmt = stmt.where(ChangeAlert.change_id == change_id)
+        if team is not None:
+            stmt = stmt.where(ChangeAlert.team == team)
         return await keyset_page(self.session, stmt, sort=ChangeAlert.created_at, tiebreak=ChangeAlert.id,
                                  descending=True, page=page)

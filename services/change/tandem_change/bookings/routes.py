@@ -24,6 +24,9 @@ async def list_alerts(
     uow: UnitOfWorkDep, _actor: CurrentActor, page: PageDep,
     recipient: Annotated[str | None, Query(max_length=200, description="Alerts for this person.")] = None,
     change_id: Annotated[uuid.UUID | None, Query(description="Alerts about this change.")] = None,
+    team: Annotated[str | None, Query(max_length=100, description="Alerts about this team's people (also those "
+                                      "whose manager capacity could not name).")] = None,
 ) -> AlertPage:
-    rows, cursor = await uow.repo(BookingStatusRepository).alerts(page, recipient=recipient, change_id=change_id)
+    rows, cursor = await uow.repo(BookingStatusRepository).alerts(page, recipient=recipient, change_id=change_id,
+                                                                  team=team)
     return AlertPage(items=[AlertRead.model_validate(r) for r in rows], next_cursor=cursor, limit=page.limit)

@@ -8,6 +8,7 @@ from datetime import datetime
 from tandem_shared.uow import UnitOfWork
 
 from tandem_change.bookings.repository import BookingStatusRepository
+from tandem_change.people.repository import PeopleProjection
 
 BOOKED, RELEASED, REJECTED = "booked", "released", "rejected"
 BOOKING_REJECTED = "booking_rejected"
@@ -23,6 +24,11 @@ async def booking_rejected(uow: UnitOfWork, *, change_id: uuid.UUID, reason: str
     """Capacity could not book the change: the change shows why, and the assignee's manager gets an alert."""
     if not await uow.repo(BookingStatusRepository).set_status(change_id, REJECTED, reason, as_of):
         return  # a change this service does not hold, or a later booking already settled it
+    if team is None and person_id is not None:
+        # Capacity names no team when it does not know the assignee (its database disagrees with ours, e.g. after a
+        # restore): the team this service learned for them is who watches the alert.
+        known = await uow.repo(PeopleProjection).get(person_id)
+        team = known.team if known is not None else None
     await uow.repo(BookingStatusRepository).add_alert(
         change_id=change_id, kind=BOOKING_REJECTED, recipient=manager, team=team, person_id=person_id, reason=reason)
     await uow.audit(actor=actor, action="booking_rejected", entity_type="change", entity_id=change_id,
