@@ -28,6 +28,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.cache: dict[str, Any] = {}
         self._before_commit = {}
         self._buffer = None
+        self._upserts = {}
         self._connection = None
         self._repositories = dict(repositories or {})
         self.audits: list[dict[str, Any]] = []
