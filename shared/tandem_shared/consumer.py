@@ -40,8 +40,16 @@ PURGE_CHUNK = 5_000  # inbox rows deleted per transaction: short write locks on 
 PURGE_MAX_ROWS = 100_000  # per purge, so a first purge of a large inbox does not hold up consumption for long
 DEAD_LETTERED = "dead_lettered"
 # A handler applies one event in the consumer's unit of work. It may carry `prefetch(uow, items: list[EventData])`,
-# called once per batch before its events, to load in one query what each would look up.
+# called once per batch before its events, to load in one query what each would look up, and `wants(data) -> bool`:
+# False for an event of its type the service has nothing to do with (e.g. portfolio and a change's booking), which is
+# then ignored like a type nobody handles: no inbox row, and no transaction for a batch of only such events.
 Handler = Callable[[UnitOfWork, CloudEvent, EventData], Awaitable[None]]
+
+
+def _wanted(handler: Handler, data: EventData) -> bool:
+    """The handler wants this event (see Handler)."""
+    wants = getattr(handler, "wants", None)
+    return wants is None or bool(wants(data))
 APPLY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -380,7 +388,7 @@ class EventConsumer:
             except Exception:  # noqa: BLE001 - a malformed message is dead-lettered on the one-by-one path
                 return None
         handled = [(d, e, data) for d, (e, handler, data) in zip(deliveries, parsed, strict=True)
-                   if handler is not None and data is not None]
+                   if handler is not None and data is not None and _wanted(handler, data)]
         if not handled:
             for event, _, _ in parsed:
                 self.metrics.count(event.type, "ignored")
@@ -397,7 +405,7 @@ class EventConsumer:
                 for event_type, items in prefetch.items():
                     await self.handlers[event_type].prefetch(uow, items)  # type: ignore[attr-defined]
                 for delivery, (event, handler, data) in zip(deliveries, parsed, strict=True):
-                    if handler is None or data is None:
+                    if handler is None or data is None or not _wanted(handler, data):
                         outcomes.append("ignored")
                         continue
                     if (event.source, event.id) not in claimed:
@@ -496,7 +504,7 @@ class EventConsumer:
                 await self._dead_letter(delivery, event, exc, kind=DETERMINISTIC, attempts=0,
                                         error=f"invalid event data: {exc}")
                 return DEAD_LETTERED
-            if data is None:
+            if data is None or not _wanted(handler, data):
                 return "ignored"
             failure: Exception | None = None
             for attempt in range(1, self.max_attempts + 1):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from tandem_shared.consumer import Handler
 from tandem_shared.contracts.capacity import (
     BookingCreated,
@@ -35,25 +38,38 @@ from tandem_portfolio.status import handlers as status
 from tandem_portfolio.teams import handlers as teams
 
 
-def _each(*handlers: Handler) -> Handler:
-    """One handler applying the event to several packages' projections, in order, in the same transaction."""
+def _each(*handlers: Handler, wants: Callable[[Any], bool] | None = None) -> Handler:
+    """One handler applying the event to several packages' projections, in order, in the same transaction.
+
+    `wants`: which events of the type concern them at all (tandem_shared.consumer.Handler); the others are ignored.
+    """
 
     async def handle(uow: UnitOfWork, event: CloudEvent, data: EventData) -> None:
         for handler in handlers:
             await handler(uow, event, data)
 
     handle.__doc__ = "; ".join(h.__doc__ or h.__name__ for h in handlers)
+    if wants is not None:
+        handle.wants = wants  # type: ignore[attr-defined]
     return handle
+
+
+def _project_or_operations(data: BookingCreated | BookingMoved | BookingReleased) -> bool:
+    """A booking of a project or of operations work: a change's booking (its source never changes) concerns no
+    projection here, and most bookings are changes'."""
+    return data.source != "change"
 
 
 HANDLERS: dict[str, Handler] = {
     # The resources dimension of a project's status: who is booked on it, and who is over-allocated; labour cost
     # (booked hours × cost rates); the handover's support capacity (run work and on-call bookings).
     PersonCreated.event_type: status.on_person_created,
-    BookingCreated.event_type: _each(status.on_booking_created, labour.on_booking_created, handover.on_booking_created),
-    BookingMoved.event_type: _each(status.on_booking_moved, labour.on_booking_moved, handover.on_booking_moved),
+    BookingCreated.event_type: _each(status.on_booking_created, labour.on_booking_created, handover.on_booking_created,
+                                     wants=_project_or_operations),
+    BookingMoved.event_type: _each(status.on_booking_moved, labour.on_booking_moved, handover.on_booking_moved,
+                                   wants=_project_or_operations),
     BookingReleased.event_type: _each(status.on_booking_released, labour.on_booking_released,
-                                      handover.on_booking_released),
+                                      handover.on_booking_released, wants=_project_or_operations),
     PersonOverallocated.event_type: status.on_person_overallocated,
     PersonOverallocationCleared.event_type: status.on_overallocation_cleared,
     PersonCostRateChanged.event_type: labour.on_cost_rate_changed,
