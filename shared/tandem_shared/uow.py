@@ -128,7 +128,9 @@ class UnitOfWork:
     async def insert(self, table: sa.Table, row: dict[str, Any]) -> None:
         """Insert an insert-only row now, or collect it when this unit buffers rows (a consumer's batch)."""
         if self._buffer is None:
-            await self.session.execute(sa.insert(table).values(**row))
+            # The table's INSERT built once, the row as parameters: `insert(table).values(**row)` coerces every
+            # value into a new statement on each call, which costs more than running it (~0.1 ms a row).
+            await self.session.execute(_insert(table), row)
         else:
             self._buffer.append((table, row))
 
