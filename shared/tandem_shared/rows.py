@@ -29,6 +29,17 @@ Row = dict[str, Any]
 Key = Any  # a primary key value (a tuple for a composite key)
 
 
+_BY_KEYS: dict[sa.Table, sa.Select[Any]] = {}
+
+
+def _by_keys(table: sa.Table) -> sa.Select[Any]:
+    """SELECT the rows of a table with a one-column key whose key is in the expanding parameter `keys`."""
+    if table not in _BY_KEYS:
+        [key] = table.primary_key.columns
+        _BY_KEYS[table] = sa.select(table).where(key.in_(sa.bindparam("keys", expanding=True)))
+    return _BY_KEYS[table]
+
+
 class RowStore:
     """Every row of some tables, by table name and key, kept across transactions while `on`.
 
@@ -91,9 +102,12 @@ class KeyedRows:
         columns = [self.table.c[name] for name in self.key_columns]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            where = (columns[0].in_(chunk) if len(columns) == 1
-                     else sa.tuple_(*columns).in_([tuple(k) for k in chunk]))
-            for found in (await connection.execute(sa.select(self.table).where(where))).mappings():
+            if len(columns) == 1:  # built once per table: building a select costs more than running it
+                found_rows = await connection.execute(_by_keys(self.table), {"keys": chunk})
+            else:
+                found_rows = await connection.execute(
+                    sa.select(self.table).where(sa.tuple_(*columns).in_([tuple(k) for k in chunk])))
+            for found in found_rows.mappings():
                 row = dict(found)
                 self.known[self._key_of(row)] = row
             for key in chunk:

@@ -186,19 +186,29 @@ class KpiValues:
         return list((await self.session.execute(stmt.limit(limit))).scalars())
 
 
+_targets = KpiTarget.__table__
+_ALL_TARGETS = sa.select(_targets)
+_TARGETS_OF = sa.select(_targets).where(_targets.c.kpi.in_(sa.bindparam("kpis", expanding=True)))
+
+
 class KpiTargets:
     """The PMO's target rows."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def for_kpis(self, kpis: Iterable[str] | None = None) -> dict[str, dict[str, KpiTarget]]:
-        """Target rows by KPI, then by dimension (every KPI's when none are named)."""
-        stmt = sa.select(KpiTarget)
-        if kpis is not None:
-            stmt = stmt.where(KpiTarget.kpi.in_(sorted(set(kpis))))
-        found: dict[str, dict[str, KpiTarget]] = {}
-        for row in (await self.session.execute(stmt)).scalars():
+    async def for_kpis(self, kpis: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Target rows by KPI, then by dimension (every KPI's when none are named), as read-only Core rows.
+
+        The threshold check reads them in every consumed transaction: prebuilt Core statements, no ORM objects.
+        """
+        connection = await UnitOfWork.of(self.session).connection()  # writes pending rows first, as autoflush would
+        if kpis is None:
+            result = await connection.execute(_ALL_TARGETS)
+        else:
+            result = await connection.execute(_TARGETS_OF, {"kpis": sorted(set(kpis))})
+        found: dict[str, dict[str, Any]] = {}
+        for row in result:
             found.setdefault(row.kpi, {})[row.dimension] = row
         return found
 
