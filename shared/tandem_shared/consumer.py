@@ -50,6 +50,8 @@ def _wanted(handler: Handler, data: EventData) -> bool:
     """The handler wants this event (see Handler)."""
     wants = getattr(handler, "wants", None)
     return wants is None or bool(wants(data))
+
+
 APPLY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
