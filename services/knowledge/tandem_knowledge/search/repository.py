@@ -163,15 +163,16 @@ class SearchRepository:
         GIN answers a phrase from the articles holding all its lexemes, each then checked against its vector's
         positions (read from TOAST): a phrase of common words checks tens of thousands. Few articles hold its pairs,
         and every match does, since both come from the same vectors; `a.search_vector @@ q` still decides. When the
-        pairs narrow every group, that check is spelled as its function, which the planner cannot answer from
-        `ix_articles_search_vector`: it read that index's long posting lists of the phrase's common words beside the
-        pairs' index (30–45 ms of 50), or instead of it, for candidates the pairs had already ruled out.
+        pairs narrow every group, that check reads the vector through `coalesce` (the same value: the trigger always
+        sets it), an expression the planner cannot answer from `ix_articles_search_vector`: with `@@` on the column
+        it read that index's long posting lists of the phrase's common words beside the pairs' index (30–45 ms of
+        50), or instead of it, for candidates the pairs had already ruled out.
         """
         pairs = self.pairs(query)
         if pairs is None:
             return "a.search_vector @@ q"
         params["pairs"] = pairs
-        check = "ts_match_vq(a.search_vector, q)" if query in self._only_pairs else "a.search_vector @@ q"
+        check = "coalesce(a.search_vector, ''::tsvector) @@ q" if query in self._only_pairs else "a.search_vector @@ q"
         return f"{check} AND a.search_pairs @@ CAST(:pairs AS tsquery)"
 
     # Filters ------------------------------------------------------------------------------------------------------
