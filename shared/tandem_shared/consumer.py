@@ -46,6 +46,12 @@ DEAD_LETTERED = "dead_lettered"
 Handler = Callable[[UnitOfWork, CloudEvent, EventData], Awaitable[None]]
 
 
+def _cancelling() -> bool:
+    """The running task has been asked to cancel (so a CancelledError it sees is its own)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def _wanted(handler: Handler, data: EventData) -> bool:
     """The handler wants this event (see Handler)."""
     wants = getattr(handler, "wants", None)
@@ -294,6 +300,13 @@ class EventConsumer:
             consumer, self._consumer = self._consumer, None
             try:
                 await consumer.stop()
+            except asyncio.CancelledError:
+                # aiokafka's fetcher, closing, cancels its fetches and awaits each: one waiting out its retry back-off
+                # after a broker error re-raises that cancellation here. Only a cancellation of this task is ours to
+                # pass on; the fetch's would end the poll loop for good during a broker outage.
+                if _cancelling():
+                    raise
+                log.warning("%s: the consumer closed with a fetch cancelled in its retry back-off", self.name)
             except Exception as exc:  # noqa: BLE001 - leaving a dead group cannot fail the shutdown
                 log.debug("%s: leaving the group failed: %s", self.name, exc)
 
