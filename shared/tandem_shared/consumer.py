@@ -32,6 +32,11 @@ from tandem_shared.uow import UnitOfWork, unit_of_work
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 COMMIT_TIMEOUT = 5.0
+# Offsets of batches that applied nothing (every event ignored: most of what portfolio and knowledge read) are
+# committed with the next batch that applies something, or after this many seconds: re-reading them after a crash or
+# a rebalance only ignores them again, and a commit request per such batch cost the broker and the consumer more than
+# the events did.
+IGNORED_COMMIT_INTERVAL = 1.0
 MAX_BATCH = 500  # messages applied in one transaction at most
 RETRY_FIRST = 0.1  # seconds before the first retry of a transient failure; doubled each time up to RETRY_MAX
 RETRY_MAX = 5.0
@@ -140,6 +145,7 @@ class _RebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc]  # ai
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         log.info("%s: partitions revoked %s", self.consumer.name, sorted(map(str, revoked)))
+        await self.consumer.commit_ignored()
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         log.info("%s: partitions assigned %s", self.consumer.name, sorted(map(str, assigned)))
@@ -194,6 +200,8 @@ class EventConsumer:
         self._stop_requested = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._busy = False
+        self._ignored: dict[TopicPartition, int] = {}  # offsets after batches that applied nothing, not yet committed
+        self._ignored_since = 0.0
 
     def start(self) -> None:
         """Run the poll loop in the background."""
@@ -215,6 +223,7 @@ class EventConsumer:
             await self._task
         except asyncio.CancelledError:
             pass
+        await self.commit_ignored()
         await self._disconnect()
         self.state = "stopped"
 
@@ -296,6 +305,7 @@ class EventConsumer:
         self._consumer = consumer
 
     async def _disconnect(self) -> None:
+        self._ignored.clear()  # the next connection's partitions may differ: it reads these again, and ignores them
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
             try:
@@ -330,24 +340,34 @@ class EventConsumer:
                       for tp, messages in batches.items() for m in messages]
         self._busy = True
         try:
+            applied = False
             if deliveries:
                 # A transient failure holds the whole batch (and so every later message) until it applies: the
                 # offsets below are committed only after that.
-                await self._until_not_transient(lambda: self._apply_fetched(deliveries))
+                applied = await self._until_not_transient(lambda: self._apply_fetched(deliveries))
             offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items() if messages}
-            if offsets:
-                await self.commit_offset(offsets)
-                self.committed.update(offsets)
+            if applied:
+                await self._commit({**self._ignored, **offsets})
+                self._ignored.clear()
+            elif offsets:
+                if not self._ignored:
+                    self._ignored_since = time.monotonic()
+                self._ignored.update(offsets)
+            if self._ignored and time.monotonic() - self._ignored_since >= IGNORED_COMMIT_INTERVAL:
+                await self._commit(self._ignored)
+                self._ignored.clear()
         finally:
             self._busy = False
         self.last_success = time.time()
         return len(deliveries)
 
-    async def _apply_fetched(self, deliveries: list[Delivery]) -> None:
+    async def _apply_fetched(self, deliveries: list[Delivery]) -> bool:
+        """Apply the batch; True when any message was more than ignored (applied, a duplicate, dead-lettered)."""
         # A single message takes the batch path too: buffered rows and prefetches make it the cheaper one.
-        if await self.handle_batch(deliveries) is None:
-            for delivery in deliveries:
-                await self.handle(delivery)
+        outcomes = await self.handle_batch(deliveries)
+        if outcomes is None:
+            outcomes = [await self.handle(delivery) for delivery in deliveries]
+        return any(outcome != "ignored" for outcome in outcomes)
 
     async def _until_not_transient(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run `work` again after each transient failure, waiting with back-off; other errors propagate."""
@@ -474,6 +494,23 @@ class EventConsumer:
         """
         return (sa.update(inbox).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(event_ids))
                 .values(received_at=utcnow()))
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await self.commit_offset(offsets)
+        self.committed.update(offsets)
+
+    async def commit_ignored(self) -> None:
+        """Commit the offsets of ignored batches now (a rebalance, a stop); failing only means reading them again.
+
+        Bounded by IGNORED_COMMIT_INTERVAL: a stop during a broker outage does not wait out COMMIT_TIMEOUT for them.
+        """
+        if not self._ignored or self._consumer is None:
+            return
+        offsets, self._ignored = self._ignored, {}
+        try:
+            await asyncio.wait_for(self._commit(offsets), IGNORED_COMMIT_INTERVAL)
+        except (KafkaError, TimeoutError) as exc:
+            log.debug("%s: commit of ignored offsets %s failed: %s", self.name, offsets, exc)
 
     async def commit_offset(self, offsets: dict[TopicPartition, int]) -> None:
         """Commit after the database transaction, every partition in one request; a stale commit is harmless."""

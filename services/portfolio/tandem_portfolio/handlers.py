@@ -60,6 +60,13 @@ def _project_or_operations(data: BookingCreated | BookingMoved | BookingReleased
     return data.source != "change"
 
 
+def _of_a_project(data: ChangeApproved | ChangeImplemented) -> bool:
+    """A change that names its project, or an event recorded before these carried `project_id` (its absence says
+    nothing, so the change's row decides). Most changes name none: approved or implemented, they touch no project.
+    A cancellation is always looked up: it may end a change its project had before it was unlinked."""
+    return data.project_id is not None or "project_id" not in data.model_fields_set
+
+
 HANDLERS: dict[str, Handler] = {
     # The resources dimension of a project's status: who is booked on it, and who is over-allocated; labour cost
     # (booked hours × cost rates); the handover's support capacity (run work and on-call bookings).
@@ -80,8 +87,10 @@ HANDLERS: dict[str, Handler] = {
     ArticlePublished.event_type: handover.on_article_published,
     ArticleRetired.event_type: handover.on_article_retired,
     # (Then the disruption of the change's project: incidents linked to the change before portfolio knew it.)
-    ChangeApproved.event_type: _each(handover.on_change_approved, disruption.on_change_of_project),
-    ChangeImplemented.event_type: _each(handover.on_change_implemented, disruption.on_change_of_project),
+    ChangeApproved.event_type: _each(handover.on_change_approved, disruption.on_change_of_project,
+                                     wants=_of_a_project),
+    ChangeImplemented.event_type: _each(handover.on_change_implemented, disruption.on_change_of_project,
+                                        wants=_of_a_project),
     ChangeCanceled.event_type: _each(handover.on_change_canceled, disruption.on_change_of_project),
     # Delivery risk from the delivering team's change success score.
     TeamSuccessScoreChanged.event_type: teams.on_team_score_changed,
