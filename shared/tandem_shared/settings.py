@@ -14,7 +14,7 @@ SERVICES = ("portfolio", "capacity", "change", "knowledge", "metrics")
 # an event arrives, so there this only paces idle polling; the development broker often answers only when the wait
 # ends, so it is also the longest an event can sit unseen. Capacity books approved changes (the platform's promise of
 # milliseconds); the others promise seconds and poll less, which leaves the CPU to the ones that must be quick
-# (metrics at 50 ms cost propagation 2-3 ms on two cores: docs/benchmarks.md, 2026-12-07).
+# (metrics moved from 50 to 100 ms on 2026-12-07: docs/benchmarks.md, "issue 11's benchmarks again").
 FETCH_MAX_WAIT_MS = {"capacity": 10, "change": 50, "metrics": 100, "portfolio": 100, "knowledge": 100}
 DEV_AUTH_SECRET = "tandem-development-secret-do-not-use-in-production"
 
