@@ -347,15 +347,13 @@ class EventConsumer:
                 applied = await self._until_not_transient(lambda: self._apply_fetched(deliveries))
             offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items() if messages}
             if applied:
-                await self._commit({**self._ignored, **offsets})
-                self._ignored.clear()
+                await self._commit({**self._take_ignored(), **offsets})
             elif offsets:
                 if not self._ignored:
                     self._ignored_since = time.monotonic()
                 self._ignored.update(offsets)
             if self._ignored and time.monotonic() - self._ignored_since >= IGNORED_COMMIT_INTERVAL:
-                await self._commit(self._ignored)
-                self._ignored.clear()
+                await self._commit(self._take_ignored())
         finally:
             self._busy = False
         self.last_success = time.time()
@@ -496,8 +494,17 @@ class EventConsumer:
                 .values(received_at=utcnow()))
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
-        await self.commit_offset(offsets)
-        self.committed.update(offsets)
+        if offsets:
+            await self.commit_offset(offsets)
+            self.committed.update(offsets)
+
+    def _take_ignored(self) -> dict[TopicPartition, int]:
+        """The ignored batches' offsets on partitions still assigned (committing another's raises); none kept."""
+        assert self._consumer is not None
+        assigned = self._consumer.assignment()
+        offsets = {tp: offset for tp, offset in self._ignored.items() if tp in assigned}
+        self._ignored.clear()
+        return offsets
 
     async def commit_ignored(self) -> None:
         """Commit the offsets of ignored batches now (a rebalance, a stop); failing only means reading them again.
@@ -506,7 +513,7 @@ class EventConsumer:
         """
         if not self._ignored or self._consumer is None:
             return
-        offsets, self._ignored = self._ignored, {}
+        offsets = self._take_ignored()
         try:
             await asyncio.wait_for(self._commit(offsets), IGNORED_COMMIT_INTERVAL)
         except (KafkaError, TimeoutError) as exc:
