@@ -45,11 +45,17 @@ async def _inbox(app) -> list[str]:  # noqa: ANN001
         return list((await conn.execute(sa.text("SELECT event_type FROM inbox"))).scalars())
 
 
-async def test_a_changes_booking_is_ignored_and_a_projects_applied(databases, backend, broker):
+async def _capacity_and_portfolio(databases, backend, broker):  # noqa: ANN001, ANN202
+    """Capacity publishing only what a test records (no consumer), and portfolio consuming it."""
     capacity = create_app("capacity", database_url=await databases.fresh("capacity", backend),
                           bootstrap=broker.bootstrap, run_consumer=False)
     portfolio = create_app("portfolio", database_url=await databases.fresh("portfolio", backend),
                            bootstrap=broker.bootstrap)
+    return capacity, portfolio
+
+
+async def test_a_changes_booking_is_ignored_and_a_projects_applied(databases, backend, broker):
+    capacity, portfolio = await _capacity_and_portfolio(databases, backend, broker)
     async with running(capacity), running(portfolio):
         changes, project = [_booking("change") for _ in range(3)], _booking("project")
         async with capacity.state.runtime.sessionmaker() as session, session.begin():
@@ -95,10 +101,7 @@ async def test_an_approval_that_names_no_project_is_ignored_and_one_recorded_bef
 
 
 async def test_batches_that_apply_nothing_commit_their_offsets_later_not_each(databases, backend, broker):
-    capacity = create_app("capacity", database_url=await databases.fresh("capacity", backend),
-                          bootstrap=broker.bootstrap, run_consumer=False)
-    portfolio = create_app("portfolio", database_url=await databases.fresh("portfolio", backend),
-                           bootstrap=broker.bootstrap)
+    capacity, portfolio = await _capacity_and_portfolio(databases, backend, broker)
     async with running(capacity), running(portfolio):
         consumer = portfolio.state.runtime.consumer
         commit, commits = consumer.commit_offset, []
