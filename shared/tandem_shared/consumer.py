@@ -321,7 +321,8 @@ class EventConsumer:
                 log.debug("%s: leaving the group failed: %s", self.name, exc)
 
     async def poll_once(self, timeout_ms: int = 200) -> int:
-        """Fetch a batch, apply it (in one transaction when it can), then commit the offsets; return the count."""
+        """Fetch a batch, apply it (in one transaction when it can), then commit the offsets (a batch that applied
+        nothing: later, see IGNORED_COMMIT_INTERVAL); return the count."""
         assert self._consumer is not None
         batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=MAX_BATCH)
         self.last_poll = time.monotonic()
