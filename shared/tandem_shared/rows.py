@@ -16,6 +16,7 @@ ask for `populate_existing` so an object loaded earlier in the transaction shows
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,15 +30,11 @@ Row = dict[str, Any]
 Key = Any  # a primary key value (a tuple for a composite key)
 
 
-_BY_KEYS: dict[sa.Table, sa.Select[Any]] = {}
-
-
+@functools.cache
 def _by_keys(table: sa.Table) -> sa.Select[Any]:
-    """SELECT the rows of a table with a one-column key whose key is in the expanding parameter `keys`."""
-    if table not in _BY_KEYS:
-        [key] = table.primary_key.columns
-        _BY_KEYS[table] = sa.select(table).where(key.in_(sa.bindparam("keys", expanding=True)))
-    return _BY_KEYS[table]
+    """SELECT the rows of a table with a one-column key whose key is in the expanding parameter `keys` (built once)."""
+    [key] = table.primary_key.columns
+    return sa.select(table).where(key.in_(sa.bindparam("keys", expanding=True)))
 
 
 class RowStore:

@@ -21,6 +21,7 @@ before a statement see only the session.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -216,14 +217,10 @@ class UnitOfWork:
                 connection.execute(statement, rows)
 
 
-_INSERTS: dict[sa.Table, sa.Insert] = {}
-
-
+@functools.cache
 def _insert(table: sa.Table) -> sa.Insert:
     """The table's INSERT, built once."""
-    if table not in _INSERTS:
-        _INSERTS[table] = sa.insert(table)
-    return _INSERTS[table]
+    return sa.insert(table)
 
 
 _UPSERTS: dict[tuple[sa.Table, str, frozenset[str]], sa.Insert] = {}

@@ -14,8 +14,8 @@ from tandem_shared.uow import UnitOfWork
 from tandem_metrics.kpis.catalogue import KPIS, Kpi, kpis_reading
 from tandem_metrics.kpis.dimensions import kind_of, name_of
 from tandem_metrics.kpis.evaluation import Request, evaluate
-from tandem_metrics.kpis.models import KpiStatus, KpiTarget
-from tandem_metrics.kpis.repository import TOUCHED, KpiStatuses, KpiTargets, KpiValues
+from tandem_metrics.kpis.models import KpiStatus
+from tandem_metrics.kpis.repository import TOUCHED, KpiStatuses, KpiTargets, KpiValues, TargetRows
 from tandem_metrics.kpis.status import crossing, effective, status_of
 from tandem_metrics.periods import ALL, granularity_of
 
@@ -32,7 +32,7 @@ def _status_upsert(insert: Any) -> Any:
 _UPSERTS = {"postgresql": _status_upsert(postgresql.insert), "sqlite": _status_upsert(sqlite.insert)}
 
 
-def judged_in(kpi: Kpi, period: str, dimension: str, targets: dict[str, dict[str, KpiTarget]]) -> bool:
+def judged_in(kpi: Kpi, period: str, dimension: str, targets: TargetRows) -> bool:
     """Whether a KPI has a status to keep for this period and dimension."""
     if not kpi.judged or (kpi.thresholds is None and kpi.key not in targets):
         return False
@@ -44,7 +44,7 @@ def judged_in(kpi: Kpi, period: str, dimension: str, targets: dict[str, dict[str
     return kind_of(dimension) in kpi.dimensions
 
 
-def affected(touched: Iterable[tuple[str, str, str]], targets: dict[str, dict[str, KpiTarget]]) -> set[Request]:
+def affected(touched: Iterable[tuple[str, str, str]], targets: TargetRows) -> set[Request]:
     """The (kpi, period, dimension) whose value the written components may have moved, among judged KPIs."""
     found: set[Request] = set()
     for component, period, dimension in touched:
@@ -65,7 +65,7 @@ async def check_touched(uow: UnitOfWork) -> None:
         await judge(uow, requests, targets)
 
 
-async def judge(uow: UnitOfWork, requests: Iterable[Request], targets: dict[str, dict[str, KpiTarget]], *,
+async def judge(uow: UnitOfWork, requests: Iterable[Request], targets: TargetRows, *,
                 at: Any = None) -> list[KpiThresholdCrossed]:
     """Evaluate values, compare each series' status with the remembered one, store and publish the crossings."""
     await uow.repo(KpiValues).flush()

@@ -191,13 +191,17 @@ _ALL_TARGETS = sa.select(_targets)
 _TARGETS_OF = sa.select(_targets).where(_targets.c.kpi.in_(sa.bindparam("kpis", expanding=True)))
 
 
+# Target rows as the threshold check reads them: by KPI, then by dimension; Core rows (read-only, attribute access).
+TargetRows = dict[str, dict[str, sa.Row[Any]]]
+
+
 class KpiTargets:
     """The PMO's target rows."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def for_kpis(self, kpis: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    async def for_kpis(self, kpis: Iterable[str] | None = None) -> TargetRows:
         """Target rows by KPI, then by dimension (every KPI's when none are named), as read-only Core rows.
 
         The threshold check reads them in every consumed transaction: prebuilt Core statements, no ORM objects.
@@ -207,7 +211,7 @@ class KpiTargets:
             result = await connection.execute(_ALL_TARGETS)
         else:
             result = await connection.execute(_TARGETS_OF, {"kpis": sorted(set(kpis))})
-        found: dict[str, dict[str, Any]] = {}
+        found: TargetRows = {}
         for row in result:
             found.setdefault(row.kpi, {})[row.dimension] = row
         return found

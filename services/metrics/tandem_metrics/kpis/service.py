@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from tandem_shared.auth import Actor
 from tandem_shared.db import utcnow
@@ -16,7 +17,6 @@ from tandem_metrics.kpis.breaches import recheck
 from tandem_metrics.kpis.catalogue import KPIS, Kpi
 from tandem_metrics.kpis.dimensions import ORGANISATION, kind_of, name_of
 from tandem_metrics.kpis.evaluation import evaluate
-from tandem_metrics.kpis.models import KpiTarget
 from tandem_metrics.kpis.repository import KpiTargets, KpiValues
 from tandem_metrics.kpis.schemas import KpiRead, PeriodPoint, SeriesPoint, TargetRead, TargetWrite, ThresholdsRead
 from tandem_metrics.kpis.status import check_thresholds, effective, status_of
@@ -126,7 +126,7 @@ async def get_kpi(session: AsyncSession, key: str, *, dimension: str = ORGANISAT
                             from_week=from_week, to_week=to_week, now=now))[0]
 
 
-def _target_read(kpi: Kpi, dimension: str, row: KpiTarget | None, rows: dict[str, Any]) -> TargetRead:
+def _target_read(kpi: Kpi, dimension: str, row: sa.Row[Any] | None, rows: dict[str, sa.Row[Any]]) -> TargetRead:
     chosen = effective(kpi, dimension, rows)
     return TargetRead(
         kpi=kpi.key, dimension=name_of(dimension), target=row.target if row else None,
